@@ -1,0 +1,127 @@
+package io.shm4j.segment;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A segment being created: reserved in full under a temporary name and mapped read-write,
+ * invisible to other processes until {@link #publish()}.
+ *
+ * <p><b>Ownership:</b> the caller. {@link #publish()} turns it into a {@link Segment} (the
+ * same mapping); {@link #close()} before publishing aborts: unmaps and removes the temporary
+ * file. After a crash, gc removes the temporary file.
+ *
+ * <p><b>Threading:</b> the bytes may be written by many threads; {@code publish} and
+ * {@code close} must not race with writes or each other.
+ */
+public final class PendingSegment implements AutoCloseable {
+    private final ShmDirectory directory;
+    private final SegmentSpec spec;
+    private final String name;
+    private final Path tempPath;
+    private final long generation;
+    private final long createdMillis;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    PendingSegment(ShmDirectory directory, SegmentSpec spec, String name, Path tempPath,
+            long generation, long createdMillis, Arena arena, MemorySegment memory) {
+        this.directory = directory;
+        this.spec = spec;
+        this.name = name;
+        this.tempPath = tempPath;
+        this.generation = generation;
+        this.createdMillis = createdMillis;
+        this.arena = arena;
+        this.memory = memory;
+    }
+
+    /** The name the segment will be published under. */
+    public String name() {
+        return name;
+    }
+
+    /** The reserved size in bytes. */
+    public long size() {
+        return spec.size();
+    }
+
+    /** The spec it was created with. */
+    public SegmentSpec spec() {
+        return spec;
+    }
+
+    /** The bytes to write, read-write, zero-filled at first. */
+    public MemorySegment memory() {
+        if (done.get()) {
+            throw new SegmentClosedException("pending segment was already published or aborted: name="
+                    + name + "; use the Segment that publish() returned");
+        }
+        return memory;
+    }
+
+    /**
+     * Publishes atomically under the final name. Other processes see the segment complete or
+     * not at all.
+     *
+     * @return the published segment, sharing this mapping; owning if scoped and owned by this
+     *     process; read-only unless the spec is mutable
+     * @throws SegmentExistsException if the name was taken meanwhile (this pending segment stays
+     *     open: close it to abort)
+     */
+    public Segment publish() {
+        if (done.get()) {
+            throw new SegmentClosedException("pending segment was already published or aborted: name=" + name);
+        }
+        Path target = directory.path().resolve(name);
+        try {
+            Files.createLink(target, tempPath);
+        } catch (FileAlreadyExistsException e) {
+            throw new SegmentExistsException("segment already exists: name=" + name + ", dir="
+                    + directory.path() + "; choose another name or remove it with `shm4j rm " + name + "`");
+        } catch (IOException e) {
+            throw ShmDirectory.ioFailure("publish", name, directory.path(), e);
+        }
+        done.set(true);
+        try {
+            Files.deleteIfExists(tempPath);
+        } catch (IOException ignored) {
+            // The name is published; gc removes the temporary name once this process is gone.
+        }
+        OwnedSegments.untrack(tempPath);
+        boolean owning = spec.lifetime() == Lifetime.SCOPED
+                && spec.owner().equals(ProcessIdentity.current());
+        if (owning) {
+            OwnedSegments.track(target, generation);
+        }
+        SegmentInfo info = new SegmentInfo(name, target, spec.kind(), spec.size(), spec.lifetime(),
+                spec.owner(), true, java.time.Instant.ofEpochMilli(createdMillis), generation,
+                spec.mutable(), spec.mode());
+        MemorySegment view = spec.mutable() ? memory : memory.asReadOnly();
+        return new Segment(directory, info, arena, view, owning);
+    }
+
+    /** Aborts an unpublished creation: unmaps and removes the temporary file. Idempotent. */
+    @Override
+    public void close() {
+        if (!done.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            arena.close();
+        } finally {
+            try {
+                Files.deleteIfExists(tempPath);
+            } catch (IOException ignored) {
+                // gc removes it once this process is gone
+            }
+            OwnedSegments.untrack(tempPath);
+        }
+    }
+}

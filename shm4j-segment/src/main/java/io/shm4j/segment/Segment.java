@@ -1,0 +1,172 @@
+package io.shm4j.segment;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A mapping of a named shared-memory segment in this process.
+ *
+ * <p><b>Ownership:</b> a handle is <i>owning</i> when it created a scoped segment for this
+ * process (or {@link #adopt adopted} one): closing it unmaps <i>and</i> removes the name. Every
+ * other handle only unmaps on close. {@link #unlink()} removes the name from any handle;
+ * mappings elsewhere stay valid until closed (Linux semantics).
+ *
+ * <p><b>Threading:</b> thread-safe. {@link #memory()} may be read by any number of threads;
+ * {@link #close()} is idempotent, and after it shm4j methods throw
+ * {@link SegmentClosedException} while direct access to the {@link MemorySegment} throws
+ * {@link IllegalStateException} — never a crash.
+ *
+ * <p><b>Processes:</b> published segments that are not mutable are immutable: attach maps them
+ * read-only. Writes by one process to a mutable segment are seen by others through the shared
+ * page cache; ordering between processes needs the release/acquire operations of the layer
+ * above (for example atomic array elements).
+ */
+public final class Segment implements AutoCloseable {
+    private final ShmDirectory directory;
+    private final SegmentInfo info;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final boolean owning;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Segment(ShmDirectory directory, SegmentInfo info, Arena arena, MemorySegment memory, boolean owning) {
+        this.directory = directory;
+        this.info = info;
+        this.arena = arena;
+        this.memory = memory;
+        this.owning = owning;
+    }
+
+    /**
+     * Creates, reserves and publishes a mutable raw segment of {@code size} zero bytes in the
+     * current shm directory, scoped to this process; this handle owns it.
+     */
+    public static Segment create(String name, long size) {
+        return ShmDirectory.current().create(name, size);
+    }
+
+    /** Reserves a segment to be written and then published; see {@link PendingSegment}. */
+    public static PendingSegment reserve(SegmentSpec spec) {
+        return ShmDirectory.current().reserve(spec);
+    }
+
+    /** Attaches a segment of the current shm directory read-only. */
+    public static Segment attach(String name) {
+        return ShmDirectory.current().attach(name, Access.READ_ONLY);
+    }
+
+    /** Attaches a segment of the current shm directory. */
+    public static Segment attach(String name, Access access) {
+        return ShmDirectory.current().attach(name, access);
+    }
+
+    /** Attaches exactly the incarnation {@code ref} names, or throws {@link StaleSegmentException}. */
+    public static Segment attach(SegmentRef ref, Access access) {
+        return ShmDirectory.current().attach(ref, access);
+    }
+
+    /** Attaches a scoped segment owned by this process and takes the owning handle. */
+    public static Segment adopt(SegmentRef ref) {
+        return ShmDirectory.current().adopt(ref);
+    }
+
+    /** The segment's name. */
+    public String name() {
+        return info.name();
+    }
+
+    /** The segment file. */
+    public Path path() {
+        return info.path();
+    }
+
+    /** The size in bytes. */
+    public long size() {
+        return info.size();
+    }
+
+    /** What the bytes hold. */
+    public SegmentKind kind() {
+        return info.kind();
+    }
+
+    /** The metadata snapshot taken when this handle was made. */
+    public SegmentInfo info() {
+        return info;
+    }
+
+    /** The ref that names this incarnation, to send to another process. */
+    public SegmentRef ref() {
+        return info.ref();
+    }
+
+    /** The directory the segment lives in. */
+    public ShmDirectory directory() {
+        return directory;
+    }
+
+    /**
+     * The mapped bytes. Read-only unless the segment is mutable and was attached read-write.
+     *
+     * @throws SegmentClosedException after {@link #close()}
+     */
+    public MemorySegment memory() {
+        if (closed.get()) {
+            throw closedException();
+        }
+        return memory;
+    }
+
+    /** Whether writes through {@link #memory()} are refused. */
+    public boolean isReadOnly() {
+        return memory.isReadOnly();
+    }
+
+    /** Whether closing this handle also removes the segment. */
+    public boolean isOwning() {
+        return owning;
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Removes the name (idempotent; no error if it is already gone, and nothing happens if the
+     * name now holds another incarnation). Mappings stay valid until closed.
+     */
+    public void unlink() {
+        OwnedSegments.untrack(info.path());
+        OwnedSegments.removeIfSame(info.path(), info.generation());
+    }
+
+    /** Unmaps in this process, and on an owning handle also removes the name. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            arena.close();
+        } finally {
+            if (owning) {
+                unlink();
+            }
+        }
+    }
+
+    SegmentClosedException closedException() {
+        return new SegmentClosedException("segment handle is closed: name=" + info.name()
+                + ", dir=" + directory.path() + "; attach it again to use it");
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[name=" + info.name() + ", kind=" + info.kind().label() + ", size="
+                + info.size() + (isReadOnly() ? ", read-only" : ", read-write")
+                + (owning ? ", owning" : "") + (closed.get() ? ", closed" : "") + "]";
+    }
+}

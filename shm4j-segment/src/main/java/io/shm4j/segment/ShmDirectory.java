@@ -1,0 +1,536 @@
+package io.shm4j.segment;
+
+import io.shm4j.Settings;
+import io.shm4j.segment.internal.Native;
+import io.shm4j.segment.internal.SegmentMetadata;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The shm directory (default {@code /dev/shm}; see {@link Settings#shmDirectory()}): where
+ * segments are created, attached, listed and garbage-collected.
+ *
+ * <p>Thread-safe and process-safe: every operation is a sequence of atomic filesystem steps
+ * (exclusive create, hard-link publish, unlink). Holds no state beyond its path.
+ */
+public final class ShmDirectory {
+    private final Path path;
+
+    private ShmDirectory(Path path) {
+        this.path = path.toAbsolutePath().normalize();
+    }
+
+    /** The shm directory in force now ({@code shm4j.dir}, {@code SHM4J_DIR}, else {@code /dev/shm}). */
+    public static ShmDirectory current() {
+        return new ShmDirectory(Settings.shmDirectory());
+    }
+
+    /** A specific directory (for example a tmpfs mounted with {@code huge=always}). */
+    public static ShmDirectory of(Path path) {
+        return new ShmDirectory(path);
+    }
+
+    /** The directory. */
+    public Path path() {
+        return path;
+    }
+
+    /** Bytes still free for new segments. */
+    public long freeBytes() {
+        try {
+            return Files.getFileStore(path).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Total size of the filesystem. */
+    public long totalBytes() {
+        try {
+            return Files.getFileStore(path).getTotalSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    // ---------------------------------------------------------------- create
+
+    /** Creates, reserves and publishes a mutable raw segment of zeros owned by this process. */
+    public Segment create(String name, long size) {
+        PendingSegment pending = reserve(SegmentSpec.of(size).withName(name).withMutable(true));
+        try {
+            return pending.publish();
+        } catch (RuntimeException e) {
+            pending.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reserves a segment: a temporary file with every page allocated ({@code posix_fallocate}),
+     * mapped read-write. Write it, then {@link PendingSegment#publish()}.
+     *
+     * @throws OutOfSharedMemoryException if the directory cannot hold {@code spec.size()} bytes
+     * @throws SegmentExistsException if the name is taken
+     */
+    public PendingSegment reserve(SegmentSpec spec) {
+        String name = spec.name() != null ? spec.name() : SegmentNames.generate();
+        if (Files.exists(path.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+            throw new SegmentExistsException("segment already exists: name=" + name + ", dir=" + path
+                    + "; choose another name or remove it with `shm4j rm " + name + "`");
+        }
+        checkDirectory();
+        ProcessIdentity self = ProcessIdentity.current();
+        Path temp = path.resolve(SegmentNames.tempName(self));
+        long generation = SegmentNames.newGeneration();
+        long created = System.currentTimeMillis();
+        int fd;
+        try {
+            fd = Native.openExclusive(temp.toString(), spec.mode());
+        } catch (Native.ErrnoException e) {
+            throw errnoFailure("create", name, spec.size(), e);
+        }
+        OwnedSegments.track(temp, 0);
+        Arena arena = null;
+        try {
+            try {
+                if (spec.mode() != SegmentSpec.DEFAULT_MODE) {
+                    Files.setPosixFilePermissions(temp, permissions(spec.mode())); // not subject to umask
+                }
+                SegmentMetadata meta = new SegmentMetadata(spec.kind(), spec.lifetime(), spec.owner(),
+                        generation, created, spec.mutable());
+                xattrs(temp).write(SegmentMetadata.XATTR, ByteBuffer.wrap(meta.encode()));
+                if (spec.size() > 0) {
+                    Native.posixFallocate(fd, 0, spec.size());
+                }
+            } finally {
+                Native.close(fd);
+            }
+            arena = Arena.ofShared();
+            MemorySegment memory = map(temp, spec.size(), true, arena);
+            if (spec.hugePages()) {
+                adviseHugePages(memory);
+            }
+            return new PendingSegment(this, spec, name, temp, generation, created, arena, memory);
+        } catch (Native.ErrnoException e) {
+            abandon(temp, arena);
+            throw errnoFailure("reserve", name, spec.size(), e);
+        } catch (IOException e) {
+            abandon(temp, arena);
+            if (isNoSpace(e)) {
+                throw outOfMemory(name, spec.size());
+            }
+            throw ioFailure("create", name, path, e);
+        } catch (RuntimeException | Error e) {
+            abandon(temp, arena);
+            throw e;
+        }
+    }
+
+    private void abandon(Path temp, Arena arena) {
+        if (arena != null) {
+            arena.close();
+        }
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // gc removes it once this process is gone
+        }
+        OwnedSegments.untrack(temp);
+    }
+
+    private void checkDirectory() {
+        if (!Files.isDirectory(path)) {
+            throw new SegmentException("shm directory does not exist or is not a directory: dir=" + path
+                    + "; create it or point " + Settings.DIR_PROPERTY + " / " + Settings.DIR_ENV
+                    + " at a tmpfs such as /dev/shm");
+        }
+    }
+
+    // ---------------------------------------------------------------- attach
+
+    /** Attaches a segment by name. Foreign files (no shm4j metadata) attach as raw bytes. */
+    public Segment attach(String name, Access access) {
+        SegmentNames.validate(name);
+        return attach(info(name), access, false);
+    }
+
+    /** Attaches exactly the incarnation {@code ref} names. */
+    public Segment attach(SegmentRef ref, Access access) {
+        return attach(checkRef(ref), access, false);
+    }
+
+    /** Attaches a scoped segment owned by this process and takes the owning handle. */
+    public Segment adopt(SegmentRef ref) {
+        SegmentInfo info = checkRef(ref);
+        if (info.lifetime() != Lifetime.SCOPED || !ProcessIdentity.current().equals(info.owner())) {
+            throw new SegmentException("cannot adopt a segment this process does not own: name="
+                    + ref.name() + ", lifetime=" + info.lifetime() + ", owner=" + info.owner()
+                    + ", self=" + ProcessIdentity.current() + "; attach it instead");
+        }
+        return attach(info, info.mutable() ? Access.READ_WRITE : Access.READ_ONLY, true);
+    }
+
+    private SegmentInfo checkRef(SegmentRef ref) {
+        SegmentInfo info = info(SegmentNames.validate(ref.name()));
+        if (info.generation() != ref.generation()) {
+            throw new StaleSegmentException("segment was replaced: name=" + ref.name()
+                    + ", generation=" + Long.toHexString(ref.generation()) + ", current="
+                    + Long.toHexString(info.generation())
+                    + "; the object the ref named is gone, ask its producer for a new ref");
+        }
+        return info;
+    }
+
+    private Segment attach(SegmentInfo info, Access access, boolean owning) {
+        if (access == Access.READ_WRITE && !info.mutable() && !info.foreign()) {
+            throw new SegmentPermissionException("segment is immutable: name=" + info.name()
+                    + ", kind=" + info.kind().label()
+                    + "; attach it READ_ONLY, or create it mutable to share writes");
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment memory = map(info.path(), info.size(), access == Access.READ_WRITE, arena);
+            if (io.shm4j.Settings.hugePages()) {
+                adviseHugePages(memory);
+            }
+            if (owning) {
+                OwnedSegments.track(info.path(), info.generation());
+            }
+            return new Segment(this, info, arena, memory, owning);
+        } catch (IOException e) {
+            arena.close();
+            throw ioFailure("attach", info.name(), path, e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static MemorySegment map(Path file, long size, boolean writable, Arena arena) throws IOException {
+        Set<StandardOpenOption> options = writable
+                ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : EnumSet.of(StandardOpenOption.READ);
+        try (FileChannel ch = FileChannel.open(file, options)) {
+            return ch.map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,
+                    0, size, arena);
+        }
+    }
+
+    private static void adviseHugePages(MemorySegment memory) {
+        try {
+            Native.madvise(memory, Native.MADV_HUGEPAGE);
+        } catch (Native.ErrnoException e) {
+            // Not supported by this kernel or filesystem: 4 KiB pages work the same, only slower to fault in.
+        }
+    }
+
+    // ---------------------------------------------------------------- inspect
+
+    /**
+     * What the directory says about {@code name}.
+     *
+     * @throws NoSuchSegmentException if there is no such file
+     * @throws NotASegmentException if it is not a regular file or its metadata is damaged
+     */
+    public SegmentInfo info(String name) {
+        SegmentNames.validate(name);
+        Path file = path.resolve(name);
+        PosixFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchSegmentException("no such segment: name=" + name + ", dir=" + path
+                    + "; list segments with `shm4j ls`");
+        } catch (IOException e) {
+            throw ioFailure("stat", name, path, e);
+        }
+        return describe(name, file, attrs);
+    }
+
+    /** Like {@link #info(String)} but empty when there is no such file. */
+    public Optional<SegmentInfo> find(String name) {
+        try {
+            return Optional.of(info(name));
+        } catch (NoSuchSegmentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private SegmentInfo describe(String name, Path file, PosixFileAttributes attrs) {
+        if (!attrs.isRegularFile()) {
+            throw new NotASegmentException("not a segment: name=" + name + ", dir=" + path
+                    + ", type=" + (attrs.isDirectory() ? "directory" : attrs.isSymbolicLink()
+                            ? "symlink" : "special file") + "; segments are regular files");
+        }
+        int mode = mode(attrs.permissions());
+        byte[] raw = readXattr(file);
+        if (raw == null) {
+            return new SegmentInfo(name, file, SegmentKind.FOREIGN, attrs.size(), null, null, false,
+                    attrs.lastModifiedTime().toInstant(), 0, true, mode);
+        }
+        SegmentMetadata m;
+        try {
+            m = SegmentMetadata.decode(raw);
+        } catch (IllegalArgumentException e) {
+            throw new NotASegmentException("damaged shm4j metadata: name=" + name + ", dir=" + path
+                    + ", problem=" + e.getMessage() + "; remove it with `shm4j rm " + name + "`");
+        }
+        return new SegmentInfo(name, file, m.kind(), attrs.size(), m.lifetime(), m.owner(),
+                m.owner().isAlive(), Instant.ofEpochMilli(m.createdMillis()), m.generation(),
+                m.mutable(), mode);
+    }
+
+    /** The shm4j segments in the directory, by name. Foreign files are left out. */
+    public List<SegmentInfo> list() {
+        return list(false);
+    }
+
+    /** Every regular file in the directory but shm4j's temporary files, foreign ones included. */
+    public List<SegmentInfo> listAll() {
+        return list(true);
+    }
+
+    private List<SegmentInfo> list(boolean includeForeign) {
+        List<SegmentInfo> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
+            for (Path file : ds) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                try {
+                    PosixFileAttributes attrs = Files.readAttributes(file, PosixFileAttributes.class,
+                            LinkOption.NOFOLLOW_LINKS);
+                    if (!attrs.isRegularFile()) {
+                        continue;
+                    }
+                    SegmentInfo info = describe(name, file, attrs);
+                    if (includeForeign || !info.foreign()) {
+                        out.add(info);
+                    }
+                } catch (NotASegmentException | IOException e) {
+                    // vanished meanwhile or damaged: not listed (info NAME reports the problem)
+                }
+            }
+        } catch (IOException e) {
+            throw ioFailure("list", "*", path, e);
+        }
+        out.sort(Comparator.comparing(SegmentInfo::name));
+        return out;
+    }
+
+    // ---------------------------------------------------------------- remove
+
+    /**
+     * Removes a segment by name (what {@code shm4j rm} does). Mappings stay valid until closed.
+     *
+     * @throws NoSuchSegmentException if there is no such segment
+     */
+    public void remove(String name) {
+        SegmentNames.validate(name);
+        Path file = path.resolve(name);
+        try {
+            Files.delete(file);
+            OwnedSegments.untrack(file);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchSegmentException("no such segment: name=" + name + ", dir=" + path
+                    + "; list segments with `shm4j ls`");
+        } catch (IOException e) {
+            throw ioFailure("remove", name, path, e);
+        }
+    }
+
+    /**
+     * Removes the scoped segments whose owner is dead and the temporary files of dead creators.
+     * Never touches a live owner's files, persistent segments, or files that are not shm4j's.
+     */
+    public GcReport gc(boolean dryRun) {
+        List<String> segments = new ArrayList<>();
+        List<String> temps = new ArrayList<>();
+        long bytes = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
+            for (Path file : ds) {
+                String name = file.getFileName().toString();
+                try {
+                    PosixFileAttributes attrs = Files.readAttributes(file, PosixFileAttributes.class,
+                            LinkOption.NOFOLLOW_LINKS);
+                    if (!attrs.isRegularFile()) {
+                        continue;
+                    }
+                    Optional<ProcessIdentity> creator = SegmentNames.tempCreator(name);
+                    if (creator.isPresent()) {
+                        if (!creator.get().isAlive() && (dryRun || deleteTemp(file))) {
+                            temps.add(name);
+                            bytes += attrs.size();
+                        }
+                        continue;
+                    }
+                    if (name.startsWith(".")) {
+                        continue;
+                    }
+                    byte[] raw = readXattr(file);
+                    if (raw == null) {
+                        continue;
+                    }
+                    SegmentMetadata m = SegmentMetadata.decode(raw);
+                    if (m.lifetime() == Lifetime.SCOPED && !m.owner().isAlive()) {
+                        if (dryRun || OwnedSegments.removeIfSame(file, m.generation())) {
+                            segments.add(name);
+                            bytes += attrs.size();
+                        }
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    // vanished meanwhile, or metadata this version cannot read: leave it alone
+                }
+            }
+        } catch (IOException e) {
+            throw ioFailure("gc", "*", path, e);
+        }
+        segments.sort(null);
+        temps.sort(null);
+        return new GcReport(segments, temps, bytes, dryRun);
+    }
+
+    private static boolean deleteTemp(Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static UserDefinedFileAttributeView xattrs(Path file) {
+        return Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The shm4j metadata bytes of a file, or null if it has none. */
+    static byte[] readXattr(Path file) {
+        UserDefinedFileAttributeView view = xattrs(file);
+        try {
+            if (!view.list().contains(SegmentMetadata.XATTR)) {
+                return null;
+            }
+            ByteBuffer buf = ByteBuffer.allocate(view.size(SegmentMetadata.XATTR));
+            view.read(SegmentMetadata.XATTR, buf);
+            byte[] out = new byte[buf.position()];
+            buf.flip().get(out);
+            return out;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The generation in a file's metadata, or null. */
+    static Long readGeneration(Path file) {
+        byte[] raw = readXattr(file);
+        if (raw == null) {
+            return null;
+        }
+        try {
+            return SegmentMetadata.decode(raw).generation();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private OutOfSharedMemoryException outOfMemory(String name, long requested) {
+        return new OutOfSharedMemoryException("out of shared memory: name=" + name
+                + ", requested=" + requested + " bytes, free=" + freeBytes() + " bytes, dir=" + path
+                + "; free space (`shm4j ls`, `shm4j gc`, `shm4j rm`), create a smaller segment,"
+                + " or use a larger tmpfs (" + Settings.DIR_PROPERTY + ")");
+    }
+
+    private SegmentException errnoFailure(String op, String name, long size, Native.ErrnoException e) {
+        return switch (e.errno()) {
+            case Native.ENOSPC, Native.EFBIG -> {
+                OutOfSharedMemoryException x = outOfMemory(name, size);
+                x.initCause(e);
+                yield x;
+            }
+            case Native.EACCES, Native.EPERM -> new SegmentPermissionException("permission denied: op="
+                    + op + ", name=" + name + ", dir=" + path + ", errno=" + e.errno()
+                    + "; check the directory's permissions or choose another shm directory", e);
+            case Native.ENOENT -> new SegmentException("shm directory does not exist: dir=" + path
+                    + "; create it or point " + Settings.DIR_PROPERTY + " at a tmpfs", e);
+            default -> new SegmentException(op + " failed: name=" + name + ", dir=" + path
+                    + ", size=" + size + ", " + e.getMessage(), e);
+        };
+    }
+
+    static SegmentException ioFailure(String op, String name, Path dir, IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return new SegmentPermissionException("permission denied: op=" + op + ", name=" + name
+                    + ", dir=" + dir + "; the segment belongs to another user or its mode forbids this", e);
+        }
+        if (e instanceof NoSuchFileException) {
+            return new NoSuchSegmentException("no such segment: name=" + name + ", dir=" + dir
+                    + "; list segments with `shm4j ls`", e);
+        }
+        if (e instanceof FileSystemException fse && fse.getReason() != null
+                && fse.getReason().contains("not supported")) {
+            return new SegmentException(op + " failed: name=" + name + ", dir=" + dir
+                    + ": the filesystem lacks user extended attributes (tmpfs has them since Linux 6.6); "
+                    + "point " + Settings.DIR_PROPERTY + " at a filesystem that has them", e);
+        }
+        return new SegmentException(op + " failed: name=" + name + ", dir=" + dir + ", error=" + e, e);
+    }
+
+    private static boolean isNoSpace(IOException e) {
+        return e.getMessage() != null && e.getMessage().contains("No space left");
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE};
+        for (int i = 0; i < 9; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                set.add(order[i]);
+            }
+        }
+        return set;
+    }
+
+    private static int mode(Set<PosixFilePermission> perms) {
+        int mode = 0;
+        PosixFilePermission[] order = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+        for (int i = 0; i < order.length; i++) {
+            if (perms.contains(order[i])) {
+                mode |= 0400 >> i;
+            }
+        }
+        return mode;
+    }
+
+    @Override
+    public String toString() {
+        return "ShmDirectory[" + path + "]";
+    }
+}

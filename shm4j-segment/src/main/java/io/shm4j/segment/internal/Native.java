@@ -1,0 +1,159 @@
+package io.shm4j.segment.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The one door to native code. Every {@link Linker} downcall shm4j makes lives here; nothing
+ * else touches raw addresses or file descriptors. Linux (glibc or musl), 64-bit.
+ *
+ * <p>Threading: all methods are thread-safe (each call captures its own {@code errno}).
+ * Ownership: a file descriptor returned by {@link #openExclusive} belongs to the caller, who
+ * must {@link #close} it.
+ */
+@SuppressWarnings("restricted") // the one place shm4j calls restricted FFM methods
+public final class Native {
+    /** {@code madvise} advice: the pages will be needed soon. */
+    public static final int MADV_WILLNEED = 3;
+    /** {@code madvise} advice: back this range with transparent huge pages. */
+    public static final int MADV_HUGEPAGE = 14;
+    /** {@code madvise} advice: fault the range in for reading (Linux 5.14+). */
+    public static final int MADV_POPULATE_READ = 22;
+
+    /** errno values shm4j reacts to. */
+    public static final int EPERM = 1, ENOENT = 2, EACCES = 13, EEXIST = 17, EINVAL = 22,
+            EFBIG = 27, ENOSPC = 28, EOPNOTSUPP = 95;
+
+    private static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle POSIX_FALLOCATE = downcall("posix_fallocate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = downcall("madvise",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT),
+            CAPTURE_ERRNO);
+    private static final MethodHandle STRERROR = downcall("strerror",
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+    private Native() {}
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(
+                () -> new UnsatisfiedLinkError("libc has no symbol: name=" + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    /** A failed system call: {@code errno} and the call's name. */
+    public static final class ErrnoException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        ErrnoException(String call, int errno) {
+            super(call + " failed: errno=" + errno + " (" + strerror(errno) + ")");
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    /**
+     * Creates a new file with {@code open(O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, mode)}.
+     *
+     * @return the file descriptor, owned by the caller
+     */
+    public static int openExclusive(String path, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path),
+                    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+            if (fd < 0) {
+                throw new ErrnoException("open", (int) ERRNO.get(state, 0L));
+            }
+            return fd;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall open failed", t);
+        }
+    }
+
+    /** Closes a file descriptor; errors are ignored (Linux always releases the descriptor). */
+    public static void close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
+            assert rc == 0 || rc == -1;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall close failed", t);
+        }
+    }
+
+    /**
+     * Reserves {@code [offset, offset+length)} of the file with {@code posix_fallocate}, so that
+     * writes to a mapping of it can never fault for lack of memory.
+     */
+    public static void posixFallocate(int fd, long offset, long length) throws ErrnoException {
+        int rc;
+        try {
+            rc = (int) POSIX_FALLOCATE.invokeExact(fd, offset, length);
+        } catch (Throwable t) {
+            throw new AssertionError("downcall posix_fallocate failed", t);
+        }
+        if (rc != 0) {
+            throw new ErrnoException("posix_fallocate", rc);
+        }
+    }
+
+    /**
+     * Gives the kernel advice about a mapped range ({@code madvise}). The range is widened to
+     * whole pages by the kernel's rules; the segment must be a mapping this process owns.
+     */
+    public static void madvise(MemorySegment mapping, int advice) throws ErrnoException {
+        if (mapping.byteSize() == 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) MADVISE.invokeExact(state, mapping, mapping.byteSize(), advice);
+            if (rc != 0) {
+                throw new ErrnoException("madvise", (int) ERRNO.get(state, 0L));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall madvise failed", t);
+        }
+    }
+
+    /** The C library's text for an errno value. */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+}
