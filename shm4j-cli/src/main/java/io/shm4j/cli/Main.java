@@ -39,6 +39,9 @@ public final class Main implements Runnable {
     /** Runs the CLI with the given streams; returns the exit status. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        for (Subcommand extra : java.util.ServiceLoader.load(Subcommand.class)) {
+            cl.addSubcommand(extra);
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
