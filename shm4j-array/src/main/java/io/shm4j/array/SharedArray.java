@@ -296,12 +296,12 @@ public final class SharedArray implements AutoCloseable {
     /** Maps a {@code .npy} file on disk read-only (no copy); close the array to unmap it. */
     public static SharedArray map(Path npyFile) {
         Arena arena = Arena.ofShared();
+        MemorySegment m;
         try (FileChannel ch = FileChannel.open(npyFile, StandardOpenOption.READ)) {
-            MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return rootOf(new Backing(null, arena, npyFile), m);
+            m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
         } catch (NoSuchFileException e) {
             arena.close();
-            throw new NpyFormatException("no such .npy file: path=" + npyFile, e);
+            throw new io.shm4j.Shm4jException("no such .npy file: path=" + npyFile + "; check the path", e);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot map .npy file: path=" + npyFile, e);
@@ -309,6 +309,7 @@ public final class SharedArray implements AutoCloseable {
             arena.close();
             throw e;
         }
+        return rootOf(new Backing(null, arena, npyFile), m);
     }
 
     /**
