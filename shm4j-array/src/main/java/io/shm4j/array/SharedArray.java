@@ -246,6 +246,7 @@ public final class SharedArray implements AutoCloseable {
                 .withMode(o.mode()).withOwner(o.owner());
         PendingSegment pending = o.directoryOrCurrent().reserve(spec);
         try {
+            pending.prefault(); // the whole segment is written next: map its pages in one call
             MemorySegment m = pending.memory();
             MemorySegment.copy(head, 0, m, ValueLayout.JAVA_BYTE, 0, head.length);
             writer.accept(m.asSlice(head.length));

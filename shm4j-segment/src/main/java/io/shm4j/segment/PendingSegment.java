@@ -67,6 +67,23 @@ public final class PendingSegment implements AutoCloseable {
     }
 
     /**
+     * Maps every page now ({@code madvise(MADV_POPULATE_WRITE)}), so that a bulk write of the
+     * whole segment that follows takes no page faults: one kernel call instead of a fault per
+     * 4 KiB page. Worth it before filling the segment completely; a no-op where the kernel
+     * lacks it (before Linux 5.14).
+     *
+     * @return this
+     */
+    public PendingSegment prefault() {
+        try {
+            io.shm4j.segment.internal.Native.madvise(memory(), io.shm4j.segment.internal.Native.MADV_POPULATE_WRITE);
+        } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
+            // EINVAL on old kernels: the writes will fault the pages in one by one instead.
+        }
+        return this;
+    }
+
+    /**
      * Publishes atomically under the final name. Other processes see the segment complete or
      * not at all.
      *

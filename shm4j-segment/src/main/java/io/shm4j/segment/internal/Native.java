@@ -26,6 +26,8 @@ public final class Native {
     public static final int MADV_HUGEPAGE = 14;
     /** {@code madvise} advice: fault the range in for reading (Linux 5.14+). */
     public static final int MADV_POPULATE_READ = 22;
+    /** {@code madvise} advice: fault the range in for writing (Linux 5.14+). */
+    public static final int MADV_POPULATE_WRITE = 23;
 
     /** errno values shm4j reacts to. */
     public static final int EPERM = 1, ENOENT = 2, EACCES = 13, EEXIST = 17, EINVAL = 22,
