@@ -1,0 +1,319 @@
+package io.shm4j.bench.store;
+
+import io.shm4j.store.ObjectRef;
+import io.shm4j.store.ObjectStore;
+import io.shm4j.store.ObjectStoreConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The object store's targets, measured in one run (docs/store.md; issue 7):
+ *
+ * <ul>
+ *   <li>{@code put} of a large blob vs a plain memory copy of the same size (into memory
+ *       already touched, and into freshly allocated memory);</li>
+ *   <li>{@code get} latency: first get in a process (pin, map, verify) and a repeated get;
+ *       no data is touched;</li>
+ *   <li>spill and restore throughput vs the disk's sequential write and read speed
+ *       (FileChannel, same chunk size, same directory, page cache as it is — no fsync on
+ *       either side);</li>
+ *   <li>{@code ray.put} / {@code ray.get} of a numpy array of the same size in a Python
+ *       subprocess (skipped with {@code --no-ray}).</li>
+ * </ul>
+ *
+ * Usage: {@code StoreBenchmark [--size-mb N] [--spill DIR] [--reps N] [--no-ray]}. Default
+ * 100 MB. Needs about 4x the size in the shm directory and 2x on the spill disk.
+ */
+public final class StoreBenchmark {
+    private static final int CHUNK = 8 << 20;
+
+    private StoreBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        long sizeMb = 100;
+        Path spill = Path.of(System.getProperty("java.io.tmpdir"), "shm4j-bench-spill-" + ProcessHandle.current().pid());
+        int reps = 5;
+        boolean ray = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size-mb" -> sizeMb = Long.parseLong(args[++i]);
+                case "--spill" -> spill = Path.of(args[++i]);
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--no-ray" -> ray = false;
+                default -> throw new IllegalArgumentException("unknown argument: " + args[i]
+                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--no-ray]");
+            }
+        }
+        long size = sizeMb << 20;
+        System.out.printf(Locale.ROOT, "object store benchmark: size=%d MB, reps=%d, spill=%s%n", sizeMb, reps, spill);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment source = arena.allocate(size, 64);
+            fill(source);
+            putVersusCopy(source, reps, arena);
+            getLatency(source);
+            spillAndRestore(source, spill, reps);
+        } finally {
+            deleteTree(spill);
+        }
+        if (ray) {
+            ray(sizeMb, reps);
+        }
+    }
+
+    // ------------------------------------------------------------------ put vs copy
+
+    private static void putVersusCopy(MemorySegment source, int reps, Arena arena) {
+        long size = source.byteSize();
+        MemorySegment warm = arena.allocate(size, 64);
+        double[] copyWarm = new double[reps];
+        double[] copyFresh = new double[reps];
+        double[] put = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            MemorySegment.copy(source, 0, warm, 0, size);
+            copyWarm[r] = seconds(t0);
+            try (Arena fresh = Arena.ofConfined()) {
+                t0 = System.nanoTime();
+                MemorySegment target = fresh.allocate(size, 64);
+                MemorySegment.copy(source, 0, target, 0, size);
+                copyFresh[r] = seconds(t0);
+            }
+        }
+        try (ObjectStore store = ObjectStore.open(config("put").withCapacity(3 * size))) {
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                ObjectRef<MemorySegment> ref = store.put(source);
+                put[r] = seconds(t0);
+                store.release(ref);
+            }
+        }
+        double c = median(copyWarm);
+        double f = median(copyFresh);
+        double p = median(put);
+        System.out.printf(Locale.ROOT, "put          %8.1f ms  %6.2f GB/s%n", p * 1e3, gbps(size, p));
+        System.out.printf(Locale.ROOT, "copy (warm)  %8.1f ms  %6.2f GB/s   put/copy = %.2fx (target <= 1.2x)%n",
+                c * 1e3, gbps(size, c), p / c);
+        System.out.printf(Locale.ROOT, "alloc+copy   %8.1f ms  %6.2f GB/s   put/alloc+copy = %.2fx%n",
+                f * 1e3, gbps(size, f), p / f);
+    }
+
+    // ------------------------------------------------------------------ get
+
+    private static void getLatency(MemorySegment source) {
+        long size = source.byteSize();
+        int warmup = 1000;
+        int n = 2000;
+        long[] first = new long[n];
+        long[] repeated = new long[n];
+        long[] release = new long[n];
+        long sink = 0;
+        try (ObjectStore store = ObjectStore.open(config("get").withCapacity(2 * size))) {
+            ObjectRef<MemorySegment> ref = store.put(source);
+            store.release(ref);
+            for (int i = -warmup; i < n; i++) {
+                long t0 = System.nanoTime();
+                MemorySegment view = store.get(ref); // not pinned here: pin + map + verify
+                long t1 = System.nanoTime();
+                MemorySegment again = store.get(ref); // pinned here already
+                long t2 = System.nanoTime();
+                sink += view.byteSize() + again.byteSize();
+                store.release(ref);
+                store.release(ref); // unpin + unmap
+                long t3 = System.nanoTime();
+                if (i >= 0) {
+                    first[i] = t1 - t0;
+                    repeated[i] = t2 - t1;
+                    release[i] = t3 - t2;
+                }
+            }
+        }
+        Arrays.sort(first);
+        Arrays.sort(repeated);
+        Arrays.sort(release);
+        System.out.printf(Locale.ROOT, "get (first in process)  median %6.1f us  p99 %6.1f us (target <= 100 us)%n",
+                first[n / 2] / 1e3, first[n * 99 / 100] / 1e3);
+        System.out.printf(Locale.ROOT, "get (already pinned)    median %6.1f us  p99 %6.1f us%n",
+                repeated[n / 2] / 1e3, repeated[n * 99 / 100] / 1e3);
+        System.out.printf(Locale.ROOT, "last release (unmap)    median %6.1f us  p99 %6.1f us%n",
+                release[n / 2] / 1e3, release[n * 99 / 100] / 1e3);
+        if (sink == 42) {
+            System.out.println();
+        }
+    }
+
+    // ------------------------------------------------------------------ spill and restore vs disk
+
+    private static void spillAndRestore(MemorySegment source, Path spill, int reps) throws IOException {
+        long size = source.byteSize();
+        Files.createDirectories(spill);
+        double[] write = new double[reps];
+        double[] read = new double[reps];
+        double[] spills = new double[reps];
+        double[] restores = new double[reps];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment target = arena.allocate(size, 4096);
+            target.fill((byte) 0);
+            for (int r = 0; r < reps; r++) {
+                Path file = spill.resolve("disk-baseline-" + r);
+                long t0 = System.nanoTime();
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    for (long off = 0; off < size; off += CHUNK) {
+                        ByteBuffer b = source.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                        while (b.hasRemaining()) {
+                            ch.write(b);
+                        }
+                    }
+                }
+                write[r] = seconds(t0);
+                t0 = System.nanoTime();
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    for (long off = 0; off < size; off += CHUNK) {
+                        ByteBuffer b = target.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                        while (b.hasRemaining() && ch.read(b) >= 0) {
+                            // keep reading
+                        }
+                    }
+                }
+                read[r] = seconds(t0);
+                Files.delete(file);
+            }
+        }
+        // capacity = size + 1 MiB: a 2 MiB put spills the big object (and is itself 2% of the
+        // timing); a get restores the big one (spilling the small one, another 2%)
+        MemorySegment tiny = MemorySegment.ofArray(new byte[2 << 20]);
+        try (ObjectStore store = ObjectStore.open(config("spill").withCapacity(size + (1 << 20)).withSpillDirectory(spill))) {
+            for (int r = 0; r < reps; r++) {
+                ObjectRef<MemorySegment> big = store.put(source);
+                store.release(big);
+                long t0 = System.nanoTime();
+                ObjectRef<MemorySegment> small = store.put(tiny);
+                spills[r] = seconds(t0);
+                store.release(small);
+                t0 = System.nanoTime();
+                MemorySegment back = store.get(big);
+                restores[r] = seconds(t0);
+                if (back.byteSize() != size) {
+                    throw new AssertionError("restored size=" + back.byteSize());
+                }
+                store.release(big);
+            }
+            System.out.printf(Locale.ROOT, "store counters: %s%n", store.stats());
+        }
+        double w = median(write);
+        double rd = median(read);
+        double s = median(spills);
+        double re = median(restores);
+        System.out.printf(Locale.ROOT, "disk write   %8.1f ms  %6.2f GB/s%n", w * 1e3, gbps(size, w));
+        System.out.printf(Locale.ROOT, "spill        %8.1f ms  %6.2f GB/s   = %3.0f%% of disk write (target >= 80%%)%n",
+                s * 1e3, gbps(size, s), 100 * w / s);
+        System.out.printf(Locale.ROOT, "disk read    %8.1f ms  %6.2f GB/s%n", rd * 1e3, gbps(size, rd));
+        System.out.printf(Locale.ROOT, "restore      %8.1f ms  %6.2f GB/s   = %3.0f%% of disk read (target >= 80%%)%n",
+                re * 1e3, gbps(size, re), 100 * rd / re);
+    }
+
+    // ------------------------------------------------------------------ ray
+
+    private static final String RAY_SCRIPT = """
+            import json, sys, time, numpy as np, ray
+            size, reps = int(sys.argv[1]), int(sys.argv[2])
+            arr = np.random.default_rng(1).integers(0, 255, size, dtype=np.uint8)
+            t0 = time.perf_counter(); ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR")
+            init = time.perf_counter() - t0
+            ray.get(ray.put(np.zeros(1024)))
+            puts, gets, firsts, copies = [], [], [], []
+            for _ in range(reps):
+                t0 = time.perf_counter(); ref = ray.put(arr); puts.append(time.perf_counter() - t0)
+                t0 = time.perf_counter(); v = ray.get(ref); firsts.append(time.perf_counter() - t0)
+                for _ in range(50):
+                    t0 = time.perf_counter(); v = ray.get(ref); gets.append(time.perf_counter() - t0)
+                del v, ref
+                t0 = time.perf_counter(); c = arr.copy(); copies.append(time.perf_counter() - t0); del c
+            ray.shutdown()
+            med = lambda xs: sorted(xs)[len(xs) // 2]
+            print(json.dumps({"init_s": init, "put_s": med(puts), "get_first_s": med(firsts), "get_s": med(gets), "np_copy_s": med(copies)}))
+            """;
+
+    private static void ray(long sizeMb, int reps) throws Exception {
+        long size = sizeMb << 20;
+        ProcessBuilder pb = new ProcessBuilder("python3", "-c", RAY_SCRIPT, Long.toString(size), Integer.toString(reps))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.contains("{")) {
+            p.destroyForcibly();
+            System.out.println("ray: failed (exit=" + (p.isAlive() ? "timeout" : p.exitValue()) + ") " + out);
+            return;
+        }
+        String json = out.substring(out.lastIndexOf('{'));
+        double put = field(json, "put_s");
+        double get = field(json, "get_s");
+        double first = field(json, "get_first_s");
+        double copy = field(json, "np_copy_s");
+        System.out.printf(Locale.ROOT, "ray.put      %8.1f ms  %6.2f GB/s   (numpy copy %.1f ms; ray.init %.1f s)%n",
+                put * 1e3, gbps(size, put), copy * 1e3, field(json, "init_s"));
+        System.out.printf(Locale.ROOT, "ray.get      first %6.1f us  repeated median %6.1f us%n", first * 1e6, get * 1e6);
+    }
+
+    private static double field(String json, String key) {
+        int i = json.indexOf("\"" + key + "\"");
+        int colon = json.indexOf(':', i);
+        int end = colon + 1;
+        while (end < json.length() && ",}".indexOf(json.charAt(end)) < 0) {
+            end++;
+        }
+        return Double.parseDouble(json.substring(colon + 1, end).trim());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static ObjectStoreConfig config(String hint) {
+        return ObjectStoreConfig.named("shm4j-bench-" + hint + "-" + ProcessHandle.current().pid());
+    }
+
+    private static void fill(MemorySegment s) {
+        long x = 0x9E3779B97F4A7C15L;
+        for (long off = 0; off + 8 <= s.byteSize(); off += 8) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            s.set(ValueLayout.JAVA_LONG_UNALIGNED, off, x);
+        }
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static double median(double[] xs) {
+        double[] c = xs.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    private static double gbps(long bytes, double seconds) {
+        return bytes / seconds / 1e9;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.shm4j.store.internal;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes and reads {@link SpillFileLayout spill files}: one sequential pass each, CRC32C
+ * computed in the same pass (on the chunk just written or read, while it is in cache).
+ *
+ * <p>Thread-safe (stateless). Callers hold the store lock, so one object is spilled or
+ * restored by one process at a time.
+ */
+final class SpillFiles {
+    /** Bytes per write/read call: large enough for sequential speed, small enough for the cache. */
+    static final int CHUNK = 8 << 20;
+
+    private SpillFiles() {}
+
+    /** Writes {@code payload} to {@code temp} and renames it to {@code target}; returns the CRC32C. */
+    static long write(Path target, Path temp, MemorySegment payload, ObjectXattrs.Metadata meta)
+            throws IOException {
+        CRC32C crc = new CRC32C();
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = payload.byteSize();
+            long pos = SpillFileLayout.HEADER_SIZE;
+            for (long off = 0; off < size; off += CHUNK) {
+                ByteBuffer chunk = payload.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                crc.update(chunk.duplicate());
+                while (chunk.hasRemaining()) {
+                    pos += ch.write(chunk, pos);
+                }
+            }
+            ByteBuffer header = SpillFileLayout.encode(meta, size, crc.getValue());
+            while (header.hasRemaining()) {
+                ch.write(header, header.position());
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return crc.getValue();
+    }
+
+    static SpillFileLayout.Header readHeader(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(SpillFileLayout.HEADER_SIZE);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // keep reading
+            }
+            b.flip();
+            return SpillFileLayout.decode(b, ch.size(), file);
+        }
+    }
+
+    /**
+     * Reads the payload into {@code target} (exactly {@code header.payloadLength()} bytes) and
+     * checks its CRC32C.
+     *
+     * @throws io.shm4j.store.SpillCorruptedException on a short file or a checksum mismatch
+     */
+    static void readPayload(Path file, SpillFileLayout.Header header, MemorySegment target) throws IOException {
+        CRC32C crc = new CRC32C();
+        long size = header.payloadLength();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long pos = SpillFileLayout.HEADER_SIZE;
+            for (long off = 0; off < size; off += CHUNK) {
+                ByteBuffer chunk = target.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                while (chunk.hasRemaining()) {
+                    int n = ch.read(chunk, pos);
+                    if (n < 0) {
+                        throw SpillFileLayout.corrupt(file, "truncated at offset=" + pos);
+                    }
+                    pos += n;
+                }
+                crc.update(chunk.flip());
+            }
+        }
+        if (crc.getValue() != header.crc32c()) {
+            throw SpillFileLayout.corrupt(file, "crc32c=0x" + Long.toHexString(crc.getValue())
+                    + ", expected=0x" + Long.toHexString(header.crc32c()));
+        }
+    }
+}

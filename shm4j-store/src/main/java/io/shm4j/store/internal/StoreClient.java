@@ -1,0 +1,702 @@
+package io.shm4j.store.internal;
+
+import io.shm4j.Settings;
+import io.shm4j.segment.Access;
+import io.shm4j.segment.Lifetime;
+import io.shm4j.segment.NoSuchSegmentException;
+import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentKind;
+import io.shm4j.segment.SegmentSpec;
+import io.shm4j.segment.ShmDirectory;
+import io.shm4j.store.ObjectCodec;
+import io.shm4j.store.ObjectLostException;
+import io.shm4j.store.ObjectRef;
+import io.shm4j.store.ObjectStore;
+import io.shm4j.store.ObjectStoreConfig;
+import io.shm4j.store.ObjectStoreException;
+import io.shm4j.store.ObjectStoreFullException;
+import io.shm4j.store.StoreStats;
+import io.shm4j.store.StoredObject;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One process's connection to one store: the lock, the mapped state, this process's
+ * membership, and its pins (one {@code user.shm4j.pin.PID.START} attribute per pinned object,
+ * with a count of holds across all handles, and the mapping those holds share). Every
+ * {@link ObjectStore} handle of the store in this JVM shares it; the last handle's close
+ * disconnects (and, if this was the store's last live process, removes the store).
+ *
+ * <p>Thread-safe: the registry is guarded by its own monitor, pins by per-key atomic map
+ * operations, cross-process decisions by the {@link StoreLock}. Lock order: a pin's map entry,
+ * then the store lock (never the reverse).
+ *
+ * <p>Internal: reached through {@link ObjectStore}'s static methods.
+ */
+public final class StoreClient {
+    private static final Map<String, StoreClient> CLIENTS = new HashMap<>(); // guarded by itself
+    private static final ProcessIdentity SELF = ProcessIdentity.current();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static boolean hookInstalled; // guarded by CLIENTS
+
+    private final String key;
+    private final StorePaths paths;
+    private final StoreLock lock;
+    private final Arena stateArena;
+    private final StoreState state;
+    private final long capacity;
+    private final Path spillRoot;
+    private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
+    private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
+
+    /** This process's pin on one object: the shared mapping and the number of holds. */
+    private static final class Pin {
+        final Segment segment;
+        int holds = 1; // guarded by the map entry
+
+        Pin(Segment segment) {
+            this.segment = segment;
+        }
+    }
+
+    private StoreClient(String key, StorePaths paths, StoreLock lock, Arena stateArena, StoreState state) {
+        this.key = key;
+        this.paths = paths;
+        this.lock = lock;
+        this.stateArena = stateArena;
+        this.state = state;
+        this.capacity = state.capacity();
+        this.spillRoot = state.spillDirectory();
+    }
+
+    // ------------------------------------------------------------------ open and close
+
+    /** Opens a handle on a store, connecting this process to it if needed. */
+    public static ObjectStore open(ObjectStoreConfig config) {
+        StorePaths paths = new StorePaths(ShmDirectory.of(realDirectory(config.shmDirectory())), config.name());
+        String key = paths.dir().toString();
+        synchronized (CLIENTS) {
+            StoreClient c = CLIENTS.get(key);
+            if (c == null) {
+                c = connect(key, paths, config);
+                CLIENTS.put(key, c);
+                installHook();
+            }
+            ShmObjectStore handle = new ShmObjectStore(c, config.codecs());
+            c.handles.add(handle);
+            return handle;
+        }
+    }
+
+    private static StoreClient connect(String key, StorePaths paths, ObjectStoreConfig config) {
+        StoreLock lock = StoreLock.openLocked(paths);
+        Arena arena = Arena.ofShared();
+        StoreClient client;
+        try {
+            Files.createDirectories(paths.members());
+            Files.createDirectories(paths.pending());
+            Files.createDirectories(paths.evicting());
+            StoreScan scan = new StoreScan(paths);
+            Path oldSpill = StoreState.read(paths.state(), paths.store()).map(StoreState::spillDirectory).orElse(null);
+            Housekeeping.removeDeadMembers(paths, scan, oldSpill);
+            StoreState state;
+            if (scan.members().isEmpty()) {
+                // First process: whatever is here belongs to a store whose processes all died.
+                Housekeeping.wipe(paths, oldSpill);
+                long capacity = config.capacity() > 0 ? config.capacity()
+                        : paths.shm().totalBytes() / 100 * ObjectStoreConfig.DEFAULT_CAPACITY_PERCENT;
+                Path spill = config.spillDirectory() == null ? null
+                        : config.spillDirectory().toAbsolutePath().normalize();
+                if (spill != null) {
+                    Files.createDirectories(paths.spillDir(spill));
+                }
+                state = StoreState.create(paths.state(), capacity, spill, arena);
+            } else {
+                state = StoreState.map(paths.state(), paths.store(), arena);
+            }
+            Files.write(paths.member(SELF), new byte[0]);
+            client = new StoreClient(key, paths, lock, arena, state);
+        } catch (IOException e) {
+            abandon(lock, arena);
+            throw new ObjectStoreException("cannot open store: store=" + paths.store() + ", dir="
+                    + paths.dir() + ", error=" + e + "; check the shm and spill directories", e);
+        } catch (RuntimeException | Error e) {
+            abandon(lock, arena);
+            throw e;
+        }
+        lock.release();
+        if (client.spillRoot != null) {
+            try {
+                Files.createDirectories(paths.spillDir(client.spillRoot));
+            } catch (IOException e) {
+                client.disconnectQuietly();
+                throw new ObjectStoreException("cannot create spill directory: dir="
+                        + paths.spillDir(client.spillRoot) + ", error=" + e, e);
+            }
+        }
+        return client;
+    }
+
+    private static void abandon(StoreLock lock, Arena arena) {
+        arena.close();
+        lock.release();
+        lock.close();
+    }
+
+    /** Called by a handle's close: the last handle disconnects this process. */
+    void closed(ShmObjectStore handle) {
+        synchronized (CLIENTS) {
+            if (handles.remove(handle) && handles.isEmpty()) {
+                CLIENTS.remove(key);
+                disconnect();
+            }
+        }
+    }
+
+    private void disconnectQuietly() {
+        try {
+            disconnect();
+        } catch (RuntimeException ignored) {
+            // already failing
+        }
+    }
+
+    private void disconnect() {
+        for (String name : List.copyOf(pins.keySet())) {
+            release(name, Integer.MAX_VALUE);
+        }
+        try (StoreLock.Held _ = lock.acquire()) {
+            StoreScan.deleteQuietly(paths.member(SELF));
+            StoreScan scan = new StoreScan(paths);
+            Housekeeping.removeDeadMembers(paths, scan, spillRoot);
+            if (scan.members().isEmpty()) {
+                Housekeeping.destroy(paths, lock, spillRoot);
+            }
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot close store: store=" + paths.store() + ", error=" + e, e);
+        } finally {
+            stateArena.close();
+            lock.close();
+        }
+    }
+
+    private static void installHook() {
+        if (!hookInstalled) {
+            Runtime.getRuntime().addShutdownHook(new Thread(StoreClient::closeAll, "shm4j-object-store-close"));
+            hookInstalled = true;
+        }
+    }
+
+    private static void closeAll() {
+        List<ShmObjectStore> all = new ArrayList<>();
+        synchronized (CLIENTS) {
+            for (StoreClient c : CLIENTS.values()) {
+                all.addAll(c.handles);
+            }
+        }
+        for (ShmObjectStore h : all) {
+            try {
+                h.close();
+            } catch (RuntimeException ignored) {
+                // exiting: the next opener or `shm4j gc` finishes the job
+            }
+        }
+    }
+
+    private static Path realDirectory(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw new ObjectStoreException("shm directory does not exist: dir=" + dir + ", error=" + e
+                    + "; create it or point " + Settings.DIR_PROPERTY + " at a tmpfs such as /dev/shm", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    String store() {
+        return paths.store();
+    }
+
+    long capacity() {
+        return capacity;
+    }
+
+    Path spillRoot() {
+        return spillRoot;
+    }
+
+    // ------------------------------------------------------------------ put
+
+    /** Writes a new object and pins it (one hold); see docs/store.md, "put". */
+    <T> ObjectRef<T> put(ObjectCodec.Encoded encoded, String codecId) {
+        long size = encoded.size();
+        if (size < 0) {
+            throw new IllegalArgumentException("codec returned a negative size: codec=" + codecId + ", size=" + size);
+        }
+        byte[] idBytes = new byte[16];
+        RANDOM.nextBytes(idBytes);
+        String id = HexFormat.of().formatHex(idBytes);
+        String name = paths.objectName(id);
+        long generation = RANDOM.nextLong() | 1;
+        Path reservation = paths.reservation(SELF, id, size);
+        try (StoreLock.Held _ = lock.acquire()) {
+            recover();
+            makeRoom(size);
+            Files.write(reservation, new byte[0]);
+        } catch (IOException e) {
+            throw failure("put", name, e);
+        }
+        Segment segment;
+        try {
+            PendingSegment pending = paths.shm().reserve(new SegmentSpec(size, name, SegmentKind.OBJECT,
+                    Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE, false, Settings.hugePages()));
+            try {
+                encoded.writeTo(pending.memory());
+                segment = pending.publish();
+            } catch (RuntimeException | Error e) {
+                pending.close();
+                throw e;
+            }
+            Path path = paths.object(name);
+            try {
+                ObjectXattrs.writeMetadata(path, new ObjectXattrs.Metadata(paths.store(), generation, codecId));
+                ObjectXattrs.pin(path, SELF);
+                touch(path);
+            } catch (IOException | RuntimeException e) {
+                segment.close();
+                StoreScan.deleteQuietly(path);
+                throw e instanceof IOException io ? failure("put", name, io) : (RuntimeException) e;
+            }
+        } finally {
+            StoreScan.deleteQuietly(reservation);
+        }
+        pins.put(name, new Pin(segment));
+        return new ObjectRef<>(paths.store(), name, generation, size, codecId);
+    }
+
+    /**
+     * Frees unpinned objects, least recently used first, until {@code requested} bytes fit.
+     * Under the lock.
+     */
+    private void makeRoom(long requested) throws IOException {
+        for (int round = 0; ; round++) {
+            StoreScan scan = new StoreScan(paths);
+            Map<String, Long> reservations = scan.reservations(true);
+            List<StoreScan.Resident> residents = scan.residents(reservations, true);
+            CapacityPlanner.Plan plan = CapacityPlanner.plan(paths.store(), capacity, requested,
+                    residents.stream().map(StoreScan.Resident::candidate).toList(),
+                    StoreScan.unpublished(reservations, residents));
+            long used = plan.used();
+            for (CapacityPlanner.Candidate victim : plan.victims()) {
+                used -= evict(victim.name());
+            }
+            if (CapacityPlanner.fits(used, requested, capacity)) {
+                return;
+            }
+            if (round >= 8) { // victims keep being pinned while we evict: give up with the facts
+                throw new ObjectStoreFullException(paths.store(), requested, capacity, plan.pinned(), used);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ evict, spill, restore
+
+    /** Evicts or spills one object, unless a live process pins it; returns the bytes freed. Under the lock. */
+    private long evict(String name) throws IOException {
+        Path hidden = paths.evicting().resolve(name);
+        try {
+            Files.move(paths.object(name), hidden, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        return finishEviction(hidden);
+    }
+
+    /**
+     * Second half of an eviction, for an object moved into {@code evicting/} (by this lock
+     * holder, or by one that died): put back if pinned, else spill (or drop) and unlink.
+     */
+    private long finishEviction(Path hidden) throws IOException {
+        String name = hidden.getFileName().toString();
+        ObjectXattrs.Attributes attrs = ObjectXattrs.read(hidden);
+        StoreScan scan = new StoreScan(paths);
+        if (attrs.pins().stream().anyMatch(scan::isAlive)) {
+            Files.move(hidden, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
+            return 0;
+        }
+        long size = Files.size(hidden);
+        if (spillRoot != null && attrs.metadata() != null) {
+            Path spill = paths.spillFile(spillRoot, name);
+            if (!Files.exists(spill)) {
+                try (Arena arena = Arena.ofConfined();
+                        FileChannel ch = FileChannel.open(hidden, StandardOpenOption.READ)) {
+                    MemorySegment bytes = size == 0 ? MemorySegment.ofArray(new byte[0])
+                            : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                    SpillFiles.write(spill, paths.spillTemp(spillRoot, SELF, name), bytes, attrs.metadata());
+                }
+                state.add(StoreStateLayout.SPILLED_BYTES_OFFSET, size);
+            }
+            state.add(StoreStateLayout.SPILLS_OFFSET, 1);
+        } else {
+            state.add(StoreStateLayout.EVICTIONS_OFFSET, 1);
+            state.add(StoreStateLayout.EVICTED_BYTES_OFFSET, size);
+        }
+        Files.delete(hidden);
+        return size;
+    }
+
+    /** Reads a spilled object back into memory and pins it. Under the lock. */
+    private Segment restore(ObjectRef<?> ref, Path spillFile) throws IOException {
+        SpillFileLayout.Header header = SpillFiles.readHeader(spillFile);
+        if (header.metadata().generation() != ref.generation()) {
+            throw stale(ref, header.metadata().generation());
+        }
+        long size = header.payloadLength();
+        makeRoom(size);
+        PendingSegment pending = paths.shm().reserve(new SegmentSpec(size, ref.name(), SegmentKind.OBJECT,
+                Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE, false, Settings.hugePages()));
+        Segment segment;
+        try {
+            SpillFiles.readPayload(spillFile, header, pending.memory());
+            segment = pending.publish();
+        } catch (IOException | RuntimeException | Error e) {
+            pending.close();
+            throw e;
+        }
+        Path path = paths.object(ref.name());
+        try {
+            ObjectXattrs.writeMetadata(path, header.metadata());
+            ObjectXattrs.pin(path, SELF);
+            touch(path);
+        } catch (IOException | RuntimeException e) {
+            segment.close();
+            StoreScan.deleteQuietly(path);
+            throw e;
+        }
+        state.add(StoreStateLayout.RESTORES_OFFSET, 1);
+        state.add(StoreStateLayout.RESTORED_BYTES_OFFSET, size);
+        return segment;
+    }
+
+    /** Crash recovery; see {@link Housekeeping}. Under the lock. */
+    private void recover() throws IOException {
+        Housekeeping.removeDeadMembers(paths, new StoreScan(paths), spillRoot);
+        for (Path hidden : StoreScan.list(paths.evicting(), "*")) {
+            try {
+                finishEviction(hidden);
+            } catch (NoSuchFileException e) {
+                // finished meanwhile
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ get and release
+
+    /** Pins the object in this process (one more hold) and returns its mapping. */
+    Segment acquire(ObjectRef<?> ref) {
+        checkRef(ref);
+        Pin pin = pins.compute(ref.name(), (name, old) -> {
+            if (old != null) {
+                old.holds++;
+                return old;
+            }
+            return new Pin(attachPinned(ref));
+        });
+        try {
+            touch(paths.object(ref.name()));
+        } catch (IOException e) {
+            // evicted right after? It is pinned: only a concurrent eviction's rename window; LRU is a hint
+        }
+        return pin.segment;
+    }
+
+    private Segment attachPinned(ObjectRef<?> ref) {
+        Path path = paths.object(ref.name());
+        try {
+            Segment fast = attachIfPresent(ref, path);
+            if (fast != null) {
+                return fast;
+            }
+            try (StoreLock.Held _ = lock.acquire()) {
+                recover();
+                Segment segment = attachIfPresent(ref, path);
+                if (segment != null) {
+                    return segment;
+                }
+                if (spillRoot != null) {
+                    Path spill = paths.spillFile(spillRoot, ref.name());
+                    if (Files.exists(spill)) {
+                        return restore(ref, spill);
+                    }
+                }
+                throw new ObjectLostException("object lost: store=" + paths.store() + ", name=" + ref.name()
+                        + ", size=" + ref.size() + (spillRoot == null ? ", evicted (the store has no spill directory)"
+                        : ", neither in memory nor in spillDir=" + paths.spillDir(spillRoot))
+                        + "; keep objects you still need pinned (do not release them) or open the store"
+                        + " with a spill directory; objects also vanish when their store's last process closes it");
+            }
+        } catch (IOException e) {
+            throw failure("get", ref.name(), e);
+        }
+    }
+
+    /**
+     * Pins and attaches the object if it is at its name with its metadata; null if not (the
+     * caller retries under the lock). The pin is set before the mapping, so an evictor that
+     * has not yet moved the file sees it on its re-check (docs/store.md, "evict").
+     */
+    private Segment attachIfPresent(ObjectRef<?> ref, Path path) throws IOException {
+        try {
+            ObjectXattrs.pin(path, SELF);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        Segment segment;
+        try {
+            segment = paths.shm().attach(ref.name(), Access.READ_ONLY);
+        } catch (NoSuchSegmentException e) {
+            return null;
+        }
+        try {
+            ObjectXattrs.Metadata meta = ObjectXattrs.readMetadata(path);
+            if (meta == null) {
+                segment.close(); // a restore is completing: retry under the lock
+                return null;
+            }
+            if (meta.generation() != ref.generation() || segment.kind() != SegmentKind.OBJECT) {
+                throw stale(ref, meta.generation());
+            }
+            if (segment.size() != ref.size()) {
+                throw new ObjectStoreException("object size differs from its ref: name=" + ref.name()
+                        + ", size=" + segment.size() + ", ref.size=" + ref.size() + "; the ref was altered");
+            }
+            return segment;
+        } catch (NoSuchFileException e) {
+            segment.close();
+            return null;
+        } catch (IOException | RuntimeException e) {
+            segment.close();
+            ObjectXattrs.unpin(path, SELF);
+            throw e;
+        }
+    }
+
+    /** Drops {@code n} holds; the last one unpins and unmaps. */
+    void release(String name, int n) {
+        pins.computeIfPresent(name, (k, pin) -> {
+            pin.holds = n >= pin.holds ? 0 : pin.holds - n;
+            if (pin.holds > 0) {
+                return pin;
+            }
+            try {
+                unpin(k);
+            } finally {
+                pin.segment.close();
+            }
+            return null;
+        });
+    }
+
+    private void unpin(String name) {
+        Path path = paths.object(name);
+        try {
+            if (!ObjectXattrs.unpin(path, SELF)) {
+                // Not at its name: an evictor holds it in evicting/ and re-checks pins there.
+                // Once it is done (under the lock) the object is back at its name or gone.
+                try (StoreLock.Held _ = lock.acquire()) {
+                    recover();
+                    ObjectXattrs.unpin(path, SELF);
+                }
+            }
+        } catch (IOException e) {
+            throw failure("release", name, e);
+        }
+    }
+
+    /** Whether the object is in memory or spilled. */
+    boolean contains(ObjectRef<?> ref) {
+        checkRef(ref);
+        return Files.exists(paths.object(ref.name()))
+                || (spillRoot != null && Files.exists(paths.spillFile(spillRoot, ref.name())));
+    }
+
+    private void checkRef(ObjectRef<?> ref) {
+        if (!ref.store().equals(paths.store()) || paths.objectId(ref.name()).isEmpty()) {
+            throw new ObjectStoreException("ref belongs to another store: ref.store=" + ref.store()
+                    + ", name=" + ref.name() + ", store=" + paths.store()
+                    + "; open the store named in the ref to get it");
+        }
+    }
+
+    private static void touch(Path path) throws IOException {
+        Files.getFileAttributeView(path, BasicFileAttributeView.class)
+                .setTimes(null, FileTime.from(Instant.now()), null);
+    }
+
+    private ObjectLostException stale(ObjectRef<?> ref, long found) {
+        return new ObjectLostException("object replaced: store=" + paths.store() + ", name=" + ref.name()
+                + ", generation=" + Long.toHexString(ref.generation()) + ", found=" + Long.toHexString(found)
+                + "; the object the ref named is gone");
+    }
+
+    private ObjectStoreException failure(String op, String name, IOException e) {
+        return new ObjectStoreException(op + " failed: store=" + paths.store() + ", name=" + name
+                + ", error=" + e, e);
+    }
+
+    // ------------------------------------------------------------------ stats and listing
+
+    StoreStats stats() {
+        return stats(paths, state);
+    }
+
+    List<StoredObject> objects() {
+        return objects(paths, spillRoot);
+    }
+
+    private static StoreStats stats(StorePaths paths, StoreState state) {
+        StoreScan scan = new StoreScan(paths);
+        Map<String, Long> reservations = scan.reservations(false);
+        List<StoreScan.Resident> residents = scan.residents(reservations, false);
+        long unpublished = StoreScan.unpublished(reservations, residents);
+        long used = unpublished;
+        long pinned = unpublished;
+        Set<String> inMemory = new HashSet<>();
+        for (StoreScan.Resident r : residents) {
+            used += r.size();
+            pinned += r.pinned() ? r.size() : 0;
+            inMemory.add(r.name());
+        }
+        int spilledObjects = 0;
+        long onDisk = 0;
+        for (StoreScan.Spilled s : scan.spilled(state.spillDirectory())) {
+            onDisk += s.size();
+            spilledObjects += inMemory.contains(s.name()) ? 0 : 1;
+        }
+        return new StoreStats(paths.store(), state.capacity(), used, pinned, residents.size(), spilledObjects,
+                onDisk, scan.members().size(),
+                state.counter(StoreStateLayout.EVICTIONS_OFFSET), state.counter(StoreStateLayout.SPILLS_OFFSET),
+                state.counter(StoreStateLayout.RESTORES_OFFSET), state.counter(StoreStateLayout.EVICTED_BYTES_OFFSET),
+                state.counter(StoreStateLayout.SPILLED_BYTES_OFFSET),
+                state.counter(StoreStateLayout.RESTORED_BYTES_OFFSET));
+    }
+
+    private static List<StoredObject> objects(StorePaths paths, Path spillRoot) {
+        StoreScan scan = new StoreScan(paths);
+        List<StoreScan.Spilled> spilled = scan.spilled(spillRoot);
+        Set<String> spillCopies = new HashSet<>();
+        for (StoreScan.Spilled s : spilled) {
+            spillCopies.add(s.name());
+        }
+        List<StoredObject> out = new ArrayList<>();
+        Set<String> inMemory = new HashSet<>();
+        for (StoreScan.Resident r : scan.residents(scan.reservations(false), false)) {
+            inMemory.add(r.name());
+            out.add(new StoredObject(r.name(), r.size(), r.metadata() == null ? "?" : r.metadata().codec(),
+                    r.pins(), true, spillCopies.contains(r.name()), r.lastAccess().toInstant()));
+        }
+        for (StoreScan.Spilled s : spilled) {
+            if (inMemory.contains(s.name())) {
+                continue;
+            }
+            String codec = "?";
+            long size = s.size() - SpillFileLayout.HEADER_SIZE;
+            try {
+                SpillFileLayout.Header h = SpillFiles.readHeader(paths.spillFile(spillRoot, s.name()));
+                codec = h.metadata().codec();
+                size = h.payloadLength();
+            } catch (IOException | RuntimeException e) {
+                // listed with what the file name and size say
+            }
+            out.add(new StoredObject(s.name(), size, codec, List.of(), false, true, s.modified().toInstant()));
+        }
+        out.sort(Comparator.comparing(StoredObject::name));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ inspection without opening
+
+    /** The stores in a shm directory. */
+    public static List<String> storeNames(ShmDirectory dir) {
+        List<String> out = new ArrayList<>();
+        for (Path p : StoreScan.list(dir.path(), StorePaths.DIR_PREFIX + "*")) {
+            if (Files.isDirectory(p)) {
+                out.add(p.getFileName().toString().substring(StorePaths.DIR_PREFIX.length()));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Stats of a store, read without opening it. */
+    public static StoreStats inspectStats(ShmDirectory dir, String name) {
+        StorePaths paths = new StorePaths(dir, ObjectStoreConfig.checkName(name));
+        return stats(paths, stateOf(paths));
+    }
+
+    /** Objects of a store, read without opening it. */
+    public static List<StoredObject> inspectObjects(ShmDirectory dir, String name) {
+        StorePaths paths = new StorePaths(dir, ObjectStoreConfig.checkName(name));
+        return objects(paths, stateOf(paths).spillDirectory());
+    }
+
+    private static StoreState stateOf(StorePaths paths) {
+        Optional<StoreState> s = StoreState.read(paths.state(), paths.store());
+        return s.orElseThrow(() -> new ObjectStoreException("no such store: store=" + paths.store()
+                + ", dir=" + paths.shm().path() + "; list stores with ObjectStore.storeNames(dir)"));
+    }
+
+    /** Removes stores whose processes all died; see {@link ObjectStore#reclaimAbandoned}. */
+    public static List<String> reclaimAbandoned(ShmDirectory dir) {
+        ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
+        List<String> removed = new ArrayList<>();
+        for (String name : storeNames(real)) {
+            StorePaths paths = new StorePaths(real, name);
+            synchronized (CLIENTS) {
+                if (CLIENTS.containsKey(paths.dir().toString())) {
+                    continue; // this process uses it
+                }
+                StoreLock lock = StoreLock.openLocked(paths);
+                try {
+                    Path spill = StoreState.read(paths.state(), name).map(StoreState::spillDirectory).orElse(null);
+                    StoreScan scan = new StoreScan(paths);
+                    Housekeeping.removeDeadMembers(paths, scan, spill);
+                    if (scan.members().isEmpty()) {
+                        Housekeeping.destroy(paths, lock, spill);
+                        removed.add(name);
+                    }
+                } catch (IOException e) {
+                    throw new ObjectStoreException("cannot reclaim store: store=" + name + ", error=" + e, e);
+                } finally {
+                    lock.release();
+                    lock.close();
+                }
+            }
+        }
+        return removed;
+    }
+}
