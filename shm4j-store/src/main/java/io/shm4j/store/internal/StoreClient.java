@@ -275,6 +275,7 @@ public final class StoreClient {
             PendingSegment pending = paths.shm().reserve(new SegmentSpec(size, name, SegmentKind.OBJECT,
                     Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE, false, Settings.hugePages()));
             try {
+                pending.prefault(); // written in full next: map every page in one call
                 encoded.writeTo(pending.memory());
                 segment = pending.publish();
             } catch (RuntimeException | Error e) {
@@ -381,6 +382,7 @@ public final class StoreClient {
                 Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE, false, Settings.hugePages()));
         Segment segment;
         try {
+            pending.prefault();
             SpillFiles.readPayload(spillFile, header, pending.memory());
             segment = pending.publish();
         } catch (IOException | RuntimeException | Error e) {
