@@ -2,6 +2,8 @@ package io.shm4j.cli;
 
 import io.shm4j.segment.GcReport;
 import io.shm4j.segment.ShmDirectory;
+import io.shm4j.store.ObjectStore;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -25,7 +27,9 @@ final class GcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GcReport r = ShmDirectory.current().gc(dryRun);
+        ShmDirectory dir = ShmDirectory.current();
+        List<String> stores = dryRun ? List.of() : ObjectStore.reclaimAbandoned(dir);
+        GcReport r = dir.gc(dryRun);
         var out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -33,12 +37,16 @@ final class GcCommand implements Callable<Integer> {
             m.put("segments", r.segments());
             m.put("tempFiles", r.tempFiles());
             m.put("bytes", r.bytes());
+            m.put("stores", stores);
             out.println(Json.write(m));
             return 0;
         }
         String verb = dryRun ? "would remove" : "removed";
         for (String s : r.segments()) {
             out.println(verb + " segment " + s);
+        }
+        for (String s : stores) {
+            out.println("removed abandoned object store " + s);
         }
         for (String t : r.tempFiles()) {
             out.println(verb + " unfinished " + t);

@@ -2,6 +2,8 @@ package io.shm4j.cli;
 
 import io.shm4j.segment.SegmentInfo;
 import io.shm4j.segment.ShmDirectory;
+import io.shm4j.store.ObjectStore;
+import io.shm4j.store.StoredObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,11 +32,32 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() {
         ShmDirectory dir = ShmDirectory.current();
         List<SegmentInfo> infos = all ? dir.listAll() : dir.list();
+        Map<String, StoredObject> objects = new LinkedHashMap<>();
+        Map<String, String> storeOf = new LinkedHashMap<>();
+        for (String store : ObjectStore.storeNames(dir)) {
+            for (StoredObject o : ObjectStore.objects(dir, store)) {
+                objects.put(o.name(), o);
+                storeOf.put(o.name(), store);
+            }
+        }
         var out = spec.commandLine().getOut();
         if (json) {
             List<Object> list = new ArrayList<>();
             for (SegmentInfo i : infos) {
-                list.add(toMap(i));
+                Map<String, Object> m = toMap(i);
+                StoredObject o = objects.remove(i.name());
+                if (o != null) {
+                    addObject(m, storeOf.get(o.name()), o);
+                }
+                list.add(m);
+            }
+            for (StoredObject o : objects.values()) { // spilled: on disk only
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", o.name());
+                m.put("kind", "object");
+                m.put("size", o.size());
+                addObject(m, storeOf.get(o.name()), o);
+                list.add(m);
             }
             out.println(Json.write(list));
             return 0;
@@ -54,7 +77,31 @@ final class LsCommand implements Callable<Integer> {
         out.print(Format.table(rows));
         out.println(infos.size() + " segment(s), " + Format.bytes(total) + " in " + dir.path()
                 + " (" + Format.bytes(dir.freeBytes()) + " free)");
+        if (!objects.isEmpty()) {
+            List<String[]> orows = new ArrayList<>();
+            orows.add(new String[] {"STORE", "OBJECT", "SIZE", "CODEC", "PINS", "WHERE", "LAST ACCESS"});
+            for (StoredObject o : objects.values()) {
+                orows.add(new String[] {storeOf.get(o.name()), o.name(), Format.bytes(o.size()), o.codec(),
+                    Integer.toString(o.pins().size()), where(o),
+                    Format.age(Duration.between(o.lastAccess(), now)) + " ago"});
+            }
+            out.println();
+            out.print(Format.table(orows));
+        }
         return 0;
+    }
+
+    private static String where(StoredObject o) {
+        return o.inMemory() ? (o.spillCopy() ? "memory+disk" : "memory") : "spilled";
+    }
+
+    private static void addObject(Map<String, Object> m, String store, StoredObject o) {
+        m.put("store", store);
+        m.put("codec", o.codec());
+        m.put("pins", o.pins().size());
+        m.put("inMemory", o.inMemory());
+        m.put("spillCopy", o.spillCopy());
+        m.put("lastAccess", o.lastAccess().toString());
     }
 
     static Map<String, Object> toMap(SegmentInfo i) {

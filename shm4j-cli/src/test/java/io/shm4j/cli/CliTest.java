@@ -92,4 +92,44 @@ class CliTest {
             assertThat(r.out()).startsWith("Usage: shm4j " + cmd);
         }
     }
+
+    @Test
+    void shouldPutInfoAndExportAnArrayThroughNumpyFiles() throws Exception {
+        java.nio.file.Path dirTmp = java.nio.file.Files.createTempDirectory("shm4j-cli");
+        java.nio.file.Path in = dirTmp.resolve("in.npy");
+        java.nio.file.Path out = dirTmp.resolve("out.npy");
+        String name = TestNames.unique("cli-put");
+        io.shm4j.testkit.Processes.python("import numpy as np, sys; np.save(sys.argv[1], np.arange(6, dtype='<i4').reshape(2, 3))",
+                in.toString()).assertOk();
+        try {
+            Run put = run("put", in.toString(), "--name", name);
+            assertThat(put.code()).as(put.err()).isZero();
+            assertThat(put.out()).contains(name, "int32", "(2, 3)");
+            assertThat(run("info", name).out()).contains("dtype:", "int32", "shape:", "[2, 3]");
+            assertThat(run("export", name, out.toString()).code()).isZero();
+            assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(java.nio.file.Files.readAllBytes(in));
+            Run bad = run("put", dirTmp.resolve("x.txt").toString());
+            assertThat(bad.code()).isEqualTo(1);
+            assertThat(bad.err()).contains("no such file");
+        } finally {
+            ShmDirectory.current().find(name).ifPresent(i -> ShmDirectory.current().remove(name));
+            java.nio.file.Files.deleteIfExists(in);
+            java.nio.file.Files.deleteIfExists(out);
+            java.nio.file.Files.deleteIfExists(dirTmp);
+        }
+    }
+
+    @Test
+    void shouldShowStoreObjectsAndStats() {
+        String store = TestNames.unique("cli-store");
+        try (io.shm4j.store.ObjectStore s = io.shm4j.store.ObjectStore.open(store)) {
+            var ref = s.put(new byte[1000]);
+            Run ls = run("ls");
+            assertThat(ls.out()).contains("STORE", store, ref.name(), "1000 B", "memory");
+            Run stats = run("store", "stats");
+            assertThat(stats.code()).isZero();
+            assertThat(stats.out()).contains(store).contains("CAPACITY");
+            assertThat(run("store", "stats", "--json").out()).contains("\"store\":\"" + store + "\"", "\"objects\":1");
+        }
+    }
 }
