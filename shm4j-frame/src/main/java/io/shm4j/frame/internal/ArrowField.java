@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * @param nullable the Arrow nullable flag
  * @param unit the timestamp unit (timestamps only, else null)
  * @param timeZone the timestamp time zone, or null for naive timestamps
- * @param offsetWidth 4 for utf8, 8 for large_utf8 (strings; for categories: of the dictionary values)
+ * @param offsetWidth 4 for utf8, 8 for large_utf8 (strings; for categories: of the dictionary values);
+ *     0 for Arrow's {@code null} type, read as a string column whose every value is null
  * @param indexType the dictionary index type (categories only, else null)
  * @param dictionaryId the dictionary id (categories only, else -1)
  * @param ordered whether the dictionary is ordered (categories only)
@@ -62,15 +63,23 @@ public record ArrowField(String name, ColumnType type, boolean nullable, TimeUni
 
     /** Number of body buffers per record batch: validity + values (+ offsets for strings). */
     public int bufferCount() {
+        if (isNullType()) {
+            return 0;
+        }
         return type == ColumnType.STRING ? 3 : 2;
+    }
+
+    /** Whether this is Arrow's {@code null} type (no buffers; every value null), read as strings. */
+    public boolean isNullType() {
+        return type == ColumnType.STRING && offsetWidth == 0;
     }
 
     /** The type as pyarrow prints it, for example {@code timestamp[ns, tz=UTC]}. */
     public String describeType() {
         return switch (type) {
             case TIMESTAMP -> "timestamp[" + unitName(unit) + (timeZone == null ? "" : ", tz=" + timeZone) + "]";
-            case STRING -> offsetWidth == 8 ? "large_string" : "string";
-            case CATEGORY -> "dictionary<values=" + (offsetWidth == 8 ? "large_string" : "string")
+            case STRING -> offsetWidth == 8 ? "large_string" : offsetWidth == 0 ? "null" : "string";
+            case CATEGORY -> "dictionary<values=" + (offsetWidth == 8 ? "large_string" : offsetWidth == 0 ? "null" : "string")
                     + ", indices=" + indexType.arrowName() + ", ordered=" + (ordered ? 1 : 0) + ">";
             default -> type.arrowName();
         };

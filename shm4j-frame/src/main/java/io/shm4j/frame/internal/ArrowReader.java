@@ -136,12 +136,6 @@ public final class ArrowReader {
             Chunk[] chunks = batch(msg, data, List.of(valueField), null, "dictionary id=" + db.id());
             dictionaries.put(db.id(), chunks[0]);
         }
-        for (ArrowField f : fields) {
-            if (f.type() == ColumnType.CATEGORY && !dictionaries.containsKey(f.dictionaryId())) {
-                throw new FrameFormatException("no dictionary batch for column: column=" + f.name() + ", id="
-                        + f.dictionaryId());
-            }
-        }
 
         int nBatches = checkCount("record batch blocks", footer.recordBatchesLength(), bb.capacity(), 24);
         List<Chunk[]> batches = new ArrayList<>(nBatches);
@@ -237,6 +231,10 @@ public final class ArrowReader {
             if (nulls < 0 || nulls > n) {
                 throw new FrameFormatException(col + ": null count out of range: nullCount=" + nulls + ", length=" + n);
             }
+            if (f.isNullType()) {
+                chunks[i] = new Chunk(n, n, 0, null, null, MemorySegment.ofArray(new byte[0]), null);
+                continue;
+            }
             MemorySegment validity = buffer(body, rb, buf, b++, col + " validity");
             if (nulls > 0) {
                 need(validity, ArrowFileLayout.bitmapBytes(n), col + " validity");
@@ -255,6 +253,9 @@ public final class ArrowReader {
                 case CATEGORY -> {
                     need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " indices");
                     dictionary = dictionaries.get(f.dictionaryId());
+                    if (dictionary == null) {
+                        throw new FrameFormatException(col + ": no dictionary batch: id=" + f.dictionaryId());
+                    }
                 }
                 default -> need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " values");
             }
@@ -318,6 +319,10 @@ public final class ArrowReader {
             case Type.Utf8 -> {
                 type = ColumnType.STRING;
                 offsetWidth = 4;
+            }
+            case Type.Null -> {
+                type = ColumnType.STRING; // every value null; offsetWidth 0 marks the null type
+                offsetWidth = 0;
             }
             case Type.LargeUtf8 -> {
                 type = ColumnType.STRING;

@@ -13,7 +13,8 @@ import java.lang.foreign.MemorySegment;
  * @param nullCount nulls among them, or -1 when not known (after slicing; computed on demand)
  * @param offset first element in the buffers
  * @param validity validity bitmap (bit set = valid, least significant bit first), or null when
- *     there are no nulls
+ *     there are no nulls — or when every element is null ({@code nullCount == length}, Arrow's
+ *     {@code null} type)
  * @param offsets string offsets (int32 or int64 per {@link ArrowField#offsetWidth()}), or null
  * @param values values: fixed-width values, bits for bool, UTF-8 bytes for strings, indices for
  *     categories
@@ -27,17 +28,21 @@ public record Chunk(long length, long nullCount, long offset, MemorySegment vali
         if (from == 0 && to == length) {
             return this;
         }
-        long nulls = validity == null ? 0 : -1;
+        long nulls = validity == null ? (allNull() ? to - from : 0) : -1;
         return new Chunk(to - from, nulls, offset + from, validity, offsets, values, dictionary);
     }
 
     /** Whether element {@code j} (relative to this chunk) is null. */
     public boolean isNull(long j) {
         if (validity == null) {
-            return false;
+            return allNull();
         }
         long bit = offset + j;
         return ((validity.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bit >>> 3) >> (bit & 7)) & 1) == 0;
+    }
+
+    private boolean allNull() {
+        return nullCount == length && length > 0;
     }
 
     /** The null count, counting bits if it is not known. */
