@@ -71,15 +71,19 @@ public final class TimestampColumn extends Column {
             return null;
         }
         long v = raw(row);
-        long nanosPerSecond = 1_000_000_000L;
-        long perSecond = nanosPerSecond / nanosPerUnit;
-        return Instant.ofEpochSecond(Math.floorDiv(v, perSecond), Math.floorMod(v, perSecond) * nanosPerUnit);
+        long perSecond = 1_000_000_000L / nanosPerUnit;
+        try {
+            return Instant.ofEpochSecond(Math.floorDiv(v, perSecond), Math.floorMod(v, perSecond) * nanosPerUnit);
+        } catch (java.time.DateTimeException e) {
+            throw new FrameFormatException("timestamp out of the representable range: column=" + name() + ", row="
+                    + row + ", value=" + v + ", unit=" + ArrowField.unitName(unit()), e);
+        }
     }
 
     /** The wall-clock time at {@code row}: in the column's zone, or UTC for naive timestamps; null for null. */
     public LocalDateTime localDateTime(long row) {
         Instant t = instant(row);
-        return t == null ? null : LocalDateTime.ofInstant(t, zone == null ? ZoneOffset.UTC : zone);
+        return t == null ? null : toLocal(t, row);
     }
 
     @Override
@@ -88,7 +92,28 @@ public final class TimestampColumn extends Column {
         if (t == null) {
             return null;
         }
-        return zone == null ? LocalDateTime.ofInstant(t, ZoneOffset.UTC) : ZonedDateTime.ofInstant(t, zone);
+        return zone == null ? toLocal(t, row) : toZoned(t, row);
+    }
+
+    private LocalDateTime toLocal(Instant t, long row) {
+        try {
+            return LocalDateTime.ofInstant(t, zone == null ? ZoneOffset.UTC : zone);
+        } catch (java.time.DateTimeException e) {
+            throw outOfRange(row, e);
+        }
+    }
+
+    private ZonedDateTime toZoned(Instant t, long row) {
+        try {
+            return ZonedDateTime.ofInstant(t, zone);
+        } catch (java.time.DateTimeException e) {
+            throw outOfRange(row, e);
+        }
+    }
+
+    private FrameFormatException outOfRange(long row, Exception e) {
+        return new FrameFormatException("timestamp out of the representable range: column=" + name() + ", row=" + row
+                + ", value=" + raw(row) + ", unit=" + ArrowField.unitName(unit()), e);
     }
 
     @Override
@@ -97,8 +122,7 @@ public final class TimestampColumn extends Column {
         if (t == null) {
             return "";
         }
-        return zone == null ? LOCAL.format(LocalDateTime.ofInstant(t, ZoneOffset.UTC))
-                : ZONED.format(ZonedDateTime.ofInstant(t, zone));
+        return zone == null ? LOCAL.format(toLocal(t, row)) : ZONED.format(toZoned(t, row));
     }
 
     private static long multiplySaturated(long a, long b) {
