@@ -72,7 +72,7 @@ final class FrameText {
 
     static String schema(FrameView f) {
         StringBuilder b = new StringBuilder();
-        int w = 4;
+        int w = 1;
         for (Column c : f.columns()) {
             w = Math.max(w, c.name().length());
         }
