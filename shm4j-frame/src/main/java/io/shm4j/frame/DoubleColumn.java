@@ -104,16 +104,27 @@ public final class DoubleColumn extends Column {
         for (; i < n && ((off + i) & 7) != 0; i++) {
             s0 += maskedDouble(c, v, valid, off + i, skipNaN);
         }
-        for (; i + 8 <= n; i += 8) {
+        // 64 rows per validity word; null slots are masked to +0.0 without branches
+        for (; i + 64 <= n; i += 64) {
             long e = off + i;
-            int bits = valid.get(ValueLayout.JAVA_BYTE, e >>> 3) & 0xff;
+            long bits = valid.get(ValueLayout.JAVA_LONG_UNALIGNED, e >>> 3);
             if (bits == 0) {
                 continue;
             }
-            for (int k = 0; k < 8; k++) {
-                double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + k);
-                boolean take = ((bits >>> k) & 1) != 0 && (!skipNaN || a == a);
-                s0 += take ? a : 0.0;
+            for (int k = 0; k < 64; k += 2) {
+                long m0 = -((bits >>> k) & 1);
+                long m1 = -((bits >>> (k + 1)) & 1);
+                double a = Double.longBitsToDouble(
+                        Double.doubleToRawLongBits(v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + k)) & m0);
+                double b = Double.longBitsToDouble(
+                        Double.doubleToRawLongBits(v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + k + 1)) & m1);
+                if (skipNaN) {
+                    s0 += a == a ? a : 0.0;
+                    s1 += b == b ? b : 0.0;
+                } else {
+                    s0 += a;
+                    s1 += b;
+                }
             }
         }
         for (; i < n; i++) {
