@@ -18,7 +18,7 @@ import net.jqwik.api.constraints.Size;
  * Java → pyarrow / pandas / polars → Java, over every column type with nulls, unicode and empty
  * strings, 0 rows included. Each try batches several frames into one Python process.
  */
-class PythonRoundTripProperties {
+class PythonRoundTripTest {
     /** Reads each frame with pyarrow, pandas and polars (no shm4j code) and writes it back three ways. */
     static final String SCRIPT = """
             import sys, json, pyarrow as pa, polars as pl, pandas as pd

@@ -14,7 +14,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /** Corrupted Arrow files: only shm4j's typed exceptions may come out, never a read outside the file. */
-class CorruptFrameProperties {
+class CorruptFrameTest {
     static byte[] validFile(long seed, int rows) {
         byte[] bytes;
         FrameModel m = FrameModel.random(new Random(seed), rows);
