@@ -1,0 +1,124 @@
+package io.shm4j.frame;
+
+import io.shm4j.frame.internal.ArrowField;
+import io.shm4j.frame.internal.ArrowFileLayout;
+import io.shm4j.frame.internal.Chunk;
+import io.shm4j.frame.internal.ColumnSource;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * A column source that copies an existing column view (any chunking, any slice) into a new
+ * frame: bulk copies for fixed-width values, element by element for bits, strings and
+ * dictionary codes (widened to int32). Not thread-safe; used once.
+ */
+final class ColumnCopy extends ColumnSource {
+    private final Column col;
+    private ArrowField sized;
+    private long dataBytes;
+    private ColumnSource dictionary;
+
+    ColumnCopy(String name, Column col) {
+        super(fieldFor(name, col), col.length(), col::isNull);
+        this.col = col;
+        this.sized = field;
+    }
+
+    private static ArrowField fieldFor(String name, Column c) {
+        ArrowField f = c.field;
+        return switch (f.type()) {
+            case CATEGORY -> ArrowField.category(name, ColumnType.INT32, 0, f.ordered());
+            case STRING -> ArrowField.of(name, ColumnType.STRING);
+            default -> f.withName(name);
+        };
+    }
+
+    @Override
+    public ArrowField field() {
+        return sized;
+    }
+
+    @Override
+    public void measure() {
+        nullCount = col.nullCount();
+        if (col instanceof StringColumn s && !s.isCategory()) {
+            long bytes = 0;
+            for (long i = 0; i < length; i++) {
+                MemorySegment b = s.utf8(i);
+                bytes += b == null ? 0 : b.byteSize();
+            }
+            dataBytes = bytes;
+            sized = field.withOffsetWidth(bytes > Integer.MAX_VALUE ? 8 : 4);
+        } else if (col instanceof StringColumn s) {
+            List<String> cats = s.categories();
+            dictionary = ColumnSource.ofStrings(ArrowField.of(field.name(), ColumnType.STRING), cats.size(),
+                    i -> cats.get((int) i));
+            dictionary.measure();
+            sized = field.withOffsetWidth(dictionary.field().offsetWidth());
+        }
+    }
+
+    @Override
+    public ColumnSource dictionary() {
+        return dictionary;
+    }
+
+    @Override
+    public long offsetsBytes() {
+        return sized.type() == ColumnType.STRING ? (length + 1) * sized.offsetWidth() : 0;
+    }
+
+    @Override
+    public long valuesBytes() {
+        return switch (sized.type()) {
+            case STRING -> dataBytes;
+            case CATEGORY -> length * 4;
+            case BOOL -> ArrowFileLayout.bitmapBytes(length);
+            default -> length * sized.valueWidth();
+        };
+    }
+
+    @Override
+    protected void writeValues(MemorySegment offsets, MemorySegment dst) {
+        switch (sized.type()) {
+            case BOOL -> {
+                BoolColumn b = (BoolColumn) col;
+                writeBitmap(dst, length, b::get);
+            }
+            case STRING -> {
+                StringColumn s = (StringColumn) col;
+                boolean wide = sized.offsetWidth() == 8;
+                long pos = 0;
+                for (long i = 0; i <= length; i++) {
+                    if (wide) {
+                        offsets.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, pos);
+                    } else {
+                        offsets.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) pos);
+                    }
+                    if (i < length) {
+                        MemorySegment b = s.utf8(i);
+                        if (b != null) {
+                            MemorySegment.copy(b, 0, dst, pos, b.byteSize());
+                            pos += b.byteSize();
+                        }
+                    }
+                }
+            }
+            case CATEGORY -> {
+                StringColumn s = (StringColumn) col;
+                for (long i = 0; i < length; i++) {
+                    dst.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) Math.max(0, s.code(i)));
+                }
+            }
+            default -> {
+                long w = sized.valueWidth();
+                long at = 0;
+                for (Chunk c : col.chunks) {
+                    MemorySegment.copy(c.values(), c.offset() * w, dst, at * w, c.length() * w);
+                    at += c.length();
+                }
+            }
+        }
+    }
+}

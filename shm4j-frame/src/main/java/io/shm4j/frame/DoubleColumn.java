@@ -1,0 +1,158 @@
+package io.shm4j.frame;
+
+import io.shm4j.frame.internal.ArrowField;
+import io.shm4j.frame.internal.Chunk;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A float64 or float32 column, read in place as {@code double}. Reductions run over the mapped
+ * buffers at memory speed. Thread-safety and ownership: see {@link Column}.
+ */
+public final class DoubleColumn extends Column {
+    private final boolean f32;
+
+    DoubleColumn(ArrowField field, Chunk[] chunks) {
+        super(field, chunks);
+        this.f32 = field.type() == ColumnType.FLOAT32;
+    }
+
+    @Override
+    DoubleColumn with(ArrowField newField, Chunk[] newChunks) {
+        return new DoubleColumn(newField, newChunks);
+    }
+
+    @Override
+    public DoubleColumn slice(long from, long to) {
+        return (DoubleColumn) super.slice(from, to);
+    }
+
+    /** The value at {@code row} (for a null row: whatever the slot holds). */
+    public double get(long row) {
+        int k = chunkOf(row);
+        Chunk c = chunks[k];
+        long e = c.offset() + row - starts[k];
+        return f32 ? c.values().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e)
+                : c.values().getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e);
+    }
+
+    @Override
+    public Object getObject(long row) {
+        return isNull(row) ? null : get(row);
+    }
+
+    /** Sum of the non-null values (NaN if any of them is NaN). */
+    public double sum() {
+        return reduce(false);
+    }
+
+    /** Sum of the values that are neither null nor NaN (NumPy's {@code nansum}). */
+    public double nansum() {
+        return reduce(true);
+    }
+
+    /** Copies the values (nulls as NaN) into a new heap array; rows must fit an int. */
+    public double[] toArray() {
+        double[] out = new double[Math.toIntExact(length)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = isNull(i) ? Double.NaN : get(i);
+        }
+        return out;
+    }
+
+    private double reduce(boolean skipNaN) {
+        double s = 0;
+        for (Chunk c : chunks) {
+            s += f32 ? sumFloat(c, skipNaN) : sumDouble(c, skipNaN);
+        }
+        return s;
+    }
+
+    private static double sumDouble(Chunk c, boolean skipNaN) {
+        MemorySegment v = c.values();
+        long off = c.offset();
+        long n = c.length();
+        MemorySegment valid = c.validity();
+        double s0 = 0;
+        double s1 = 0;
+        if (valid == null) {
+            long i = 0;
+            if (skipNaN) {
+                for (; i + 1 < n; i += 2) {
+                    double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
+                    double b = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i + 1);
+                    s0 += a == a ? a : 0.0;
+                    s1 += b == b ? b : 0.0;
+                }
+                for (; i < n; i++) {
+                    double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
+                    s0 += a == a ? a : 0.0;
+                }
+            } else {
+                for (; i + 1 < n; i += 2) {
+                    s0 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
+                    s1 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i + 1);
+                }
+                for (; i < n; i++) {
+                    s0 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
+                }
+            }
+            return s0 + s1;
+        }
+        long i = 0;
+        // element by element until the validity bit position is byte-aligned
+        for (; i < n && ((off + i) & 7) != 0; i++) {
+            s0 += maskedDouble(c, v, valid, off + i, skipNaN);
+        }
+        // 64 rows per validity word; null slots are masked to +0.0 without branches
+        for (; i + 64 <= n; i += 64) {
+            long e = off + i;
+            long bits = valid.get(ValueLayout.JAVA_LONG_UNALIGNED, e >>> 3);
+            if (bits == 0) {
+                continue;
+            }
+            for (int k = 0; k < 64; k += 2) {
+                long m0 = -((bits >>> k) & 1);
+                long m1 = -((bits >>> (k + 1)) & 1);
+                double a = Double.longBitsToDouble(
+                        Double.doubleToRawLongBits(v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + k)) & m0);
+                double b = Double.longBitsToDouble(
+                        Double.doubleToRawLongBits(v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + k + 1)) & m1);
+                if (skipNaN) {
+                    s0 += a == a ? a : 0.0;
+                    s1 += b == b ? b : 0.0;
+                } else {
+                    s0 += a;
+                    s1 += b;
+                }
+            }
+        }
+        for (; i < n; i++) {
+            s0 += maskedDouble(c, v, valid, off + i, skipNaN);
+        }
+        return s0 + s1;
+    }
+
+    private static double maskedDouble(Chunk c, MemorySegment v, MemorySegment valid, long e, boolean skipNaN) {
+        if (((valid.get(ValueLayout.JAVA_BYTE, e >>> 3) >> (e & 7)) & 1) == 0) {
+            return 0.0;
+        }
+        double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e);
+        return skipNaN && a != a ? 0.0 : a;
+    }
+
+    private static double sumFloat(Chunk c, boolean skipNaN) {
+        MemorySegment v = c.values();
+        double s = 0;
+        for (long j = 0; j < c.length(); j++) {
+            if (c.isNull(j)) {
+                continue;
+            }
+            float a = v.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, c.offset() + j);
+            if (!skipNaN || a == a) {
+                s += a;
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,379 @@
+package io.shm4j.frame;
+
+import io.shm4j.BadFormatException;
+import io.shm4j.Shm4jException;
+import io.shm4j.frame.internal.ArrowFileLayout;
+import io.shm4j.frame.internal.ArrowReader;
+import io.shm4j.frame.internal.ArrowWriter;
+import io.shm4j.segment.Lifetime;
+import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentClosedException;
+import io.shm4j.segment.SegmentKind;
+import io.shm4j.segment.SegmentRef;
+import io.shm4j.segment.SegmentSpec;
+import io.shm4j.Settings;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A data frame in shared memory: a segment (kind {@code frame}) whose bytes are an Arrow IPC
+ * file — uncompressed, 64-byte aligned buffers, pandas metadata — so pyarrow, pandas and polars
+ * open it with their own code ({@code pyarrow.ipc.open_file(pyarrow.memory_map(path))},
+ * {@code polars.read_ipc(path, memory_map=True)}), and Java reads it in place through
+ * {@link FrameView} and the typed {@link Column} views.
+ *
+ * <p><b>Ownership:</b> a {@code SharedFrame} owns one mapping. Closing it unmaps; if it built a
+ * scoped frame (the owning handle), closing also removes the segment (see {@link Segment}).
+ * Views and columns taken from it must not be used after {@link #close()}: they then throw
+ * {@link IllegalStateException}, never crash.
+ *
+ * <p><b>Threading:</b> thread-safe; views are immutable. {@link #close()} is idempotent.
+ *
+ * <p><b>Processes:</b> a published frame is immutable; any number of processes may attach it.
+ */
+public final class SharedFrame implements AutoCloseable {
+    private final Segment segment;
+    private final Arena fileArena;
+    private final Path path;
+    private final MemorySegment memory;
+    private final FrameView view;
+    private final long size;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SharedFrame(Segment segment, Arena fileArena, Path path, MemorySegment memory) {
+        this.segment = segment;
+        this.fileArena = fileArena;
+        this.path = path;
+        this.memory = memory;
+        this.size = memory.byteSize();
+        this.view = FrameView.of(ArrowReader.read(memory));
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /** A builder for a frame of {@code rows} rows, written straight into shared memory. */
+    public static FrameBuilder builder(long rows) {
+        return new FrameBuilder(rows);
+    }
+
+    /** Attaches the frame {@code name} of the current shm directory, read-only. */
+    public static SharedFrame attach(String name) {
+        return of(Segment.attach(name));
+    }
+
+    /** Attaches exactly the incarnation {@code ref} names, read-only. */
+    public static SharedFrame attach(SegmentRef ref) {
+        return of(Segment.attach(ref, io.shm4j.segment.Access.READ_ONLY));
+    }
+
+    /**
+     * Views an attached segment as a frame; the frame takes over the handle (closing the frame
+     * closes it, also when this method fails). Accepts segments of kind {@code frame},
+     * {@code object}, and foreign files (for example a feather file pyarrow wrote to /dev/shm).
+     */
+    public static SharedFrame of(Segment segment) {
+        try {
+            SegmentKind k = segment.kind();
+            if (k == SegmentKind.ARRAY || k == SegmentKind.RAW) {
+                throw new BadFormatException("segment is not a frame: name=" + segment.name() + ", kind=" + k.label()
+                        + "; attach it with SharedArray or Segment instead");
+            }
+            return new SharedFrame(segment, null, segment.path(), segment.memory());
+        } catch (RuntimeException e) {
+            segment.close();
+            throw e;
+        }
+    }
+
+    /** Maps an Arrow IPC / feather v2 file anywhere on disk read-only and views it in place. */
+    public static SharedFrame open(Path file) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment m = ch.size() == 0 ? MemorySegment.ofArray(new byte[0])
+                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            return new SharedFrame(null, arena, file, m);
+        } catch (IOException e) {
+            arena.close();
+            throw new Shm4jException("cannot open frame file: path=" + file + ", error=" + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Puts a file into shared memory as a frame: {@code .csv} is parsed with type inference
+     * (see {@link #fromCsv}); {@code .arrow}, {@code .feather}, {@code .ipc} (uncompressed Arrow
+     * IPC files, any number of batches) are rewritten as one aligned batch. Other extensions are
+     * sniffed: Arrow magic, else CSV.
+     *
+     * @param name the segment name, or null for a generated one
+     */
+    public static SharedFrame putFile(Path file, String name, Lifetime lifetime) {
+        if (isCsv(file)) {
+            return fromCsv(file, name, lifetime);
+        }
+        try (SharedFrame source = open(file)) {
+            return copyOf(source.view(), name, lifetime);
+        }
+    }
+
+    /**
+     * Reads a CSV file (header row; RFC 4180 quoting; empty unquoted field = null, {@code ""} =
+     * empty string) into a new frame, inferring per column int64, float64, bool, timestamp
+     * (ISO 8601, with or without offset) or string.
+     */
+    public static SharedFrame fromCsv(Path csv, String name, Lifetime lifetime) {
+        return FrameCsv.read(csv).name(name).lifetime(lifetime).build();
+    }
+
+    /** Copies a view (any selection or slice of any frame) into a new frame. */
+    public static SharedFrame copyOf(FrameView view, String name, Lifetime lifetime) {
+        return FrameBuilder.copyOf(view).name(name).lifetime(lifetime).build();
+    }
+
+    static SharedFrame create(ArrowWriter.Plan plan, String name, Lifetime lifetime) {
+        SegmentSpec spec = SegmentSpec.of(plan.size()).withKind(SegmentKind.FRAME).withLifetime(lifetime)
+                .withHugePages(Settings.hugePages());
+        if (name != null) {
+            spec = spec.withName(name);
+        }
+        Segment seg;
+        try (PendingSegment pending = Segment.reserve(spec)) {
+            plan.writeTo(pending.memory());
+            seg = pending.publish();
+        }
+        return of(seg);
+    }
+
+    static void writeFile(ArrowWriter.Plan plan, Path file) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            plan.writeTo(ch.map(FileChannel.MapMode.READ_WRITE, 0, plan.size(), arena));
+        } catch (IOException e) {
+            throw new Shm4jException("cannot write frame file: path=" + file + ", bytes=" + plan.size() + ", error="
+                    + e.getMessage(), e);
+        }
+    }
+
+    static void export(FrameView view, SharedFrame whole, Path file) {
+        if (isCsv(file)) {
+            try (Writer w = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16)) {
+                FrameCsv.write(view, w);
+            } catch (IOException e) {
+                throw new Shm4jException("cannot write CSV: path=" + file + ", error=" + e.getMessage(), e);
+            }
+        } else if (whole != null) {
+            MemorySegment m = whole.memory();
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                long chunk = 1 << 30;
+                for (long at = 0; at < m.byteSize(); at += chunk) {
+                    var bb = m.asSlice(at, Math.min(chunk, m.byteSize() - at)).asByteBuffer();
+                    while (bb.hasRemaining()) {
+                        ch.write(bb);
+                    }
+                }
+            } catch (IOException e) {
+                throw new Shm4jException("cannot write Arrow file: path=" + file + ", error=" + e.getMessage(), e);
+            }
+        } else {
+            FrameBuilder.copyOf(view).writeTo(file);
+        }
+    }
+
+    private static boolean isCsv(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".csv") || n.endsWith(".csv.txt")) {
+            return true;
+        }
+        if (n.endsWith(".arrow") || n.endsWith(".feather") || n.endsWith(".ipc")) {
+            return false;
+        }
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(ArrowFileLayout.MAGIC.length);
+            return !java.util.Arrays.equals(head, ArrowFileLayout.MAGIC);
+        } catch (IOException e) {
+            throw new Shm4jException("cannot read file: path=" + file + ", error=" + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the frame
+
+    /** The whole frame as a view. */
+    public FrameView view() {
+        checkOpen();
+        return view;
+    }
+
+    /** Number of rows. */
+    public long rowCount() {
+        return view().rowCount();
+    }
+
+    /** Number of data columns. */
+    public int columnCount() {
+        return view().columnCount();
+    }
+
+    /** Data column names, in order. */
+    public List<String> columnNames() {
+        return view().columnNames();
+    }
+
+    /** See {@link FrameView#column(String)}. */
+    public Column column(String name) {
+        return view().column(name);
+    }
+
+    /** See {@link FrameView#doubles(String)}. */
+    public DoubleColumn doubles(String name) {
+        return view().doubles(name);
+    }
+
+    /** See {@link FrameView#longs(String)}. */
+    public LongColumn longs(String name) {
+        return view().longs(name);
+    }
+
+    /** See {@link FrameView#ints(String)}. */
+    public IntColumn ints(String name) {
+        return view().ints(name);
+    }
+
+    /** See {@link FrameView#bools(String)}. */
+    public BoolColumn bools(String name) {
+        return view().bools(name);
+    }
+
+    /** See {@link FrameView#timestamps(String)}. */
+    public TimestampColumn timestamps(String name) {
+        return view().timestamps(name);
+    }
+
+    /** See {@link FrameView#strings(String)}. */
+    public StringColumn strings(String name) {
+        return view().strings(name);
+    }
+
+    /** The index. */
+    public FrameIndex index() {
+        return view().index();
+    }
+
+    /** See {@link FrameView#select}. */
+    public FrameView select(String... names) {
+        return view().select(names);
+    }
+
+    /** See {@link FrameView#slice}. */
+    public FrameView slice(long from, long to) {
+        return view().slice(from, to);
+    }
+
+    /** See {@link FrameView#rowChunks}. */
+    public List<FrameView> rowChunks(int parts) {
+        return view().rowChunks(parts);
+    }
+
+    /** A pandas-like text table of the first {@code n} rows. */
+    public String head(int n) {
+        return view().head(n);
+    }
+
+    /** Columns with their Arrow types and null counts, the index and the row count. */
+    public String schemaDescription() {
+        return view().schemaDescription();
+    }
+
+    /**
+     * Writes the frame to {@code file}: {@code .csv} as CSV, otherwise the Arrow IPC file
+     * bytes as they are in shared memory.
+     */
+    public void exportTo(Path file) {
+        export(view(), this, file);
+    }
+
+    /** The mapped bytes (the Arrow IPC file). */
+    public MemorySegment memory() {
+        checkOpen();
+        return memory;
+    }
+
+    /** The segment, or null when the frame was opened from a file with {@link #open}. */
+    public Segment segment() {
+        return segment;
+    }
+
+    /** The ref to send to another process ({@link #attach(SegmentRef)}); frames from files have none. */
+    public SegmentRef ref() {
+        if (segment == null) {
+            throw new UnsupportedOperationException("frame opened from a file has no segment ref: path=" + path
+                    + "; put it into shared memory with SharedFrame.putFile");
+        }
+        return segment.ref();
+    }
+
+    /** The segment name, or the file name for frames opened from files. */
+    public String name() {
+        return segment != null ? segment.name() : path.getFileName().toString();
+    }
+
+    /** The file that holds the bytes. */
+    public Path path() {
+        return path;
+    }
+
+    /** Size of the Arrow file in bytes. */
+    public long byteSize() {
+        return size;
+    }
+
+    /** Removes the segment name (mappings stay valid until closed). No-op for files. */
+    public void unlink() {
+        if (segment != null) {
+            segment.unlink();
+        }
+    }
+
+    /** Unmaps (and, on the owning handle of a scoped frame, removes the segment). Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (segment != null) {
+            segment.close();
+        } else {
+            fileArena.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new SegmentClosedException("frame is closed: name=" + name() + "; attach it again to use it");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SharedFrame[name=" + name() + ", rows=" + view.rowCount() + ", columns=" + view.columnCount()
+                + ", bytes=" + size + (closed.get() ? ", closed" : "") + "]";
+    }
+}

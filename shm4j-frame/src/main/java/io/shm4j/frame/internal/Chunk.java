@@ -1,0 +1,61 @@
+package io.shm4j.frame.internal;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One Arrow array: the part of a column in one record batch, viewed in place. The buffers are
+ * slices of the mapped segment whose ranges were checked when the file was opened; this chunk
+ * covers elements {@code [offset, offset + length)} of them (a row slice only moves the window).
+ *
+ * <p>Immutable; safe to share between threads. Owns nothing: the mapping belongs to the frame.
+ *
+ * @param length number of elements
+ * @param nullCount nulls among them, or -1 when not known (after slicing; computed on demand)
+ * @param offset first element in the buffers
+ * @param validity validity bitmap (bit set = valid, least significant bit first), or null when
+ *     there are no nulls — or when every element is null ({@code nullCount == length}, Arrow's
+ *     {@code null} type)
+ * @param offsets string offsets (int32 or int64 per {@link ArrowField#offsetWidth()}), or null
+ * @param values values: fixed-width values, bits for bool, UTF-8 bytes for strings, indices for
+ *     categories
+ * @param dictionary the dictionary (categories only, else null)
+ */
+public record Chunk(long length, long nullCount, long offset, MemorySegment validity,
+        MemorySegment offsets, MemorySegment values, Chunk dictionary) {
+
+    /** Elements {@code [from, to)} of this chunk (relative to it). */
+    public Chunk slice(long from, long to) {
+        if (from == 0 && to == length) {
+            return this;
+        }
+        long nulls = validity == null ? (allNull() ? to - from : 0) : -1;
+        return new Chunk(to - from, nulls, offset + from, validity, offsets, values, dictionary);
+    }
+
+    /** Whether element {@code j} (relative to this chunk) is null. */
+    public boolean isNull(long j) {
+        if (validity == null) {
+            return allNull();
+        }
+        long bit = offset + j;
+        return ((validity.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bit >>> 3) >> (bit & 7)) & 1) == 0;
+    }
+
+    private boolean allNull() {
+        return nullCount == length && length > 0;
+    }
+
+    /** The null count, counting bits if it is not known. */
+    public long countNulls() {
+        if (nullCount >= 0) {
+            return nullCount;
+        }
+        long n = 0;
+        for (long j = 0; j < length; j++) {
+            if (isNull(j)) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
