@@ -1,0 +1,61 @@
+package io.shm4j.pool;
+
+import io.shm4j.segment.Access;
+import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentRef;
+import io.shm4j.segment.SegmentSpec;
+
+/**
+ * What a running task sees of its worker: mappings of shared segments, cached per worker and
+ * reused across tasks, and the identity of the caller, to which result segments belong.
+ *
+ * <p><b>Ownership:</b> segments returned by {@link #segment} belong to the worker's cache: do
+ * not close them. They stay mapped until the caller {@linkplain WorkerPool#release releases}
+ * the ref or the segment's name disappears or is replaced (a periodic sweep).
+ *
+ * <p><b>Threading:</b> valid only on the thread running the task, while it runs.
+ */
+public interface TaskContext {
+    /**
+     * The context of the task running on this thread.
+     *
+     * @throws IllegalStateException when called outside a task
+     */
+    static TaskContext current() {
+        return io.shm4j.pool.internal.CurrentContext.require();
+    }
+
+    /** The read-only mapping of {@code ref}, mapped on first use and then reused. */
+    default Segment segment(SegmentRef ref) {
+        return segment(ref, Access.READ_ONLY);
+    }
+
+    /**
+     * The mapping of {@code ref} with {@code access}, mapped on first use and then reused. Use
+     * {@link Access#READ_WRITE} on a mutable output segment whose disjoint slices tasks write.
+     *
+     * @throws io.shm4j.segment.StaleSegmentException if the name now holds another incarnation
+     */
+    Segment segment(SegmentRef ref, Access access);
+
+    /** The process that submitted the task: the owner to give result segments. */
+    ProcessIdentity caller();
+
+    /**
+     * A spec for a result segment of {@code size} bytes owned by the caller (scoped to it), so
+     * that the segment survives this worker and dies with the caller. Reserve it, write it,
+     * publish it, close the handle and return its ref; the caller takes it with
+     * {@link Segment#adopt(SegmentRef)}.
+     */
+    default SegmentSpec resultSpec(long size) {
+        return SegmentSpec.of(size).withOwner(caller());
+    }
+
+    /** The id of the running task, unique in its pool. */
+    long taskId();
+
+    /** The index of the worker running the task (0-based; a replacement keeps its slot). */
+    int workerIndex();
+
+}
