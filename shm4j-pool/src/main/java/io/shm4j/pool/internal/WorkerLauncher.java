@@ -59,13 +59,13 @@ final class WorkerLauncher {
         opts.add("-XX:+ExitOnOutOfMemoryError");
         opts.add("-Xshare:auto");
         opts.add("-Xlog:cds*=off");
-        opts.add("-Xlog:all=warning:stderr");
+        opts.add("-Xlog:aot*=off");
         opts.addAll(config.jvmOptions());
         String classPath = System.getProperty("java.class.path");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(opts);
-        this.archive = config.classDataSharing() ? archivePath(cmd, classPath) : null;
+        this.archive = config.classDataSharing() && onlyJars(classPath) ? archivePath(cmd, classPath) : null;
         cmd.add("-cp");
         cmd.add(classPath);
         this.baseCommand = List.copyOf(cmd);
@@ -105,6 +105,7 @@ final class WorkerLauncher {
         cmd.addAll(baseCommand.subList(0, baseCommand.size() - 2));
         if (record != null) {
             cmd.add("-XX:ArchiveClassesAtExit=" + record);
+            cmd.add("-D" + WorkerMain.RECORDING_PROPERTY + "=true");
         } else if (hasArchive()) {
             cmd.add("-XX:SharedArchiveFile=" + archive);
         }
@@ -117,6 +118,39 @@ final class WorkerLauncher {
         cmd.add(Long.toString(self.startTicks()));
         cmd.add(Long.toString(sweepMillis));
         return cmd;
+    }
+
+    /**
+     * Whether every class path entry is a jar (following one level of manifest
+     * {@code Class-Path}, as surefire's booter jar uses): the JVM archives classes from jars only
+     * and refuses to record with a non-empty directory on the path.
+     */
+    static boolean onlyJars(String classPath) {
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(entry);
+            if (Files.isDirectory(p)) {
+                return false;
+            }
+            if (Files.isRegularFile(p)) {
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(p.toFile())) {
+                    java.util.jar.Manifest m = jar.getManifest();
+                    String cp = m == null ? null : m.getMainAttributes().getValue("Class-Path");
+                    if (cp != null) {
+                        for (String ref : cp.trim().split("\\s+")) {
+                            if (ref.endsWith("/")) {
+                                return false;
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static Path archivePath(List<String> cmd, String classPath) {

@@ -24,17 +24,21 @@ import java.util.concurrent.LinkedBlockingQueue;
  * The main class of a worker JVM. It connects to its pool's socket, then runs the tasks it
  * receives one at a time, in order, keeping its segment mappings across tasks.
  *
- * <p>A worker never outlives its caller: it exits when its socket or its stdin (a pipe from
- * the caller) reaches end of file, or when a liveness check finds the caller gone, and in that
- * last case it first reclaims the dead caller's scoped segments ({@code gc}).
+ * <p>A worker never outlives its caller: it exits when its socket reaches end of file (the
+ * kernel closes the caller's end when the caller dies, even by {@code kill -9}), or when a
+ * liveness check (every 200 ms) finds the caller gone; if the caller is dead it first reclaims
+ * the dead caller's scoped segments ({@code gc}).
  *
  * <p>Threads: a reader (decodes frames, defines functions, handles RELEASE at once), an
- * executor (runs tasks, writes results; flushes when nothing more is queued), a watcher of
- * stdin, and a sweeper (caller liveness every 200 ms, mapping sweep every sweep interval).
+ * executor (runs tasks, writes results; flushes when nothing more is queued), and a sweeper
+ * (caller liveness every 200 ms, mapping sweep every sweep interval). Nothing reads stdin: a
+ * thread blocked in a native read delays JVM exit by 300 ms.
  *
  * <p>Arguments: {@code SOCKET SLOT CALLER_PID CALLER_START SWEEP_MILLIS}.
  */
 public final class WorkerMain {
+    /** Set on the one worker that records the class-data-sharing archive at exit. */
+    static final String RECORDING_PROPERTY = "shm4j.pool.worker.recording";
     private static final Object SHUTDOWN = new Object();
 
     private final SocketChannel channel;
@@ -81,7 +85,6 @@ public final class WorkerMain {
             out.writeInt(slot);
             out.flush();
         }
-        daemon("shm4j-worker-stdin", this::watchStdin);
         daemon("shm4j-worker-sweep", this::sweepLoop);
         daemon("shm4j-worker-exec", this::executeLoop);
         readLoop();
@@ -153,7 +156,8 @@ public final class WorkerMain {
                         out.flush();
                     }
                     cache.close();
-                    System.exit(0);
+                    closeChannel();
+                    terminate(0);
                 }
                 Frame f = (Frame) next;
                 if (f.type() == Wire.FORGET) {
@@ -249,17 +253,6 @@ public final class WorkerMain {
 
     // ---------------------------------------------------------------- caller watch
 
-    private void watchStdin() {
-        try {
-            while (System.in.read() >= 0) {
-                // the caller never writes; end of file means it is gone
-            }
-        } catch (IOException e) {
-            // same as end of file
-        }
-        exit("stdin closed", 0);
-    }
-
     private void sweepLoop() {
         long lastSweep = System.nanoTime();
         while (true) {
@@ -282,7 +275,17 @@ public final class WorkerMain {
         }
     }
 
+    /** Closes the socket, so that the reader thread is not blocked in a native read at exit. */
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // exiting anyway
+        }
+    }
+
     private void exit(String why, int code) {
+        closeChannel();
         if (!caller.isAlive()) {
             try {
                 ShmDirectory.current().gc(false); // the dead caller's scoped segments
@@ -290,9 +293,22 @@ public final class WorkerMain {
                 // the next pool start or `shm4j gc` reclaims them
             }
         }
+        terminate(code);
+    }
+
+    /**
+     * Ends the worker. A normal JVM exit waits up to 300 ms for threads blocked in native reads
+     * (this worker's stdin and socket readers), so the worker halts instead; only a worker
+     * recording the class-data archive, which the JVM writes during a normal exit, exits
+     * normally (with a watchdog).
+     */
+    private static void terminate(int code) {
+        if (!Boolean.getBoolean(RECORDING_PROPERTY)) {
+            Runtime.getRuntime().halt(code);
+        }
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(1000);
+                Thread.sleep(10_000);
             } catch (InterruptedException ignored) {
                 // halt anyway
             }
