@@ -1,6 +1,7 @@
 package io.shm4j.pool;
 
 import io.shm4j.segment.Access;
+import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
@@ -44,13 +45,20 @@ public interface TaskContext {
 
     /**
      * A spec for a result segment of {@code size} bytes owned by the caller (scoped to it), so
-     * that the segment survives this worker and dies with the caller. Reserve it, write it,
-     * publish it, close the handle and return its ref; the caller takes it with
-     * {@link Segment#adopt(SegmentRef)}.
+     * that the segment survives this worker and dies with the caller. Reserve it
+     * ({@link Segment#reserve}), write it, then hand it over with {@link #publishResult}.
      */
     default SegmentSpec resultSpec(long size) {
         return SegmentSpec.of(size).withOwner(caller());
     }
+
+    /**
+     * Publishes a result segment reserved with {@link #resultSpec} and gives up this worker's
+     * handle, so that the returned ref is all that is left here; return it from the task. The
+     * caller takes ownership with {@link Segment#adopt(SegmentRef)}. (In the threads backend the
+     * in-process handle is kept, unmapped when the pool closes.)
+     */
+    SegmentRef publishResult(PendingSegment pending);
 
     /** The id of the running task, unique in its pool. */
     long taskId();

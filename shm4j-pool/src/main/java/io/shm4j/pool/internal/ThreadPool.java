@@ -37,6 +37,7 @@ final class ThreadPool extends AbstractPool {
     private final ExecutorService executor;
     private final ScheduledExecutorService timer;
     private final MappingCache cache = new MappingCache();
+    private final java.util.Queue<io.shm4j.segment.Segment> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<CompletableFuture<?>> unfinished = ConcurrentHashMap.newKeySet();
@@ -101,7 +102,7 @@ final class ThreadPool extends AbstractPool {
                 self.interrupt();
             }
         }, config.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        CurrentContext.set(new WorkerContext(cache, ProcessIdentity.current(), id, index.get()));
+        CurrentContext.set(new WorkerContext(cache, ProcessIdentity.current(), id, index.get(), results::add));
         try {
             future.complete(task.call(CurrentContext.require()));
         } catch (Throwable t) {
@@ -201,6 +202,9 @@ final class ThreadPool extends AbstractPool {
             timer.shutdownNow();
         }
         cache.close();
+        for (io.shm4j.segment.Segment s; (s = results.poll()) != null; ) {
+            s.close(); // removes nothing if the caller adopted the segment meanwhile
+        }
     }
 
     @Override

@@ -6,9 +6,24 @@ import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
 
-/** The context of one running task: the worker's mapping cache plus the task's facts. Immutable. */
-record WorkerContext(MappingCache cache, ProcessIdentity caller, long taskId, int workerIndex)
-        implements TaskContext {
+/**
+ * The context of one running task: the worker's mapping cache plus the task's facts, and where
+ * to keep result handles that must not be closed here (threads backend). Immutable.
+ */
+record WorkerContext(MappingCache cache, ProcessIdentity caller, long taskId, int workerIndex,
+        java.util.function.Consumer<Segment> keep) implements TaskContext {
+    @Override
+    public SegmentRef publishResult(io.shm4j.segment.PendingSegment pending) {
+        Segment published = pending.publish();
+        SegmentRef ref = published.ref();
+        if (published.isOwning()) {
+            keep.accept(published); // in the caller's own process: closing would remove it
+        } else {
+            published.close();
+        }
+        return ref;
+    }
+
     @Override
     public Segment segment(SegmentRef ref, Access access) {
         return cache.get(ref, access);

@@ -3,6 +3,7 @@ package io.shm4j.pool.internal;
 import io.shm4j.pool.SerializableFunction;
 import io.shm4j.pool.Task;
 import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.segment.Segment;
 import io.shm4j.segment.ShmDirectory;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -183,7 +184,7 @@ public final class WorkerMain {
         long start = System.nanoTime();
         Object value;
         Throwable failure = null;
-        CurrentContext.set(new WorkerContext(cache, caller, taskId, slot));
+        CurrentContext.set(new WorkerContext(cache, caller, taskId, slot, Segment::close));
         try {
             if (fnId == 0) {
                 Task<?> task = (Task<?>) Values.deserialize(in.readAllBytes());
