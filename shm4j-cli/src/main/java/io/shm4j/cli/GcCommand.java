@@ -1,0 +1,49 @@
+package io.shm4j.cli;
+
+import io.shm4j.segment.GcReport;
+import io.shm4j.segment.ShmDirectory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code shm4j gc}: reclaim what dead processes left behind. */
+@Command(name = "gc", mixinStandardHelpOptions = true,
+        description = "Remove scoped segments whose owner is dead and unfinished creations of dead"
+                + " processes. Never touches live owners' segments, persistent segments or foreign files.")
+final class GcCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-n", "--dry-run"}, description = "Only list what would be removed.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "One JSON object, for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        GcReport r = ShmDirectory.current().gc(dryRun);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("dryRun", r.dryRun());
+            m.put("segments", r.segments());
+            m.put("tempFiles", r.tempFiles());
+            m.put("bytes", r.bytes());
+            out.println(Json.write(m));
+            return 0;
+        }
+        String verb = dryRun ? "would remove" : "removed";
+        for (String s : r.segments()) {
+            out.println(verb + " segment " + s);
+        }
+        for (String t : r.tempFiles()) {
+            out.println(verb + " unfinished " + t);
+        }
+        out.println(verb + " " + r.count() + " file(s), " + Format.bytes(r.bytes()));
+        return 0;
+    }
+}

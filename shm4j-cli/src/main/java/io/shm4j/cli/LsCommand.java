@@ -1,0 +1,77 @@
+package io.shm4j.cli;
+
+import io.shm4j.segment.SegmentInfo;
+import io.shm4j.segment.ShmDirectory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code shm4j ls}: the segments in the shm directory. */
+@Command(name = "ls", mixinStandardHelpOptions = true,
+        description = "List shm4j segments: name, kind, size, owner pid, owner alive, lifetime, age.")
+final class LsCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-a", "--all"}, description = "Also list files shm4j did not create (kind foreign).")
+    boolean all;
+
+    @Option(names = "--json", description = "One JSON array of objects, for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        ShmDirectory dir = ShmDirectory.current();
+        List<SegmentInfo> infos = all ? dir.listAll() : dir.list();
+        var out = spec.commandLine().getOut();
+        if (json) {
+            List<Object> list = new ArrayList<>();
+            for (SegmentInfo i : infos) {
+                list.add(toMap(i));
+            }
+            out.println(Json.write(list));
+            return 0;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "KIND", "SIZE", "OWNER", "ALIVE", "LIFETIME", "AGE"});
+        Instant now = Instant.now();
+        long total = 0;
+        for (SegmentInfo i : infos) {
+            total += i.size();
+            rows.add(new String[] {i.name(), i.kind().label(), Format.bytes(i.size()),
+                i.owner() == null ? "-" : Long.toString(i.owner().pid()),
+                i.foreign() ? "-" : i.ownerAlive() ? "yes" : "no",
+                i.lifetime() == null ? "-" : i.lifetime().name().toLowerCase(java.util.Locale.ROOT),
+                Format.age(Duration.between(i.created(), now))});
+        }
+        out.print(Format.table(rows));
+        out.println(infos.size() + " segment(s), " + Format.bytes(total) + " in " + dir.path()
+                + " (" + Format.bytes(dir.freeBytes()) + " free)");
+        return 0;
+    }
+
+    static Map<String, Object> toMap(SegmentInfo i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", i.name());
+        m.put("kind", i.kind().label());
+        m.put("size", i.size());
+        m.put("ownerPid", i.owner() == null ? null : i.owner().pid());
+        m.put("ownerStart", i.owner() == null ? null : i.owner().startTicks());
+        m.put("ownerAlive", i.foreign() ? null : i.ownerAlive());
+        m.put("lifetime", i.lifetime() == null ? null : i.lifetime().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("created", i.created().toString());
+        m.put("ageSeconds", Duration.between(i.created(), Instant.now()).toSeconds());
+        m.put("mode", String.format("%04o", i.mode()));
+        m.put("mutable", i.mutable());
+        m.put("generation", i.foreign() ? null : Long.toHexString(i.generation()));
+        m.put("path", i.path().toString());
+        return m;
+    }
+}
