@@ -1,5 +1,7 @@
 package io.shm4j.pool;
 
+import io.shm4j.array.ArrayOptions;
+import io.shm4j.array.SharedArray;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.ProcessIdentity;
@@ -39,6 +41,34 @@ public interface TaskContext {
      * @throws io.shm4j.segment.StaleSegmentException if the name now holds another incarnation
      */
     Segment segment(SegmentRef ref, Access access);
+
+    /** The read-only array {@code ref} names, over this worker's cached mapping; do not close it. */
+    default SharedArray array(SegmentRef ref) {
+        return array(ref, Access.READ_ONLY);
+    }
+
+    /**
+     * The array {@code ref} names with {@code access}, over this worker's cached mapping (made
+     * once, reused by later tasks); owned by the cache: do not close it. Use
+     * {@link Access#READ_WRITE} on a mutable output array whose disjoint slices tasks write.
+     */
+    SharedArray array(SegmentRef ref, Access access);
+
+    /**
+     * Options for a result array owned by the caller (scoped to it): create it with them
+     * (for example {@code SharedArray.zeros(ctx.resultArrayOptions(), ...)}), fill it, then
+     * return {@link #publishResult(SharedArray)}.
+     */
+    default ArrayOptions resultArrayOptions() {
+        return ArrayOptions.defaults().withOwner(caller());
+    }
+
+    /**
+     * Gives up this worker's handle of a result array created with {@link #resultArrayOptions}
+     * and returns its ref, for the caller to take with {@code Segment.adopt(ref)} (then
+     * {@code SharedArray.wrap(segment)}).
+     */
+    SegmentRef publishResult(SharedArray array);
 
     /** The process that submitted the task: the owner to give result segments. */
     ProcessIdentity caller();

@@ -1,5 +1,6 @@
 package io.shm4j.pool;
 
+import io.shm4j.array.SharedArray;
 import io.shm4j.segment.SegmentRef;
 import java.util.Collection;
 import java.util.List;
@@ -113,6 +114,22 @@ public interface WorkerPool extends AutoCloseable {
      * the results in chunk order (pandarallel's {@code parallel_apply}).
      */
     <R> List<R> mapRows(SegmentRef ref, long rowCount, int parts, RowTask<? extends R> task);
+
+    /**
+     * Splits the rows (axis 0) of {@code array} into {@code parts} chunks and runs {@code task}
+     * once per chunk; in the task, {@code ctx.array(chunk.ref()).slice(chunk.start(), chunk.end())}
+     * is the chunk, over the worker's cached mapping. Results in chunk order.
+     *
+     * @throws IllegalArgumentException for a view (pass the array it was made from) or a 0-d array
+     */
+    default <R> List<R> mapRows(SharedArray array, int parts, RowTask<? extends R> task) {
+        if (array.isView() || array.ndim() == 0) {
+            throw new IllegalArgumentException("mapRows needs a whole array with at least one dimension: name="
+                    + array.name() + ", view=" + array.isView() + ", ndim=" + array.ndim()
+                    + "; pass the array the view was made from and select rows in the task");
+        }
+        return mapRows(array.ref(), array.shape()[0], parts, task);
+    }
 
     /**
      * Tells every worker to drop its mapping of {@code ref} (call it before or after closing

@@ -3,6 +3,9 @@ package io.shm4j.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shm4j.array.ArrayOptions;
+import io.shm4j.array.DType;
+import io.shm4j.array.SharedArray;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.ProcessIdentity;
@@ -154,6 +157,34 @@ abstract class PoolContractTest {
             assertThat(sums).hasSize(8);
             assertThat(sums.stream().mapToLong(Long::longValue).sum()).isEqualTo((long) rows * (rows - 1) / 2);
             pool.release(ref).join();
+        }
+    }
+
+    @Test
+    void shouldSumRowChunksOfASharedArrayOverCachedMappings() {
+        try (WorkerPool pool = pool(2);
+             SharedArray a = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64,
+                     new long[] {1000, 3}, idx -> idx[0] * 3 + idx[1])) {
+            List<Double> sums = pool.mapRows(a, 4, (chunk, ctx) ->
+                    ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum());
+            assertThat(sums).hasSize(4);
+            assertThat(sums.stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(a.sum());
+            assertThatThrownBy(() -> pool.mapRows(a.row(0), 2, (c, ctx) -> 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("view=true");
+            pool.release(a.ref()).join();
+        }
+    }
+
+    @Test
+    void shouldMoveAResultArrayCreatedByAWorkerToTheCaller() {
+        try (WorkerPool pool = pool(1)) {
+            SegmentRef ref = pool.submit(ctx -> ctx.publishResult(SharedArray.fromFunction(
+                    ctx.resultArrayOptions(), DType.INT64, new long[] {100}, idx -> idx[0] * 2))).join();
+            try (SharedArray mine = SharedArray.wrap(Segment.adopt(ref))) {
+                assertThat(mine.segment().isOwning()).isTrue();
+                assertThat(mine.sumLong()).isEqualTo(9900);
+            }
+            assertThat(io.shm4j.segment.ShmDirectory.current().find(ref.name())).isEmpty();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.shm4j.pool.internal;
 
+import io.shm4j.array.SharedArray;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
@@ -20,10 +21,29 @@ final class MappingCache implements AutoCloseable {
     private record Key(String name, long generation, Access access) {}
 
     private final Map<Key, Segment> mappings = new ConcurrentHashMap<>();
+    /** Arrays over cached mappings; an array owns its segment handle, so they are closed together. */
+    private final Map<Key, SharedArray> arrays = new ConcurrentHashMap<>();
+
+    /** The array {@code ref} names, over the cached mapping (made now if there is none). */
+    SharedArray array(SegmentRef ref, Access access) {
+        Key key = new Key(ref.name(), ref.generation(), access);
+        SharedArray a = arrays.get(key);
+        if (a != null) {
+            return a;
+        }
+        return arrays.computeIfAbsent(key, k -> {
+            Segment old = mappings.remove(k);
+            return SharedArray.wrap(old != null && !old.isClosed() ? old : Segment.attach(ref, access));
+        });
+    }
 
     /** The mapping of {@code ref} with {@code access}, made now if this worker has none. */
     Segment get(SegmentRef ref, Access access) {
         Key key = new Key(ref.name(), ref.generation(), access);
+        SharedArray a = arrays.get(key);
+        if (a != null) {
+            return a.segment();
+        }
         Segment s = mappings.get(key);
         if (s != null && !s.isClosed()) {
             return s;
@@ -44,6 +64,15 @@ final class MappingCache implements AutoCloseable {
                 }
             }
         }
+        for (Key k : arrays.keySet()) {
+            if (k.name().equals(name) && k.generation() == generation) {
+                SharedArray a = arrays.remove(k);
+                if (a != null) {
+                    a.close();
+                    n++;
+                }
+            }
+        }
         return n;
     }
 
@@ -51,7 +80,9 @@ final class MappingCache implements AutoCloseable {
     int sweep() {
         ShmDirectory dir = ShmDirectory.current();
         int n = 0;
-        for (Key k : mappings.keySet()) {
+        java.util.Set<Key> keys = new java.util.HashSet<>(mappings.keySet());
+        keys.addAll(arrays.keySet());
+        for (Key k : keys) {
             Optional<SegmentInfo> info;
             try {
                 info = dir.find(k.name());
@@ -67,7 +98,7 @@ final class MappingCache implements AutoCloseable {
 
     /** The number of mappings held. */
     int size() {
-        return mappings.size();
+        return mappings.size() + arrays.size();
     }
 
     /** Unmaps everything. */
@@ -77,6 +108,12 @@ final class MappingCache implements AutoCloseable {
             Segment s = mappings.remove(k);
             if (s != null) {
                 s.close();
+            }
+        }
+        for (Key k : arrays.keySet()) {
+            SharedArray a = arrays.remove(k);
+            if (a != null) {
+                a.close();
             }
         }
     }

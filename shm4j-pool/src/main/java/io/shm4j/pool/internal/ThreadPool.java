@@ -37,7 +37,7 @@ final class ThreadPool extends AbstractPool {
     private final ExecutorService executor;
     private final ScheduledExecutorService timer;
     private final MappingCache cache = new MappingCache();
-    private final java.util.Queue<io.shm4j.segment.Segment> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Queue<AutoCloseable> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<CompletableFuture<?>> unfinished = ConcurrentHashMap.newKeySet();
@@ -202,8 +202,12 @@ final class ThreadPool extends AbstractPool {
             timer.shutdownNow();
         }
         cache.close();
-        for (io.shm4j.segment.Segment s; (s = results.poll()) != null; ) {
-            s.close(); // removes nothing if the caller adopted the segment meanwhile
+        for (AutoCloseable s; (s = results.poll()) != null; ) {
+            try {
+                s.close(); // removes nothing if the caller adopted the segment meanwhile
+            } catch (Exception e) {
+                // closing anyway
+            }
         }
     }
 

@@ -11,7 +11,23 @@ import io.shm4j.segment.SegmentRef;
  * to keep result handles that must not be closed here (threads backend). Immutable.
  */
 record WorkerContext(MappingCache cache, ProcessIdentity caller, long taskId, int workerIndex,
-        java.util.function.Consumer<Segment> keep) implements TaskContext {
+        java.util.function.Consumer<AutoCloseable> keep) implements TaskContext {
+    @Override
+    public io.shm4j.array.SharedArray array(SegmentRef ref, Access access) {
+        return cache.array(ref, access);
+    }
+
+    @Override
+    public SegmentRef publishResult(io.shm4j.array.SharedArray array) {
+        SegmentRef ref = array.ref();
+        if (array.segment().isOwning()) {
+            keep.accept(array); // in the caller's own process: closing would remove it
+        } else {
+            array.close();
+        }
+        return ref;
+    }
+
     @Override
     public SegmentRef publishResult(io.shm4j.segment.PendingSegment pending) {
         Segment published = pending.publish();

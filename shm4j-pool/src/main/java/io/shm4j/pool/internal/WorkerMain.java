@@ -3,7 +3,6 @@ package io.shm4j.pool.internal;
 import io.shm4j.pool.SerializableFunction;
 import io.shm4j.pool.Task;
 import io.shm4j.segment.ProcessIdentity;
-import io.shm4j.segment.Segment;
 import io.shm4j.segment.ShmDirectory;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -184,7 +183,7 @@ public final class WorkerMain {
         long start = System.nanoTime();
         Object value;
         Throwable failure = null;
-        CurrentContext.set(new WorkerContext(cache, caller, taskId, slot, Segment::close));
+        CurrentContext.set(new WorkerContext(cache, caller, taskId, slot, WorkerMain::closeQuietly));
         try {
             if (fnId == 0) {
                 Task<?> task = (Task<?>) Values.deserialize(in.readAllBytes());
@@ -273,6 +272,14 @@ public final class WorkerMain {
                     // a sweep failure keeps mappings a little longer; the next sweep retries
                 }
             }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // a handle that fails to close is unmapped at exit
         }
     }
 
