@@ -129,6 +129,7 @@ abstract class AbstractPool implements WorkerPool {
         private final Job job;
         private final ArrayDeque<CompletableFuture<Object>> window = new ArrayDeque<>();
         private final BlockingQueue<CompletableFuture<Object>> completed = new LinkedBlockingQueue<>();
+        private final java.util.Set<CompletableFuture<Object>> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final AtomicBoolean closed = new AtomicBoolean();
         private long submitted;
         private long consumed;
@@ -157,7 +158,11 @@ abstract class AbstractPool implements WorkerPool {
                 if (ordered) {
                     window.add(f);
                 } else {
-                    f.whenComplete((v, e) -> completed.add(f));
+                    open.add(f);
+                    f.whenComplete((v, e) -> {
+                        open.remove(f);
+                        completed.add(f);
+                    });
                 }
             }
             if (!source.hasNext()) {
@@ -206,6 +211,9 @@ abstract class AbstractPool implements WorkerPool {
         public void close() {
             if (closed.compareAndSet(false, true)) {
                 for (CompletableFuture<Object> f : window) {
+                    f.cancel(false);
+                }
+                for (CompletableFuture<Object> f : List.copyOf(open)) {
                     f.cancel(false);
                 }
                 unregister(fn);
