@@ -48,8 +48,17 @@ class CallerDeathTest {
             Awaits.until("workers exit by themselves", Duration.ofSeconds(2),
                     () -> workers.stream().noneMatch(ProcessIdentity::isAlive));
             System.err.println("workers gone " + (System.nanoTime() - killed) / 1_000_000 + " ms after kill -9 of the caller");
-            ShmDirectory.current().gc(false); // what every pool start does
+            ShmDirectory.current().gc(false); // what every pool start does (and the workers did)
             assertThat(ShmDirectory.current().find(name)).isEmpty();
+            long callerPid = caller.pid();
+            Awaits.until("the dead caller's socket directory is removed", Duration.ofSeconds(2), () -> {
+                try (var dirs = java.nio.file.Files.newDirectoryStream(
+                        java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), "shm4j-pool-" + callerPid + "-*")) {
+                    return !dirs.iterator().hasNext();
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
         } finally {
             caller.destroyForcibly().waitFor();
         }

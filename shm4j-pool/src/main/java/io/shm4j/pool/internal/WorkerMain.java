@@ -42,6 +42,7 @@ public final class WorkerMain {
     private static final Object SHUTDOWN = new Object();
 
     private final SocketChannel channel;
+    private final Path socket;
     private final int slot;
     private final ProcessIdentity caller;
     private final long sweepMillis;
@@ -52,7 +53,8 @@ public final class WorkerMain {
     private final ByteArrayOutputStream resultBytes = new ByteArrayOutputStream(256);
     private final DataOutputStream result = new DataOutputStream(resultBytes);
 
-    private WorkerMain(SocketChannel channel, int slot, ProcessIdentity caller, long sweepMillis) {
+    private WorkerMain(Path socket, SocketChannel channel, int slot, ProcessIdentity caller, long sweepMillis) {
+        this.socket = socket;
         this.channel = channel;
         this.slot = slot;
         this.caller = caller;
@@ -73,8 +75,9 @@ public final class WorkerMain {
             System.exit(2);
         }
         ProcessIdentity caller = new ProcessIdentity(Long.parseLong(args[2]), Long.parseLong(args[3]));
-        SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0])));
-        new WorkerMain(ch, Integer.parseInt(args[1]), caller, Long.parseLong(args[4])).run();
+        Path socket = Path.of(args[0]);
+        SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        new WorkerMain(socket, ch, Integer.parseInt(args[1]), caller, Long.parseLong(args[4])).run();
     }
 
     private void run() throws IOException {
@@ -297,7 +300,9 @@ public final class WorkerMain {
         if (!caller.isAlive()) {
             try {
                 ShmDirectory.current().gc(false); // the dead caller's scoped segments
-            } catch (RuntimeException e) {
+                java.nio.file.Files.deleteIfExists(socket); // and its socket directory
+                java.nio.file.Files.deleteIfExists(socket.getParent());
+            } catch (IOException | RuntimeException e) {
                 // the next pool start or `shm4j gc` reclaims them
             }
         }
