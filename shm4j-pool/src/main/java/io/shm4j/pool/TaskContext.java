@@ -1,0 +1,99 @@
+package io.shm4j.pool;
+
+import io.shm4j.array.ArrayOptions;
+import io.shm4j.array.SharedArray;
+import io.shm4j.segment.Access;
+import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentRef;
+import io.shm4j.segment.SegmentSpec;
+
+/**
+ * What a running task sees of its worker: mappings of shared segments, cached per worker and
+ * reused across tasks, and the identity of the caller, to which result segments belong.
+ *
+ * <p><b>Ownership:</b> segments returned by {@link #segment} belong to the worker's cache: do
+ * not close them. They stay mapped until the caller {@linkplain WorkerPool#release releases}
+ * the ref or the segment's name disappears or is replaced (a periodic sweep).
+ *
+ * <p><b>Threading:</b> valid only on the thread running the task, while it runs.
+ */
+public interface TaskContext {
+    /**
+     * The context of the task running on this thread.
+     *
+     * @throws IllegalStateException when called outside a task
+     */
+    static TaskContext current() {
+        return io.shm4j.pool.internal.CurrentContext.require();
+    }
+
+    /** The read-only mapping of {@code ref}, mapped on first use and then reused. */
+    default Segment segment(SegmentRef ref) {
+        return segment(ref, Access.READ_ONLY);
+    }
+
+    /**
+     * The mapping of {@code ref} with {@code access}, mapped on first use and then reused. Use
+     * {@link Access#READ_WRITE} on a mutable output segment whose disjoint slices tasks write.
+     *
+     * @throws io.shm4j.segment.StaleSegmentException if the name now holds another incarnation
+     */
+    Segment segment(SegmentRef ref, Access access);
+
+    /** The read-only array {@code ref} names, over this worker's cached mapping; do not close it. */
+    default SharedArray array(SegmentRef ref) {
+        return array(ref, Access.READ_ONLY);
+    }
+
+    /**
+     * The array {@code ref} names with {@code access}, over this worker's cached mapping (made
+     * once, reused by later tasks); owned by the cache: do not close it. Use
+     * {@link Access#READ_WRITE} on a mutable output array whose disjoint slices tasks write.
+     */
+    SharedArray array(SegmentRef ref, Access access);
+
+    /**
+     * Options for a result array owned by the caller (scoped to it): create it with them
+     * (for example {@code SharedArray.zeros(ctx.resultArrayOptions(), ...)}), fill it, then
+     * return {@link #publishResult(SharedArray)}.
+     */
+    default ArrayOptions resultArrayOptions() {
+        return ArrayOptions.defaults().withOwner(caller());
+    }
+
+    /**
+     * Gives up this worker's handle of a result array created with {@link #resultArrayOptions}
+     * and returns its ref, for the caller to take with {@code Segment.adopt(ref)} (then
+     * {@code SharedArray.wrap(segment)}).
+     */
+    SegmentRef publishResult(SharedArray array);
+
+    /** The process that submitted the task: the owner to give result segments. */
+    ProcessIdentity caller();
+
+    /**
+     * A spec for a result segment of {@code size} bytes owned by the caller (scoped to it), so
+     * that the segment survives this worker and dies with the caller. Reserve it
+     * ({@link Segment#reserve}), write it, then hand it over with {@link #publishResult}.
+     */
+    default SegmentSpec resultSpec(long size) {
+        return SegmentSpec.of(size).withOwner(caller());
+    }
+
+    /**
+     * Publishes a result segment reserved with {@link #resultSpec} and gives up this worker's
+     * handle, so that the returned ref is all that is left here; return it from the task. The
+     * caller takes ownership with {@link Segment#adopt(SegmentRef)}. (In the threads backend the
+     * in-process handle is kept, unmapped when the pool closes.)
+     */
+    SegmentRef publishResult(PendingSegment pending);
+
+    /** The id of the running task, unique in its pool. */
+    long taskId();
+
+    /** The index of the worker running the task (0-based; a replacement keeps its slot). */
+    int workerIndex();
+
+}

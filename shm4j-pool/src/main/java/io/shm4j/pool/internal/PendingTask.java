@@ -1,0 +1,24 @@
+package io.shm4j.pool.internal;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A task from submission until its future completes: its encoded TASK frame (built once, at
+ * submission, so serialization errors surface there), its future and how often its worker died
+ * under it. Mutable fields are guarded by the pool's lock.
+ */
+final class PendingTask {
+    final long id;
+    final int fnId;
+    final byte[] frame;
+    final CompletableFuture<Object> future = new CompletableFuture<>();
+    final Job job;
+    int deaths;
+
+    PendingTask(long id, int fnId, byte[] frame, Job job) {
+        this.id = id;
+        this.fnId = fnId;
+        this.frame = frame;
+        this.job = job;
+    }
+}

@@ -1,0 +1,157 @@
+package io.shm4j.pool.internal;
+
+import io.shm4j.pool.RowChunk;
+import io.shm4j.pool.TaskNotSerializableException;
+import io.shm4j.segment.SegmentKind;
+import io.shm4j.segment.SegmentRef;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes items and results: common small values (null, boxed primitives, strings, byte and
+ * double arrays, {@link SegmentRef}, {@link RowChunk}) with a one-byte tag and no Java
+ * serialization, everything else with Java serialization.
+ *
+ * <pre>
+ *  value: tag u8 | payload
+ *    0 null | 1 int i32 | 2 long i64 | 3 double f64 | 4 boolean u8 | 5 string (len i32, UTF-8)
+ *    6 byte[] (len i32, bytes) | 7 double[] (len i32, f64...) | 8 SegmentRef (name utf, kind utf,
+ *    size i64, generation i64) | 9 RowChunk (SegmentRef payload, index i32, start i64, end i64)
+ *    10 float f32 | 100 Java-serialized (len i32, bytes)
+ * </pre>
+ * Stateless and thread-safe.
+ */
+final class Values {
+    private Values() {}
+
+    static void encode(Object v, DataOutputStream out) throws IOException {
+        switch (v) {
+            case null -> out.writeByte(0);
+            case Integer i -> {
+                out.writeByte(1);
+                out.writeInt(i);
+            }
+            case Long l -> {
+                out.writeByte(2);
+                out.writeLong(l);
+            }
+            case Double d -> {
+                out.writeByte(3);
+                out.writeDouble(d);
+            }
+            case Boolean b -> {
+                out.writeByte(4);
+                out.writeBoolean(b);
+            }
+            case String s -> {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                out.writeByte(5);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+            case byte[] b -> {
+                out.writeByte(6);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+            case double[] d -> {
+                out.writeByte(7);
+                out.writeInt(d.length);
+                for (double x : d) {
+                    out.writeDouble(x);
+                }
+            }
+            case SegmentRef r -> {
+                out.writeByte(8);
+                writeRef(r, out);
+            }
+            case RowChunk c -> {
+                out.writeByte(9);
+                writeRef(c.ref(), out);
+                out.writeInt(c.index());
+                out.writeLong(c.start());
+                out.writeLong(c.end());
+            }
+            case Float f -> {
+                out.writeByte(10);
+                out.writeFloat(f);
+            }
+            default -> {
+                byte[] b = serialize(v, "value");
+                out.writeByte(100);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+        }
+    }
+
+    static Object decode(DataInputStream in) throws IOException {
+        int tag = in.readUnsignedByte();
+        return switch (tag) {
+            case 0 -> null;
+            case 1 -> in.readInt();
+            case 2 -> in.readLong();
+            case 3 -> in.readDouble();
+            case 4 -> in.readBoolean();
+            case 5 -> new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
+            case 6 -> in.readNBytes(in.readInt());
+            case 7 -> {
+                double[] d = new double[in.readInt()];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = in.readDouble();
+                }
+                yield d;
+            }
+            case 8 -> readRef(in);
+            case 9 -> new RowChunk(readRef(in), in.readInt(), in.readLong(), in.readLong());
+            case 10 -> in.readFloat();
+            case 100 -> deserialize(in.readNBytes(in.readInt()));
+            default -> throw new IOException("corrupt frame: unknown value tag=" + tag);
+        };
+    }
+
+    private static void writeRef(SegmentRef r, DataOutputStream out) throws IOException {
+        out.writeUTF(r.name());
+        out.writeUTF(r.kind().name());
+        out.writeLong(r.size());
+        out.writeLong(r.generation());
+    }
+
+    private static SegmentRef readRef(DataInputStream in) throws IOException {
+        return new SegmentRef(in.readUTF(), SegmentKind.valueOf(in.readUTF()), in.readLong(), in.readLong());
+    }
+
+    /**
+     * Java-serializes {@code v}.
+     *
+     * @throws TaskNotSerializableException naming what could not be serialized and why
+     */
+    static byte[] serialize(Object v, String what) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (ObjectOutputStream oos = new ObjectOutputStream(bytes)) {
+            oos.writeObject(v);
+        } catch (IOException | RuntimeException e) {
+            throw new TaskNotSerializableException("cannot serialize the " + what
+                    + " to send it to a worker: class=" + (v == null ? "null" : v.getClass().getName())
+                    + ", problem=" + e + "; make it Serializable (a lambda must be assigned to Task or"
+                    + " SerializableFunction) and capture only serializable values such as refs,"
+                    + " never `this` of a non-serializable class or the shared data itself", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static Object deserialize(byte[] b) throws IOException {
+        try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(b))) {
+            return ois.readObject();
+        } catch (ClassNotFoundException e) {
+            throw new IOException("cannot deserialize: missing class " + e.getMessage()
+                    + "; workers run with the caller's class path, so the class must be on it", e);
+        }
+    }
+}

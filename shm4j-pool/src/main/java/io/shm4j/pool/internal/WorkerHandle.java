@@ -1,0 +1,95 @@
+package io.shm4j.pool.internal;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The caller's side of one worker process: the process, its connection, the tasks sent to it
+ * and not yet answered (in the order it runs them), and what the scheduler knows about it.
+ *
+ * <p>Threading: the mutable fields are guarded by the pool's lock; {@link #out} is written only
+ * under that lock. The reader thread owns the input side.
+ */
+final class WorkerHandle {
+    final int slot;
+    final Process process;
+    final Path recording;
+    final long startedNanos = System.nanoTime();
+    private final StringBuilder stderrTail = new StringBuilder();
+
+    SocketChannel channel;
+    DataOutputStream out;
+    final ArrayDeque<PendingTask> outstanding = new ArrayDeque<>();
+    final Set<Integer> defined = new HashSet<>();
+    final Map<Long, CompletableFuture<Void>> releases = new HashMap<>();
+    long headStartNanos;
+    double runNanosAverage;
+    boolean broken;
+    boolean retiring;
+    long timedOutTask = -1;
+
+    WorkerHandle(int slot, Process process, Path recording) {
+        this.slot = slot;
+        this.process = process;
+        this.recording = recording;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Tasks to keep queued at the worker: ~1 ms of work ahead, at least one, at most {@code max}. */
+    int depth(int max) {
+        if (runNanosAverage <= 0) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(max, 1 + 1_000_000 / Math.max(1.0, runNanosAverage)));
+    }
+
+    void recordRun(long nanos) {
+        runNanosAverage = runNanosAverage <= 0 ? nanos : runNanosAverage * 0.8 + nanos * 0.2;
+    }
+
+    /** Copies the worker's stderr to ours, keeping the last 4 KiB for error messages. */
+    void pumpStderr() {
+        Thread.ofVirtual().name("shm4j-worker-stderr-" + slot).start(() -> {
+            byte[] buf = new byte[8192];
+            try (InputStream in = process.getErrorStream()) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    System.err.write(buf, 0, n);
+                    System.err.flush();
+                    synchronized (stderrTail) {
+                        stderrTail.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                        if (stderrTail.length() > 4096) {
+                            stderrTail.delete(0, stderrTail.length() - 4096);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the worker is gone
+            }
+        });
+    }
+
+    String stderrTail() {
+        synchronized (stderrTail) {
+            return stderrTail.toString().strip();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "worker[slot=" + slot + ", pid=" + pid() + "]";
+    }
+}

@@ -1,0 +1,181 @@
+package io.shm4j.pool.internal;
+
+import io.shm4j.segment.ProcessIdentity;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Builds the command line of a worker JVM from this JVM: the same {@code java}, class path,
+ * native-access and module options, every {@code -Dshm4j.*} property, plus the pool's heap
+ * and extra options.
+ *
+ * <p>Start-up: workers use an application class-data-sharing (AppCDS) archive kept in
+ * {@code ~/.cache/shm4j/cds}, keyed by the java, the class path and the options. When there is
+ * none, the first worker of the pool records one at its normal exit ({@code
+ * -XX:ArchiveClassesAtExit} to a temporary file, renamed into place by the pool after the
+ * worker exited), so the next pools start faster. A stale archive is ignored by the JVM
+ * ({@code -Xshare:auto}).
+ *
+ * <p>Immutable and thread-safe.
+ */
+final class WorkerLauncher {
+    private final List<String> baseCommand;
+    private final Path archive;
+
+    WorkerLauncher(PoolConfig config) {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> opts = new ArrayList<>();
+        boolean nativeAccess = false;
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--enable-native-access")) {
+                nativeAccess = true;
+                opts.add(a);
+            } else if (a.startsWith("-Dshm4j.") || a.startsWith("--add-opens") || a.startsWith("--add-exports")
+                    || a.startsWith("--add-reads") || a.startsWith("--enable-preview") || a.equals("-ea")
+                    || a.startsWith("-enableassertions")) {
+                opts.add(a);
+            }
+        }
+        if (!nativeAccess) {
+            opts.add("--enable-native-access=ALL-UNNAMED");
+        }
+        String dir = System.getProperty("shm4j.dir");
+        if (dir != null && opts.stream().noneMatch(o -> o.startsWith("-Dshm4j.dir="))) {
+            opts.add("-Dshm4j.dir=" + dir);
+        }
+        if (config.workerHeap() != null) {
+            opts.add("-Xmx" + config.workerHeap());
+        }
+        opts.add("-XX:+ExitOnOutOfMemoryError");
+        opts.add("-Xshare:auto");
+        opts.add("-Xlog:cds*=off");
+        opts.add("-Xlog:aot*=off");
+        opts.addAll(config.jvmOptions());
+        String classPath = System.getProperty("java.class.path");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(opts);
+        this.archive = config.classDataSharing() && onlyJars(classPath) ? archivePath(cmd, classPath) : null;
+        cmd.add("-cp");
+        cmd.add(classPath);
+        this.baseCommand = List.copyOf(cmd);
+    }
+
+    /** Whether a usable archive file exists (the JVM itself still checks it). */
+    boolean hasArchive() {
+        return archive != null && Files.isRegularFile(archive);
+    }
+
+    /** Whether this launch should record the archive: sharing on, no archive yet. */
+    boolean shouldRecordArchive() {
+        return archive != null && !hasArchive();
+    }
+
+    /** The temporary archive a recording worker writes at exit. */
+    Path recordingPath(long token) {
+        return archive.resolveSibling(archive.getFileName() + ".tmp." + ProcessHandle.current().pid() + "." + token);
+    }
+
+    /** Moves a recorded archive into place (atomic rename); drops it if it is empty. */
+    void installArchive(Path recorded) {
+        try {
+            if (Files.isRegularFile(recorded) && Files.size(recorded) > 0) {
+                Files.move(recorded, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(recorded);
+            }
+        } catch (IOException e) {
+            // class-data sharing is an optimisation: without the archive workers start a little slower
+        }
+    }
+
+    /** The command of a worker for {@code slot}, recording the archive to {@code record} if not null. */
+    List<String> command(Path socket, int slot, long sweepMillis, Path record) {
+        List<String> cmd = new ArrayList<>(baseCommand.size() + 8);
+        cmd.addAll(baseCommand.subList(0, baseCommand.size() - 2));
+        if (record != null) {
+            cmd.add("-XX:ArchiveClassesAtExit=" + record);
+            cmd.add("-D" + WorkerMain.RECORDING_PROPERTY + "=true");
+        } else if (hasArchive()) {
+            cmd.add("-XX:SharedArchiveFile=" + archive);
+        }
+        cmd.addAll(baseCommand.subList(baseCommand.size() - 2, baseCommand.size()));
+        ProcessIdentity self = ProcessIdentity.current();
+        cmd.add(WorkerMain.class.getName());
+        cmd.add(socket.toString());
+        cmd.add(Integer.toString(slot));
+        cmd.add(Long.toString(self.pid()));
+        cmd.add(Long.toString(self.startTicks()));
+        cmd.add(Long.toString(sweepMillis));
+        return cmd;
+    }
+
+    /**
+     * Whether every class path entry is a jar (following one level of manifest
+     * {@code Class-Path}, as surefire's booter jar uses): the JVM archives classes from jars only
+     * and refuses to record with a non-empty directory on the path.
+     */
+    static boolean onlyJars(String classPath) {
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(entry);
+            if (Files.isDirectory(p)) {
+                return false;
+            }
+            if (Files.isRegularFile(p)) {
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(p.toFile())) {
+                    java.util.jar.Manifest m = jar.getManifest();
+                    String cp = m == null ? null : m.getMainAttributes().getValue("Class-Path");
+                    if (cp != null) {
+                        for (String ref : cp.trim().split("\\s+")) {
+                            if (ref.endsWith("/")) {
+                                return false;
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static Path archivePath(List<String> cmd, String classPath) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(System.getProperty("java.vm.version", "").getBytes(StandardCharsets.UTF_8));
+            for (String c : cmd) {
+                md.update(c.getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            for (String entry : classPath.split(java.io.File.pathSeparator)) {
+                md.update(entry.getBytes(StandardCharsets.UTF_8));
+                try {
+                    Path p = Path.of(entry);
+                    md.update(Long.toString(Files.getLastModifiedTime(p).toMillis()).getBytes(StandardCharsets.UTF_8));
+                } catch (IOException | RuntimeException e) {
+                    // a missing entry is hashed by name only
+                }
+            }
+            String key = HexFormat.of().formatHex(md.digest(), 0, 12);
+            Path dir = Path.of(System.getProperty("user.home"), ".cache", "shm4j", "cds");
+            Files.createDirectories(dir);
+            return dir.resolve("worker-" + key + ".jsa");
+        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,302 @@
+package io.shm4j.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shm4j.array.ArrayOptions;
+import io.shm4j.array.DType;
+import io.shm4j.array.SharedArray;
+import io.shm4j.segment.Access;
+import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentRef;
+import io.shm4j.testkit.TestNames;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every backend keeps, written once and run over each backend
+ * ({@link ProcessesPoolTest}, {@link ThreadsPoolTest}).
+ */
+abstract class PoolContractTest {
+    abstract Backend backend();
+
+    WorkerPool pool(int workers) {
+        return builder(workers).build();
+    }
+
+    WorkerPool.Builder builder(int workers) {
+        return WorkerPool.builder().backend(backend()).workers(workers).progressBar(false);
+    }
+
+    @Test
+    void shouldReturnTheResultOfASubmittedTask() throws Exception {
+        try (WorkerPool pool = pool(2)) {
+            assertThat(pool.backend()).isEqualTo(backend());
+            assertThat(pool.size()).isEqualTo(2);
+            int base = 40;
+            assertThat(pool.submit(ctx -> base + 2).get(30, TimeUnit.SECONDS)).isEqualTo(42);
+            assertThat(pool.submit(ctx -> ctx.caller()).get(30, TimeUnit.SECONDS))
+                    .isEqualTo(ProcessIdentity.current());
+        }
+    }
+
+    @Test
+    void shouldMapItemsInItemOrder() {
+        try (WorkerPool pool = pool(2)) {
+            List<Integer> items = IntStream.range(0, 1000).boxed().toList();
+            List<String> out = pool.map(x -> "v" + (x * 2), items);
+            assertThat(out).isEqualTo(items.stream().map(x -> "v" + (x * 2)).toList());
+            assertThat(pool.map(x -> x, List.of())).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldStreamResultsInOrderWithABoundOnTasksInFlight() {
+        try (WorkerPool pool = pool(2)) {
+            AtomicInteger taken = new AtomicInteger();
+            AtomicInteger consumed = new AtomicInteger();
+            List<Integer> maxAhead = new CopyOnWriteArrayList<>();
+            Iterable<Integer> lazy = () -> new Iterator<>() {
+                int i;
+
+                @Override
+                public boolean hasNext() {
+                    return i < 500;
+                }
+
+                @Override
+                public Integer next() {
+                    maxAhead.add(taken.incrementAndGet() - consumed.get());
+                    return i++;
+                }
+            };
+            List<Long> out;
+            try (Stream<Long> s = pool.imap((Integer x) -> (long) x * x, lazy, 8)) {
+                out = s.peek(v -> consumed.incrementAndGet()).collect(Collectors.toList());
+            }
+            assertThat(out).isEqualTo(IntStream.range(0, 500).mapToObj(x -> (long) x * x).toList());
+            assertThat(maxAhead.stream().mapToInt(Integer::intValue).max().orElseThrow()).isLessThanOrEqualTo(8);
+        }
+    }
+
+    @Test
+    void shouldStreamEveryResultWithImapUnordered() {
+        try (WorkerPool pool = pool(2)) {
+            List<Integer> items = IntStream.range(0, 300).boxed().toList();
+            List<Integer> out;
+            try (Stream<Integer> s = pool.imapUnordered((Integer x) -> x + 1, items, 16)) {
+                out = new ArrayList<>(s.toList());
+            }
+            out.sort(null);
+            assertThat(out).isEqualTo(IntStream.rangeClosed(1, 300).boxed().toList());
+        }
+    }
+
+    @Test
+    void shouldFailTheFutureWithTheTasksExceptionAndItsStackTrace() {
+        try (WorkerPool pool = pool(1)) {
+            CompletableFuture<Object> f = pool.submit(ctx -> {
+                throw new IllegalStateException("boom: x=1");
+            });
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(TaskFailedException.class)
+                    .hasMessageContaining("taskId=")
+                    .hasMessageContaining("boom: x=1")
+                    .cause().isInstanceOf(IllegalStateException.class).hasMessage("boom: x=1");
+            Throwable cause = f.handle((v, e) -> e.getCause()).join();
+            assertThat(cause.getStackTrace()).anySatisfy(e ->
+                    assertThat(e.getMethodName()).contains("shouldFailTheFutureWithTheTasksExceptionAndItsStackTrace"));
+            assertThat(pool.submit(ctx -> "still works").join()).isEqualTo("still works");
+        }
+    }
+
+    @Test
+    void shouldThrowTheFirstFailureInItemOrderFromMap() {
+        try (WorkerPool pool = pool(2)) {
+            assertThatThrownBy(() -> pool.map(x -> {
+                if (x == 7 || x == 9) {
+                    throw new IllegalArgumentException("bad item: x=" + x);
+                }
+                return x;
+            }, IntStream.range(0, 20).boxed().toList()))
+                    .isInstanceOf(TaskFailedException.class)
+                    .cause().isInstanceOf(IllegalArgumentException.class).hasMessage("bad item: x=7");
+        }
+    }
+
+    @Test
+    void shouldSumRowChunksOfASharedSegmentOnePerTask() {
+        int rows = 10_000;
+        try (WorkerPool pool = pool(2); Segment data = longs(rows)) {
+            SegmentRef ref = data.ref();
+            List<Long> sums = pool.mapRows(ref, rows, 8, (chunk, ctx) -> {
+                MemorySegment m = ctx.segment(chunk.ref()).memory();
+                long s = 0;
+                for (long r = chunk.start(); r < chunk.end(); r++) {
+                    s += m.getAtIndex(ValueLayout.JAVA_LONG, r);
+                }
+                return s;
+            });
+            assertThat(sums).hasSize(8);
+            assertThat(sums.stream().mapToLong(Long::longValue).sum()).isEqualTo((long) rows * (rows - 1) / 2);
+            pool.release(ref).join();
+        }
+    }
+
+    @Test
+    void shouldSumRowChunksOfASharedArrayOverCachedMappings() {
+        try (WorkerPool pool = pool(2);
+             SharedArray a = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64,
+                     new long[] {1000, 3}, idx -> idx[0] * 3 + idx[1])) {
+            List<Double> sums = pool.mapRows(a, 4, (chunk, ctx) ->
+                    ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum());
+            assertThat(sums).hasSize(4);
+            assertThat(sums.stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(a.sum());
+            assertThatThrownBy(() -> pool.mapRows(a.row(0), 2, (c, ctx) -> 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("view=true");
+            pool.release(a.ref()).join();
+        }
+    }
+
+    @Test
+    void shouldMoveAResultArrayCreatedByAWorkerToTheCaller() {
+        try (WorkerPool pool = pool(1)) {
+            SegmentRef ref = pool.submit(ctx -> ctx.publishResult(SharedArray.fromFunction(
+                    ctx.resultArrayOptions(), DType.INT64, new long[] {100}, idx -> idx[0] * 2))).join();
+            try (SharedArray mine = SharedArray.wrap(Segment.adopt(ref))) {
+                assertThat(mine.segment().isOwning()).isTrue();
+                assertThat(mine.sumLong()).isEqualTo(9900);
+            }
+            assertThat(io.shm4j.segment.ShmDirectory.current().find(ref.name())).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldLetTasksWriteDisjointSlicesOfAMutableOutputSegment() {
+        int n = 4096;
+        try (WorkerPool pool = pool(2); Segment out = Segment.create(TestNames.unique("out"), n * 8L)) {
+            SegmentRef ref = out.ref();
+            pool.mapRows(ref, n, 4, (chunk, ctx) -> {
+                MemorySegment m = ctx.segment(chunk.ref(), Access.READ_WRITE).memory();
+                for (long r = chunk.start(); r < chunk.end(); r++) {
+                    m.setAtIndex(ValueLayout.JAVA_LONG, r, r * 3);
+                }
+                return null;
+            });
+            for (int r = 0; r < n; r++) {
+                assertThat(out.memory().getAtIndex(ValueLayout.JAVA_LONG, r)).isEqualTo(r * 3L);
+            }
+            pool.release(ref).join();
+        }
+    }
+
+    @Test
+    void shouldMoveAResultSegmentCreatedByAWorkerToTheCaller() {
+        try (WorkerPool pool = pool(1)) {
+            SegmentRef result = pool.submit(ctx -> {
+                try (PendingSegment p = Segment.reserve(ctx.resultSpec(8 * 1000))) {
+                    for (int i = 0; i < 1000; i++) {
+                        p.memory().setAtIndex(ValueLayout.JAVA_DOUBLE, i, i * 0.5);
+                    }
+                    return ctx.publishResult(p);
+                }
+            }).join();
+            try (Segment mine = Segment.adopt(result)) {
+                assertThat(mine.isOwning()).isTrue();
+                assertThat(mine.info().owner()).isEqualTo(ProcessIdentity.current());
+                assertThat(mine.memory().getAtIndex(ValueLayout.JAVA_DOUBLE, 999)).isEqualTo(499.5);
+            }
+            assertThat(io.shm4j.segment.ShmDirectory.current().find(result.name())).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldReportProgressOfABatchOperation() {
+        List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+        try (WorkerPool pool = builder(2).progressListener(events::add).build()) {
+            pool.map(x -> x, IntStream.range(0, 50).boxed().toList());
+        }
+        assertThat(events).hasSize(50);
+        assertThat(events).allSatisfy(e -> {
+            assertThat(e.job()).isEqualTo("map");
+            assertThat(e.total()).isEqualTo(50);
+        });
+        ProgressEvent last = events.stream().filter(ProgressEvent::finished).findFirst().orElseThrow();
+        assertThat(last.done()).isEqualTo(50);
+        assertThat(last.eta()).isEqualTo(Duration.ZERO);
+        assertThat(last.ratePerSecond()).isPositive();
+    }
+
+    @Test
+    void shouldRejectTasksAfterClose() {
+        WorkerPool pool = pool(1);
+        pool.close();
+        pool.close();
+        assertThatThrownBy(() -> pool.submit(ctx -> 1)).isInstanceOf(PoolClosedException.class)
+                .hasMessageContaining("new pool");
+    }
+
+    @Test
+    void shouldWaitForRunningTasksOnClose() {
+        CompletableFuture<String> f;
+        try (WorkerPool pool = pool(1)) {
+            f = pool.submit(ctx -> {
+                Thread.sleep(300);
+                return "finished";
+            });
+        }
+        assertThat(f).isCompletedWithValue("finished");
+    }
+
+    @Test
+    void shouldCancelUnfinishedTasksOnShutdownNow() {
+        WorkerPool pool = pool(1);
+        List<CompletableFuture<Object>> fs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            fs.add(pool.submit(ctx -> {
+                Thread.sleep(20_000);
+                return null;
+            }));
+        }
+        assertThat(pool.shutdownNow()).isEqualTo(5);
+        assertThat(fs).allSatisfy(f -> assertThatThrownBy(f::join).isInstanceOf(CancellationException.class));
+    }
+
+    @Test
+    void shouldFailATaskThatRunsLongerThanTheTimeout() {
+        try (WorkerPool pool = builder(1).taskTimeout(Duration.ofMillis(300)).build()) {
+            CompletableFuture<Object> slow = pool.submit(ctx -> {
+                Thread.sleep(30_000);
+                return null;
+            });
+            assertThatThrownBy(() -> slow.get(30, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(TaskTimeoutException.class).hasMessageContaining("timeout=PT0.3S");
+            assertThat(pool.submit(ctx -> "next").join()).isEqualTo("next");
+        }
+    }
+
+    static Segment longs(int rows) {
+        Segment s = Segment.create(TestNames.unique("longs"), rows * 8L);
+        for (int i = 0; i < rows; i++) {
+            s.memory().setAtIndex(ValueLayout.JAVA_LONG, i, i);
+        }
+        return s;
+    }
+}
