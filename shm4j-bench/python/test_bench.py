@@ -80,6 +80,9 @@ def assert_right_answer_in_documented_shape(workload, strategy):
             assert len(mem["workers"]) == TINY.workers
             assert all(w["rss_mb"] >= w["pss_mb"] > 0 and w["anon_mb"] > 0 for w in mem["workers"])
             assert mem["driver"]["rss_mb"] > 0
+            if STRATEGIES[strategy].executor_kind == "pool":  # the same processes measured at start
+                assert all("baseline_rss_mb" in w and "added_pss_mb" in w for w in mem["workers"])
+                assert mem["worker_added_rss_mb"] is not None
         else:
             assert r["memory"] is None
 

@@ -23,6 +23,7 @@ import math
 import multiprocessing as mp
 import os
 import sys
+import threading
 import time
 from multiprocessing.sharedctypes import RawArray
 
@@ -37,6 +38,10 @@ from .tasks import ArrowFileRef, FileRef, GlobalRef, ShmRef
 # Executors
 
 
+#: Seconds Pool.terminate may take before the workers are killed.
+STOP_TIMEOUT_S = 10
+
+
 class PoolExecutor:
     """multiprocessing.Pool with the fork start method, one task per worker at a time."""
 
@@ -46,6 +51,7 @@ class PoolExecutor:
         self.workers = workers
         self.res = res
         self.pool = None
+        self.baseline: dict = {}  # pid -> memory of each worker at start (tasks.ready)
 
     def start(self, setup: dict, attach: dict) -> None:
         """Forks the workers and waits until each has run its initializer (setup pool_start_s)."""
@@ -54,16 +60,24 @@ class PoolExecutor:
             barrier = ctx.Barrier(self.workers)
             self.pool = ctx.Pool(self.workers, initializer=tasks.init_worker, initargs=(attach, barrier))
             self.res.on_close("process pool", self._stop)
-            pids = self.pool.starmap(tasks.ready, [()] * self.workers, chunksize=1)
+            self.baseline = {r["pid"]: r for r in self.pool.starmap(tasks.ready, [()] * self.workers, chunksize=1)}
         setup["pool_start_s"] = sw.seconds
-        log(f"pool of {self.workers} started in {sw.seconds:.2f} s (pids {sorted(set(pids))})")
+        log(f"pool of {self.workers} started in {sw.seconds:.2f} s (pids {sorted(self.baseline)})")
 
     def starmap(self, fn, args: list) -> list:
         return self.pool.starmap(fn, args, chunksize=1)
 
     def _stop(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
+        """Pool.terminate, with a deadline: if it hangs (it can block on the task queue's
+        lock), the workers are killed by pid and the driver goes on."""
+        workers = list(self.pool._pool)  # the worker Process objects; private but stable
+        stopper = threading.Thread(target=lambda: (self.pool.terminate(), self.pool.join()), daemon=True)
+        stopper.start()
+        stopper.join(STOP_TIMEOUT_S)
+        if stopper.is_alive():
+            log(f"Pool.terminate hung for {STOP_TIMEOUT_S} s; killing workers {[w.pid for w in workers]}")
+            for w in workers:
+                w.kill()
 
 
 class RayExecutor:
@@ -81,13 +95,15 @@ class RayExecutor:
         self.workers = workers
         self.res = res
         self.store_bytes = store_bytes
+        self.baseline: dict = {}  # pid -> memory of the workers that ran the start-up tasks
 
     def start(self, setup: dict, attach: dict) -> None:
         import ray
 
         setup["ray_init_s"], setup["ray_reused"] = start_ray(self.workers, self.store_bytes, self.res)
         with Stopwatch() as sw:  # first tasks start the worker processes
-            ray.get([self._remote(tasks.ready).remote() for _ in range(self.workers)])
+            ready = ray.get([self._remote(tasks.ready).remote() for _ in range(self.workers)])
+        self.baseline = {r["pid"]: r for r in ready}
         setup["pool_start_s"] = sw.seconds
 
     def starmap(self, fn, args: list) -> list:

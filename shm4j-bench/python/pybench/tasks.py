@@ -34,7 +34,7 @@ from .measure import smaps_rollup
 STATE: dict = {}
 
 #: Seconds a task waits for its siblings at the barrier before giving up.
-BARRIER_TIMEOUT_S = 120
+BARRIER_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,13 @@ def init_worker(attach: dict, barrier) -> None:
         STATE[key] = np.ndarray(ref.shape, ref.dtype, buffer=shm.buf)
 
 
-def ready() -> int:
-    """Waits until every pool worker runs it: the pool is started when this returns N times."""
+def ready() -> dict:
+    """Waits until every pool worker runs it (the pool is started when it returns N times);
+    returns the worker's pid and its memory before any task: the baseline for C and D."""
     barrier = STATE.get("barrier")
     if barrier is not None:
         barrier.wait(BARRIER_TIMEOUT_S)
-    return os.getpid()
+    return {"pid": os.getpid(), **smaps_rollup()}
 
 
 @contextlib.contextmanager

@@ -229,15 +229,38 @@ class WorkloadRecords:
         return {"ok": all(g == want for g in got), "expected": want, "got": got}
 
     @staticmethod
-    def memory(results, p) -> dict:
-        workers = [{k: r[k] for k in ("pid", "rss_mb", "pss_mb", "anon_mb")} for r in results]
+    def prepare() -> None:
+        """Imports what the driver builds the records with before any pool forks, so every
+        worker's baseline memory already holds these libraries."""
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
+
+    @staticmethod
+    def memory(results, p, baseline: dict) -> dict:
+        workers = []
+        for r in results:
+            w = {k: r[k] for k in ("pid", "rss_mb", "pss_mb", "anon_mb")}
+            base = baseline.get(r["pid"])
+            if base is not None:  # the same process measured at pool start, before any data
+                for k in ("rss_mb", "pss_mb", "anon_mb"):
+                    w["baseline_" + k] = base[k]
+                    w["added_" + k] = round(r[k] - base[k], 1)
+            workers.append(w)
+
+        def most(key):
+            values = [w[key] for w in workers if key in w]
+            return max(values) if values else None
+
         return {
             "when": "in each worker after its nansum, while every worker holds the records",
             "records_mb": p.get("records_mb"),
             "workers": workers,
-            "worker_rss_mb": max(w["rss_mb"] for w in workers),
-            "worker_pss_mb": max(w["pss_mb"] for w in workers),
-            "worker_anon_mb": max(w["anon_mb"] for w in workers),
+            "worker_rss_mb": most("rss_mb"),
+            "worker_pss_mb": most("pss_mb"),
+            "worker_anon_mb": most("anon_mb"),
+            "worker_added_rss_mb": most("added_rss_mb"),
+            "worker_added_pss_mb": most("added_pss_mb"),
+            "worker_added_anon_mb": most("added_anon_mb"),
             "workers_pss_mb_total": round(sum(w["pss_mb"] for w in workers), 1),
             "driver": smaps_rollup(),
         }
@@ -284,6 +307,8 @@ def run(workload: str, strategy: str, cfg: Config, res: Resources):
     p = wl.params(cfg)
     setup = {"data_s": None, "put_s": None, "pool_start_s": None, "ray_init_s": None}
     executor = strat.executor(cfg.workers, wl.store_bytes(p, cfg))
+    if hasattr(wl, "prepare"):
+        wl.prepare()
     if not strat.fork_after_share:  # workers forked before the data: they inherit none of it
         executor.start(setup, strat.attach)
     log(f"{workload}/{strategy}: building data {p}")
@@ -310,7 +335,7 @@ def run(workload: str, strategy: str, cfg: Config, res: Resources):
             times.append(sw.seconds)
             log(f"{workload}/{strategy} tasks={variant['tasks']} rep {i + 1}/{cfg.reps}: {sw.seconds:.3f} s")
         check = wl.check(p, data, refs, variant, out) if out is not None else {"ok": False, "got": "no rep ran"}
-        memory = wl.memory(out, p) if hasattr(wl, "memory") and out is not None else None
+        memory = wl.memory(out, p, executor.baseline) if hasattr(wl, "memory") and out is not None else None
         out = None
         yield result(
             workload,
