@@ -1,0 +1,5 @@
+"""pytest set-up for the Python benchmark: makes ``pybench`` importable."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
