@@ -1,10 +1,12 @@
 package io.shm4j.cli;
 
+import io.shm4j.frame.SharedFrame;
+import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.SegmentInfo;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The CLI's use of the frame layer: put, export, head and info of data frames. */
+/** The CLI's use of the frame layer: put, export and info of data frames. */
 final class Frames {
     private Frames() {}
 
@@ -13,15 +15,25 @@ final class Frames {
                 || lowerCaseFileName.endsWith(".feather") || lowerCaseFileName.endsWith(".ipc");
     }
 
+    /** Loads a CSV or Arrow IPC file into a new persistent frame; returns a one-line description. */
     static String put(Path file, String name) {
-        throw new io.shm4j.Shm4jException("data frames are not available in this build: file=" + file);
+        try (SharedFrame f = SharedFrame.putFile(file, name, Lifetime.PERSISTENT)) {
+            return f.ref().name() + " frame " + f.rowCount() + " rows x " + f.columnNames().size()
+                    + " columns, " + f.byteSize() + " bytes persistent";
+        }
     }
 
     static void export(SegmentInfo info, Path file) {
-        throw new io.shm4j.Shm4jException("data frames are not available in this build: name=" + info.name());
+        try (SharedFrame f = SharedFrame.attach(info.ref())) {
+            f.exportTo(file);
+        }
     }
 
     static void describe(SegmentInfo info, Map<String, Object> into) {
-        // filled in by the frame layer
+        try (SharedFrame f = SharedFrame.attach(info.ref())) {
+            into.put("rows", f.rowCount());
+            into.put("columns", f.columnNames().size());
+            into.put("schema", f.schemaDescription());
+        }
     }
 }

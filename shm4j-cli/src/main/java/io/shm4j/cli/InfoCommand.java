@@ -36,7 +36,8 @@ final class InfoCommand implements Callable<Integer> {
                 if (e.getKey().equals("size")) {
                     v = v + " (" + Format.bytes(info.size()) + ")";
                 }
-                out.printf("%-12s %s%n", e.getKey() + ":", v == null ? "-" : v);
+                String text = v == null ? "-" : v.toString().stripTrailing().replace("\n", "\n             ");
+                out.printf("%-12s %s%n", e.getKey() + ":", text);
             }
         }
         return 0;

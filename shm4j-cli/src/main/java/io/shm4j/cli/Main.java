@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "shm4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Share large arrays and data frames between processes without copying them.",
         subcommands = {LsCommand.class, InfoCommand.class, RmCommand.class, GcCommand.class,
-            PutCommand.class, ExportCommand.class, StoreCommand.class,
+            PutCommand.class, ExportCommand.class, HeadCommand.class, StoreCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

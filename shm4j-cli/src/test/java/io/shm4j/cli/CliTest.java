@@ -132,4 +132,34 @@ class CliTest {
             assertThat(run("store", "stats", "--json").out()).contains("\"store\":\"" + store + "\"", "\"objects\":1");
         }
     }
+
+    @Test
+    void shouldPutHeadAndExportAFrameFromCsv() throws Exception {
+        java.nio.file.Path dirTmp = java.nio.file.Files.createTempDirectory("shm4j-cli");
+        java.nio.file.Path csv = dirTmp.resolve("in.csv");
+        java.nio.file.Path arrow = dirTmp.resolve("out.arrow");
+        java.nio.file.Files.writeString(csv, "id,price,name\n1,2.5,\"a, b\"\n2,,zé\n3,4.0,\n");
+        String name = TestNames.unique("cli-frame");
+        try {
+            Run put = run("put", csv.toString(), "--name", name);
+            assertThat(put.code()).as(put.err()).isZero();
+            assertThat(put.out()).contains(name, "3 rows x 3 columns");
+            Run head = run("head", name, "-n", "2");
+            assertThat(head.out()).contains("id", "price", "a, b", "zé").doesNotContain("4.0");
+            assertThat(run("info", name, "--json").out()).contains("\"rows\":3", "\"columns\":3");
+            assertThat(run("export", name, arrow.toString()).code()).isZero();
+            String py = io.shm4j.testkit.Processes.python("""
+                    import sys, pyarrow as pa
+                    t = pa.ipc.open_file(pa.memory_map(sys.argv[1])).read_all()
+                    print(t.num_rows, t.column("name").to_pylist(), t.column("price").null_count)
+                    """, arrow.toString()).assertOk().stdout().strip();
+            assertThat(py).isEqualTo("3 ['a, b', 'zé', None] 1");
+            assertThat(run("head", name, "-n", "-1").code()).isEqualTo(2);
+        } finally {
+            ShmDirectory.current().find(name).ifPresent(i -> ShmDirectory.current().remove(name));
+            java.nio.file.Files.deleteIfExists(csv);
+            java.nio.file.Files.deleteIfExists(arrow);
+            java.nio.file.Files.deleteIfExists(dirTmp);
+        }
+    }
 }
