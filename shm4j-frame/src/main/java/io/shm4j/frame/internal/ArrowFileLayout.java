@@ -27,7 +27,7 @@ import java.nio.charset.StandardCharsets;
  *   |          |          |  DictionaryBatch or  | (shm4j: | to the body; Buffer structs |
  *   |          |          |  RecordBatch)        | to 64)  | in the header locate them   |
  *   +----------+----------+----------------------+---------+-----------------------------+
- *   |<-------- Block.metaDataLength = 8 + metaLen -------->|<----- Block.bodyLength ----->|
+ *   |========= Block.metaDataLength = 8 + metaLen =========|====== Block.bodyLength ======|
  *
  * buffers of one column in a batch:  validity bitmap (LSB first; empty if no nulls),
  *   then values (fixed width / bits / dictionary indices), or offsets + UTF-8 data for strings.
