@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
@@ -124,15 +122,15 @@ public final class ShmDirectory {
                 if (spec.size() > 0) {
                     Native.posixFallocate(fd, 0, spec.size());
                 }
+                arena = Arena.ofShared();
+                MemorySegment memory = Native.mmap(fd, spec.size(), true, arena);
+                if (spec.hugePages()) {
+                    adviseHugePages(memory);
+                }
+                return new PendingSegment(this, spec, name, temp, generation, created, arena, memory);
             } finally {
                 Native.close(fd);
             }
-            arena = Arena.ofShared();
-            MemorySegment memory = map(temp, spec.size(), true, arena);
-            if (spec.hugePages()) {
-                adviseHugePages(memory);
-            }
-            return new PendingSegment(this, spec, name, temp, generation, created, arena, memory);
         } catch (Native.ErrnoException e) {
             abandon(temp, arena);
             throw errnoFailure("reserve", name, spec.size(), e);
@@ -172,70 +170,121 @@ public final class ShmDirectory {
 
     /** Attaches a segment by name. Foreign files (no shm4j metadata) attach as raw bytes. */
     public Segment attach(String name, Access access) {
-        SegmentNames.validate(name);
-        return attach(info(name), access, false);
+        return open(SegmentNames.validate(name), access, null, false);
     }
 
     /** Attaches exactly the incarnation {@code ref} names. */
     public Segment attach(SegmentRef ref, Access access) {
-        return attach(checkRef(ref), access, false);
+        return open(SegmentNames.validate(ref.name()), access, ref, false);
     }
 
     /** Attaches a scoped segment owned by this process and takes the owning handle. */
     public Segment adopt(SegmentRef ref) {
-        SegmentInfo info = checkRef(ref);
-        if (info.lifetime() != Lifetime.SCOPED || !ProcessIdentity.current().equals(info.owner())) {
-            throw new SegmentException("cannot adopt a segment this process does not own: name="
-                    + ref.name() + ", lifetime=" + info.lifetime() + ", owner=" + info.owner()
-                    + ", self=" + ProcessIdentity.current() + "; attach it instead");
-        }
-        return attach(info, info.mutable() ? Access.READ_WRITE : Access.READ_ONLY, true);
+        return open(SegmentNames.validate(ref.name()), null, ref, true);
     }
 
-    private SegmentInfo checkRef(SegmentRef ref) {
-        SegmentInfo info = info(SegmentNames.validate(ref.name()));
-        if (info.generation() != ref.generation()) {
-            throw new StaleSegmentException("segment was replaced: name=" + ref.name()
-                    + ", generation=" + Long.toHexString(ref.generation()) + ", current="
-                    + Long.toHexString(info.generation())
-                    + "; the object the ref named is gone, ask its producer for a new ref");
-        }
-        return info;
-    }
-
-    private Segment attach(SegmentInfo info, Access access, boolean owning) {
-        if (access == Access.READ_WRITE && !info.mutable() && !info.foreign()) {
-            throw new SegmentPermissionException("segment is immutable: name=" + info.name()
-                    + ", kind=" + info.kind().label()
-                    + "; attach it READ_ONLY, or create it mutable to share writes");
-        }
-        Arena arena = Arena.ofShared();
+    /**
+     * Opens the file once and takes everything from that descriptor (size by {@code lseek},
+     * metadata by {@code fgetxattr}, the mapping), so a name replaced meanwhile can never mix
+     * the checks of one file with the bytes of another, and a mapping never reaches past the
+     * end of the file it maps.
+     *
+     * @param access null for adopt (read-write if mutable)
+     */
+    private Segment open(String name, Access access, SegmentRef expected, boolean adopt) {
+        Path file = path.resolve(name);
+        PosixFileAttributes attrs;
         try {
-            MemorySegment memory = map(info.path(), info.size(), access == Access.READ_WRITE, arena);
-            if (io.shm4j.Settings.hugePages()) {
+            attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw noSuchSegment(name);
+        } catch (IOException e) {
+            throw ioFailure("stat", name, path, e);
+        }
+        checkRegular(name, attrs);
+        boolean wantWrite = access == Access.READ_WRITE;
+        int fd;
+        try {
+            fd = Native.openExisting(file.toString(), wantWrite || adopt);
+        } catch (Native.ErrnoException e) {
+            throw openFailure(name, e);
+        }
+        Arena arena = null;
+        try {
+            long size = Native.fileSize(fd);
+            SegmentInfo info = toInfo(name, file, attrs, size,
+                    Native.getXattr(fd, "user." + SegmentMetadata.XATTR));
+            if (expected != null) {
+                if (info.generation() != expected.generation()) {
+                    throw new StaleSegmentException("segment was replaced: name=" + name
+                            + ", generation=" + Long.toHexString(expected.generation()) + ", current="
+                            + Long.toHexString(info.generation())
+                            + "; the object the ref named is gone, ask its producer for a new ref");
+                }
+                if (info.size() != expected.size()) {
+                    throw new NotASegmentException("segment size changed: name=" + name + ", expected="
+                            + expected.size() + ", actual=" + info.size()
+                            + "; another process truncated or extended it");
+                }
+            }
+            if (adopt) {
+                if (info.lifetime() != Lifetime.SCOPED || !ProcessIdentity.current().equals(info.owner())) {
+                    throw new SegmentException("cannot adopt a segment this process does not own: name="
+                            + name + ", lifetime=" + info.lifetime() + ", owner=" + info.owner()
+                            + ", self=" + ProcessIdentity.current() + "; attach it instead");
+                }
+                wantWrite = info.mutable();
+            }
+            if (wantWrite && !info.mutable() && !info.foreign()) {
+                throw new SegmentPermissionException("segment is immutable: name=" + name
+                        + ", kind=" + info.kind().label()
+                        + "; attach it READ_ONLY, or create it mutable to share writes");
+            }
+            if (wantWrite && info.foreign() && size > 0) {
+                // A file sized with ftruncate (Python's SharedMemory) is sparse: reserve its pages
+                // now, so that a write on a full tmpfs fails here and never as a SIGBUS later.
+                Native.posixFallocate(fd, 0, size);
+            }
+            arena = Arena.ofShared();
+            MemorySegment memory = Native.mmap(fd, size, wantWrite, arena);
+            if (Settings.hugePages()) {
                 adviseHugePages(memory);
             }
-            if (owning) {
-                OwnedSegments.track(info.path(), info.generation());
+            if (adopt) {
+                OwnedSegments.track(file, info.generation());
             }
-            return new Segment(this, info, arena, memory, owning);
-        } catch (IOException e) {
-            arena.close();
-            throw ioFailure("attach", info.name(), path, e);
-        } catch (RuntimeException e) {
-            arena.close();
+            return new Segment(this, info, arena, memory, adopt);
+        } catch (Native.ErrnoException e) {
+            if (arena != null) {
+                arena.close();
+            }
+            throw errnoFailure("attach", name, -1, e);
+        } catch (RuntimeException | Error e) {
+            if (arena != null) {
+                arena.close();
+            }
             throw e;
+        } finally {
+            Native.close(fd);
         }
     }
 
-    private static MemorySegment map(Path file, long size, boolean writable, Arena arena) throws IOException {
-        Set<StandardOpenOption> options = writable
-                ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : EnumSet.of(StandardOpenOption.READ);
-        try (FileChannel ch = FileChannel.open(file, options)) {
-            return ch.map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,
-                    0, size, arena);
-        }
+    private SegmentException openFailure(String name, Native.ErrnoException e) {
+        return switch (e.errno()) {
+            case Native.ENOENT -> noSuchSegment(name);
+            case Native.EACCES, Native.EPERM -> new SegmentPermissionException("permission denied: op=attach"
+                    + ", name=" + name + ", dir=" + path + ", errno=" + e.errno()
+                    + "; the segment belongs to another user or its mode forbids this", e);
+            case Native.ELOOP, Native.EISDIR -> new NotASegmentException("not a segment: name=" + name
+                    + ", dir=" + path + "; segments are regular files", e);
+            default -> new SegmentException("attach failed: name=" + name + ", dir=" + path + ", "
+                    + e.getMessage(), e);
+        };
+    }
+
+    private NoSuchSegmentException noSuchSegment(String name) {
+        return new NoSuchSegmentException("no such segment: name=" + name + ", dir=" + path
+                + "; list segments with `shm4j ls`");
     }
 
     private static void adviseHugePages(MemorySegment memory) {
@@ -261,8 +310,7 @@ public final class ShmDirectory {
         try {
             attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            throw new NoSuchSegmentException("no such segment: name=" + name + ", dir=" + path
-                    + "; list segments with `shm4j ls`");
+            throw noSuchSegment(name);
         } catch (IOException e) {
             throw ioFailure("stat", name, path, e);
         }
@@ -279,15 +327,22 @@ public final class ShmDirectory {
     }
 
     private SegmentInfo describe(String name, Path file, PosixFileAttributes attrs) {
+        checkRegular(name, attrs);
+        return toInfo(name, file, attrs, attrs.size(), readXattr(file));
+    }
+
+    private void checkRegular(String name, PosixFileAttributes attrs) {
         if (!attrs.isRegularFile()) {
             throw new NotASegmentException("not a segment: name=" + name + ", dir=" + path
                     + ", type=" + (attrs.isDirectory() ? "directory" : attrs.isSymbolicLink()
                             ? "symlink" : "special file") + "; segments are regular files");
         }
+    }
+
+    private SegmentInfo toInfo(String name, Path file, PosixFileAttributes attrs, long size, byte[] raw) {
         int mode = mode(attrs.permissions());
-        byte[] raw = readXattr(file);
         if (raw == null) {
-            return new SegmentInfo(name, file, SegmentKind.FOREIGN, attrs.size(), null, null, false,
+            return new SegmentInfo(name, file, SegmentKind.FOREIGN, size, null, null, false,
                     attrs.lastModifiedTime().toInstant(), 0, true, mode);
         }
         SegmentMetadata m;
@@ -297,7 +352,7 @@ public final class ShmDirectory {
             throw new NotASegmentException("damaged shm4j metadata: name=" + name + ", dir=" + path
                     + ", problem=" + e.getMessage() + "; remove it with `shm4j rm " + name + "`");
         }
-        return new SegmentInfo(name, file, m.kind(), attrs.size(), m.lifetime(), m.owner(),
+        return new SegmentInfo(name, file, m.kind(), size, m.lifetime(), m.owner(),
                 m.owner().isAlive(), Instant.ofEpochMilli(m.createdMillis()), m.generation(),
                 m.mutable(), mode);
     }

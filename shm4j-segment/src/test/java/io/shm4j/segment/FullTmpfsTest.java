@@ -35,4 +35,24 @@ class FullTmpfsTest {
             }
         }
     }
+
+    @Test
+    void shouldReserveSparseForeignFilesBeforeWritingThem() throws Exception {
+        assumeTrue(SmallTmpfs.available(), "needs root to mount a tmpfs (CI runs as root)");
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount(4L << 20, "")) {
+            // What Python's SharedMemory(create=True, size=8 MiB) leaves: a sparse file (ftruncate).
+            try (var raf = new java.io.RandomAccessFile(tmpfs.path().resolve("sparse").toFile(), "rw")) {
+                raf.setLength(8L << 20);
+            }
+            ShmDirectory small = ShmDirectory.of(tmpfs.path());
+            assertThatThrownBy(() -> small.attach("sparse", Access.READ_WRITE))
+                    .isInstanceOf(OutOfSharedMemoryException.class)
+                    .hasMessageContaining("name=sparse").hasMessageContaining("free=");
+            try (Segment ro = small.attach("sparse", Access.READ_ONLY)) {
+                assertThat(ro.size()).isEqualTo(8L << 20); // reading a hole is fine: zeros
+                assertThat(ro.memory().get(ValueLayout.JAVA_BYTE, (8L << 20) - 1)).isZero();
+            }
+            Files.delete(tmpfs.path().resolve("sparse"));
+        }
+    }
 }

@@ -185,6 +185,17 @@ class SegmentTest {
         } finally {
             Files.delete(dir.path().resolve(dirName));
         }
+        String link = TestNames.unique("alink");
+        String target = TestNames.unique("target");
+        try (Segment t = Segment.create(target, 8)) {
+            Files.createSymbolicLink(dir.path().resolve(link), t.path());
+            try {
+                assertThatThrownBy(() -> Segment.attach(link)).isInstanceOf(NotASegmentException.class)
+                        .hasMessageContaining("symlink");
+            } finally {
+                Files.delete(dir.path().resolve(link));
+            }
+        }
         String damaged = TestNames.unique("damaged");
         try (Segment s = Segment.create(damaged, 8)) {
             Files.getFileAttributeView(s.path(), java.nio.file.attribute.UserDefinedFileAttributeView.class)

@@ -30,10 +30,15 @@ public final class Native {
     public static final int MADV_POPULATE_WRITE = 23;
 
     /** errno values shm4j reacts to. */
-    public static final int EPERM = 1, ENOENT = 2, EACCES = 13, EEXIST = 17, EINVAL = 22,
-            EFBIG = 27, ENOSPC = 28, EOPNOTSUPP = 95;
+    public static final int EPERM = 1, ENOENT = 2, EACCES = 13, EEXIST = 17, ENODEV = 19, EISDIR = 21,
+            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ELOOP = 40, EOPNOTSUPP = 95;
 
-    private static final int O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
+    /** errno: no such extended attribute. */
+    public static final int ENODATA = 61;
+
+    private static final int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_NOFOLLOW = 0400000,
+            O_CLOEXEC = 02000000;
+    private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, SEEK_END = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -55,6 +60,20 @@ public final class Native {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT),
             CAPTURE_ERRNO);
+    private static final MethodHandle LSEEK = downcall("lseek",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT),
+            CAPTURE_ERRNO);
+    private static final MethodHandle FGETXATTR = downcall("fgetxattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+            CAPTURE_ERRNO);
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+            CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle STRERROR = downcall("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -99,6 +118,107 @@ public final class Native {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall open failed", t);
+        }
+    }
+
+    /**
+     * Opens an existing file for mapping ({@code O_RDONLY} or {@code O_RDWR}, with
+     * {@code O_NOFOLLOW|O_CLOEXEC}).
+     *
+     * @return the file descriptor, owned by the caller
+     */
+    public static int openExisting(String path, boolean writable) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path),
+                    (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new ErrnoException("open", (int) ERRNO.get(state, 0L));
+            }
+            return fd;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall open failed", t);
+        }
+    }
+
+    /** The size of an open file ({@code lseek(fd, 0, SEEK_END)}). */
+    public static long fileSize(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long size = (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END);
+            if (size < 0) {
+                throw new ErrnoException("lseek", (int) ERRNO.get(state, 0L));
+            }
+            return size;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall lseek failed", t);
+        }
+    }
+
+    /**
+     * Reads an extended attribute of an open file ({@code fgetxattr}).
+     *
+     * @param name the full attribute name, for example {@code user.shm4j}
+     * @return its value, or null if the file has no such attribute
+     */
+    public static byte[] getXattr(int fd, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment cname = arena.allocateFrom(name);
+            MemorySegment buf = arena.allocate(4096);
+            long n = (long) FGETXATTR.invokeExact(state, fd, cname, buf, buf.byteSize());
+            if (n < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == ENODATA) {
+                    return null;
+                }
+                throw new ErrnoException("fgetxattr", errno);
+            }
+            return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall fgetxattr failed", t);
+        }
+    }
+
+    /**
+     * Maps {@code size} bytes of an open file, shared ({@code mmap(MAP_SHARED)}). The mapping
+     * belongs to {@code arena}: closing the arena unmaps it, and later access throws
+     * {@link IllegalStateException}. The descriptor may be closed right after.
+     */
+    public static MemorySegment mmap(int fd, long size, boolean writable, Arena arena) throws ErrnoException {
+        if (size == 0) {
+            return arena.allocate(0);
+        }
+        MemorySegment address;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = call.allocate(CALL_STATE);
+            address = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
+                    writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0L);
+            if (address.address() == -1L) {
+                throw new ErrnoException("mmap", (int) ERRNO.get(state, 0L));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall mmap failed", t);
+        }
+        long base = address.address();
+        MemorySegment mapping = address.reinterpret(size, arena, m -> munmap(base, size));
+        return writable ? mapping : mapping.asReadOnly();
+    }
+
+    private static void munmap(long address, long size) {
+        try {
+            int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), size);
+            assert rc == 0;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall munmap failed", t);
         }
     }
 
