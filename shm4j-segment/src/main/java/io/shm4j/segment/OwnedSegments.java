@@ -28,19 +28,38 @@ final class OwnedSegments {
         FILES.remove(path);
     }
 
-    /** Removes {@code path} if it still holds incarnation {@code generation} (0: any). */
+    /**
+     * Removes {@code path} if it still holds incarnation {@code generation} (0: any). The file is
+     * first renamed aside atomically and checked there, so a segment that replaced the name
+     * meanwhile is put back instead of removed.
+     */
     static boolean removeIfSame(Path path, long generation) {
-        if (generation != 0) {
-            Long current = ShmDirectory.readGeneration(path);
-            if (current == null || current != generation) {
+        if (generation == 0) {
+            try {
+                return Files.deleteIfExists(path);
+            } catch (IOException e) {
                 return false;
             }
         }
+        Path aside = path.resolveSibling(SegmentNames.tempName(ProcessIdentity.current()));
         try {
-            return Files.deleteIfExists(path);
+            Files.move(path, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            return false;
+            return false; // gone already, or not ours to move
         }
+        Long current = ShmDirectory.readGeneration(aside);
+        try {
+            if (current != null && current == generation) {
+                Files.delete(aside);
+                return true;
+            }
+            Files.createLink(path, aside); // another incarnation: give its name back
+            Files.delete(aside);
+        } catch (IOException e) {
+            // The name was taken again meanwhile; the aside file carries this process's temp
+            // name, so gc reclaims it once this process is gone.
+        }
+        return false;
     }
 
     private static void installHook() {

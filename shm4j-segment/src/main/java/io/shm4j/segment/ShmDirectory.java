@@ -353,7 +353,7 @@ public final class ShmDirectory {
                     + ", problem=" + e.getMessage() + "; remove it with `shm4j rm " + name + "`");
         }
         return new SegmentInfo(name, file, m.kind(), size, m.lifetime(), m.owner(),
-                m.owner().isAlive(), Instant.ofEpochMilli(m.createdMillis()), m.generation(),
+                m.ownerMayBeAlive(), Instant.ofEpochMilli(m.createdMillis()), m.generation(),
                 m.mutable(), mode);
     }
 
@@ -450,7 +450,7 @@ public final class ShmDirectory {
                         continue;
                     }
                     SegmentMetadata m = SegmentMetadata.decode(raw);
-                    if (m.lifetime() == Lifetime.SCOPED && !m.owner().isAlive()) {
+                    if (m.lifetime() == Lifetime.SCOPED && !m.ownerMayBeAlive()) {
                         if (dryRun || OwnedSegments.removeIfSame(file, m.generation())) {
                             segments.add(name);
                             bytes += attrs.size();

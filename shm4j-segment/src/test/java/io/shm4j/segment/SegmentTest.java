@@ -274,4 +274,43 @@ class SegmentTest {
             return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
         }
     }
+
+    @Test
+    void shouldNotRemoveAReplacementWhenTheOldOwnerCloses() {
+        String name = TestNames.unique("replaced");
+        Segment old = Segment.create(name, 8);
+        dir.remove(name);
+        try (Segment replacement = Segment.create(name, 16)) {
+            old.close(); // owning handle: unlinks only its own incarnation
+            assertThat(dir.info(name).generation()).isEqualTo(replacement.ref().generation());
+        }
+        assertThat(dir.find(name)).isEmpty();
+    }
+
+    @Test
+    void shouldNeverCollectSegmentsOfAnotherPidNamespace() throws Exception {
+        String foreignNs = TestNames.unique("other-ns");
+        String sameNs = TestNames.unique("same-ns");
+        long deadPid = 4_000_000; // above pid_max: never a live process
+        for (String n : new String[] {foreignNs, sameNs}) {
+            try (PendingSegment p = Segment.reserve(SegmentSpec.of(8).withName(n).persistent())) {
+                p.publish().close(); // then made scoped, with a dead owner, below
+            }
+        }
+        long ns = Long.parseLong(Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString()
+                .replaceAll("\\D", ""));
+        rewriteOwner(foreignNs, deadPid, ns + 1);
+        rewriteOwner(sameNs, deadPid, ns);
+        GcReport r = dir.gc(false);
+        assertThat(r.segments()).contains(sameNs).doesNotContain(foreignNs);
+        assertThat(dir.info(foreignNs).ownerAlive()).as("unknown liveness counts as alive").isTrue();
+        dir.remove(foreignNs);
+    }
+
+    private void rewriteOwner(String name, long pid, long pidns) throws Exception {
+        var view = Files.getFileAttributeView(dir.path().resolve(name),
+                java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        String meta = "v=1;kind=raw;life=scoped;pid=" + pid + ";start=1;gen=abc;created=0;mutable=0;pidns=" + pidns;
+        view.write("shm4j", java.nio.ByteBuffer.wrap(meta.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
 }

@@ -12,10 +12,12 @@ import java.util.Map;
  * segment file, never in its bytes. Layout (ASCII, version first):
  *
  * <pre>
- *   v=1;kind=array;life=scoped;pid=4242;start=123456;gen=9f1c2a7e55d0b3a1;created=1763730000000;mutable=0
+ *   v=1;kind=array;life=scoped;pid=4242;start=123456;gen=9f1c2a7e55d0b3a1;created=1763730000000;mutable=0;pidns=4026531836
  * </pre>
  *
  * Unknown keys are ignored (a newer writer may add some); a different {@code v} is rejected.
+ * {@code pidns} is the inode of the owner's pid namespace: a pid means nothing in another
+ * namespace (containers sharing a tmpfs), so liveness is only judged within the same one.
  *
  * @param kind what the bytes hold
  * @param lifetime scoped or persistent
@@ -23,9 +25,41 @@ import java.util.Map;
  * @param generation random incarnation number
  * @param createdMillis creation time
  * @param mutable whether writes are allowed after publication
+ * @param pidNamespace the owner's pid namespace inode (0: unknown)
  */
 public record SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdentity owner,
-        long generation, long createdMillis, boolean mutable) {
+        long generation, long createdMillis, boolean mutable, long pidNamespace) {
+
+    /** Metadata for a segment owned by a process in this process's pid namespace. */
+    public SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdentity owner,
+            long generation, long createdMillis, boolean mutable) {
+        this(kind, lifetime, owner, generation, createdMillis, mutable, PidNamespace.CURRENT);
+    }
+
+    /**
+     * Whether the owner may still be running: false only when it is known dead. An owner in
+     * another pid namespace cannot be checked and counts as alive, so gc never removes it.
+     */
+    public boolean ownerMayBeAlive() {
+        if (pidNamespace != 0 && PidNamespace.CURRENT != 0 && pidNamespace != PidNamespace.CURRENT) {
+            return true;
+        }
+        return owner.isAlive();
+    }
+
+    /** This process's pid namespace, read once from {@code /proc/self/ns/pid}. */
+    private static final class PidNamespace {
+        static final long CURRENT = read();
+
+        private static long read() {
+            try {
+                String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+                return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+            } catch (java.io.IOException | RuntimeException e) {
+                return 0;
+            }
+        }
+    }
     /** The extended attribute's name without the {@code user.} namespace (Java adds it). */
     public static final String XATTR = "shm4j";
     /** The metadata version this code writes and reads. */
@@ -38,7 +72,8 @@ public record SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdenti
                 + ";pid=" + owner.pid() + ";start=" + owner.startTicks()
                 + ";gen=" + Long.toHexString(generation)
                 + ";created=" + createdMillis
-                + ";mutable=" + (mutable ? 1 : 0);
+                + ";mutable=" + (mutable ? 1 : 0)
+                + (pidNamespace != 0 ? ";pidns=" + pidNamespace : "");
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -74,7 +109,8 @@ public record SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdenti
             long gen = Long.parseUnsignedLong(req(kv, "gen"), 16);
             long created = Long.parseLong(req(kv, "created"));
             boolean mutable = "1".equals(kv.getOrDefault("mutable", "0"));
-            return new SegmentMetadata(kind, life, owner, gen, created, mutable);
+            long pidns = Long.parseLong(kv.getOrDefault("pidns", "0"));
+            return new SegmentMetadata(kind, life, owner, gen, created, mutable, pidns);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed metadata number: " + e.getMessage(), e);
         }
