@@ -158,14 +158,44 @@ public final class SharedFrame implements AutoCloseable {
         return of(seg);
     }
 
+    /**
+     * Writes a frame file: built in native memory, written with {@code write(2)} to a temporary
+     * file beside the target, then renamed into place. A full disk is a clear error (never a
+     * fault through a mapping of a file with no room) and leaves no partial file.
+     */
     static void writeFile(ArrowWriter.Plan plan, Path file) {
-        try (Arena arena = Arena.ofConfined();
-                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            plan.writeTo(ch.map(FileChannel.MapMode.READ_WRITE, 0, plan.size(), arena));
+        Path target = file.toAbsolutePath();
+        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocate(Math.max(1, plan.size()), 64).asSlice(0, plan.size());
+            plan.writeTo(bytes);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                long chunk = 1L << 30;
+                for (long off = 0; off < plan.size(); off += chunk) {
+                    java.nio.ByteBuffer buf = bytes.asSlice(off, Math.min(chunk, plan.size() - off)).asByteBuffer();
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                }
+            }
+            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new Shm4jException("cannot write frame file: path=" + file + ", bytes=" + plan.size() + ", error="
-                    + e.getMessage(), e);
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // reported below
+            }
+            throw new Shm4jException("cannot write frame file: path=" + file + ", bytes=" + plan.size()
+                    + ", error=" + e.getMessage() + "; check free space and permissions of its directory", e);
+        } catch (RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // the original failure matters more
+            }
+            throw e;
         }
     }
 
