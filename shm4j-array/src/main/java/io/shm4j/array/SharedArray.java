@@ -349,13 +349,20 @@ public final class SharedArray implements AutoCloseable {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException | UncheckedIOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
-            throw new UncheckedIOException("cannot save array: path=" + file, e instanceof IOException io ? io
-                    : ((UncheckedIOException) e).getCause());
+            deleteQuietly(tmp);
+            throw new io.shm4j.Shm4jException("cannot save array: path=" + file + ", bytes=" + data.byteSize()
+                    + ", error=" + e.getMessage() + "; check free space and permissions of its directory", e);
+        } catch (RuntimeException | Error e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: the original failure is what the caller needs
         }
     }
 

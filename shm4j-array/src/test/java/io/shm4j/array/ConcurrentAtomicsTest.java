@@ -61,12 +61,36 @@ class ConcurrentAtomicsTest {
     }
 
     @Test
-    void shouldPublishWithReleaseAndAcquire() {
-        try (SharedArray a = SharedArray.zeros((String) null, DType.INT64, 2)) {
-            a.setLong(0, 42);
-            a.setLongRelease(new long[] {1}, 1);
-            assertThat(a.getLongAcquire(1)).isEqualTo(1);
-            assertThat(a.getLong(0)).isEqualTo(42);
+    void shouldPublishWithReleaseAndAcquire() throws Exception {
+        // Ping-pong between two threads through one mutable array: [0] ack, [1] flag, [2] payload.
+        // A reader that saw the flag must see the payload written before it; a plain (hoisted)
+        // read of the flag would spin forever and fail at the deadline.
+        int rounds = 20_000;
+        try (SharedArray a = SharedArray.zeros((String) null, DType.INT64, 3)) {
+            java.util.concurrent.CompletableFuture<Void> reader = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                for (long i = 1; i <= rounds; i++) {
+                    while (a.getLongAcquire(1) != i) {
+                        Thread.onSpinWait();
+                    }
+                    if (a.getLong(2) != i * 7) {
+                        throw new AssertionError("payload not visible after acquire: round=" + i
+                                + ", payload=" + a.getLong(2));
+                    }
+                    a.setLongRelease(new long[] {0}, i);
+                }
+            });
+            for (long i = 1; i <= rounds; i++) {
+                a.setLong(2, i * 7);
+                a.setLongRelease(new long[] {1}, i);
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (a.getLongAcquire(0) != i) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("no acknowledgement: round=" + i);
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+            reader.get(10, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }
