@@ -2,6 +2,7 @@ package io.shm4j.cli;
 
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.Lifetime;
+import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.SegmentInfo;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,10 +17,10 @@ final class Frames {
     }
 
     /** Loads a CSV or Arrow IPC file into a new persistent frame; returns a one-line description. */
-    static String put(Path file, String name) {
-        try (SharedFrame f = SharedFrame.putFile(file, name, Lifetime.PERSISTENT)) {
+    static String put(Path file, String name, Lifetime lifetime, ProcessIdentity owner) {
+        try (SharedFrame f = SharedFrame.putFile(file, name, lifetime, owner)) {
             return f.ref().name() + " frame " + f.rowCount() + " rows x " + f.columnNames().size()
-                    + " columns, " + f.byteSize() + " bytes persistent";
+                    + " columns, " + f.byteSize() + " bytes " + lifetime.name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 

@@ -105,6 +105,10 @@ class CliTest {
             Run put = run("put", in.toString(), "--name", name);
             assertThat(put.code()).as(put.err()).isZero();
             assertThat(put.out()).contains(name, "int32", "(2, 3)");
+            long parent = ProcessHandle.current().parent().orElseThrow().pid();
+            assertThat(ShmDirectory.current().info(name).owner().pid()).as("scoped to the caller of shm4j")
+                    .isEqualTo(parent);
+            assertThat(ShmDirectory.current().info(name).lifetime()).isEqualTo(io.shm4j.segment.Lifetime.SCOPED);
             assertThat(run("info", name).out()).contains("dtype:", "int32", "shape:", "[2, 3]");
             assertThat(run("export", name, out.toString()).code()).isZero();
             assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(java.nio.file.Files.readAllBytes(in));
@@ -141,9 +145,10 @@ class CliTest {
         java.nio.file.Files.writeString(csv, "id,price,name\n1,2.5,\"a, b\"\n2,,zé\n3,4.0,\n");
         String name = TestNames.unique("cli-frame");
         try {
-            Run put = run("put", csv.toString(), "--name", name);
+            Run put = run("put", csv.toString(), "--name", name, "--persistent");
             assertThat(put.code()).as(put.err()).isZero();
             assertThat(put.out()).contains(name, "3 rows x 3 columns");
+            assertThat(ShmDirectory.current().info(name).lifetime()).isEqualTo(io.shm4j.segment.Lifetime.PERSISTENT);
             Run head = run("head", name, "-n", "2");
             assertThat(head.out()).contains("id", "price", "a, b", "zé").doesNotContain("4.0");
             assertThat(run("info", name, "--json").out()).contains("\"rows\":3", "\"columns\":3");

@@ -44,6 +44,7 @@ public final class FrameBuilder {
     private FrameIndex range = FrameIndex.defaultRange();
     private String name;
     private Lifetime lifetime = Lifetime.SCOPED;
+    private io.shm4j.segment.ProcessIdentity owner = io.shm4j.segment.ProcessIdentity.current();
 
     FrameBuilder(long rows) {
         if (rows < 0) {
@@ -75,7 +76,16 @@ public final class FrameBuilder {
         return this;
     }
 
-    /** Scoped (default: dies with this process) or persistent. */
+    /**
+     * The process that owns the frame (default: this one); a scoped frame dies with it. A worker
+     * names its caller; the CLI names the shell that ran it.
+     */
+    public FrameBuilder owner(io.shm4j.segment.ProcessIdentity newOwner) {
+        this.owner = java.util.Objects.requireNonNull(newOwner, "owner");
+        return this;
+    }
+
+    /** Scoped (default: dies with its owner) or persistent. */
     public FrameBuilder lifetime(Lifetime newLifetime) {
         this.lifetime = Objects.requireNonNull(newLifetime, "lifetime");
         return this;
@@ -206,7 +216,7 @@ public final class FrameBuilder {
 
     /** Builds the frame into a new segment of kind {@code frame} and returns it attached. */
     public SharedFrame build() {
-        return SharedFrame.create(plan(), name, lifetime);
+        return SharedFrame.create(plan(), name, lifetime, owner);
     }
 
     /** Writes the frame to an Arrow IPC file on disk instead (for example for export). */

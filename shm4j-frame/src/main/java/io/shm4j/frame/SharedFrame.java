@@ -122,11 +122,16 @@ public final class SharedFrame implements AutoCloseable {
      * @param name the segment name, or null for a generated one
      */
     public static SharedFrame putFile(Path file, String name, Lifetime lifetime) {
+        return putFile(file, name, lifetime, io.shm4j.segment.ProcessIdentity.current());
+    }
+
+    /** Like {@link #putFile(Path, String, Lifetime)}, owned by {@code owner}. */
+    public static SharedFrame putFile(Path file, String name, Lifetime lifetime, io.shm4j.segment.ProcessIdentity owner) {
         if (isCsv(file)) {
-            return fromCsv(file, name, lifetime);
+            return FrameCsv.read(file).name(name).lifetime(lifetime).owner(owner).build();
         }
         try (SharedFrame source = open(file)) {
-            return copyOf(source.view(), name, lifetime);
+            return FrameBuilder.copyOf(source.view()).name(name).lifetime(lifetime).owner(owner).build();
         }
     }
 
@@ -144,8 +149,9 @@ public final class SharedFrame implements AutoCloseable {
         return FrameBuilder.copyOf(view).name(name).lifetime(lifetime).build();
     }
 
-    static SharedFrame create(ArrowWriter.Plan plan, String name, Lifetime lifetime) {
-        SegmentSpec spec = SegmentSpec.of(plan.size()).withKind(SegmentKind.FRAME).withLifetime(lifetime)
+    static SharedFrame create(ArrowWriter.Plan plan, String name, Lifetime lifetime,
+            io.shm4j.segment.ProcessIdentity owner) {
+        SegmentSpec spec = SegmentSpec.of(plan.size()).withKind(SegmentKind.FRAME).withLifetime(lifetime).withOwner(owner)
                 .withHugePages(Settings.hugePages());
         if (name != null) {
             spec = spec.withName(name);
