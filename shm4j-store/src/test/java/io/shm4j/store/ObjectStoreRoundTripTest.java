@@ -34,7 +34,7 @@ class ObjectStoreRoundTripTest {
             assertThat(ref.size()).isEqualTo(payload.length);
 
             MemorySegment view = second.get(ref);
-            assertThat(view.isMapped()).as("a mapping of the object, not a copy").isTrue();
+            assertThat(view.isNative()).as("a mapping of the object, not a heap copy").isTrue();
             assertThat(view.isReadOnly()).isTrue();
             assertThat(view.address()).as("every get in a process shares one mapping")
                     .isEqualTo(store.get(ref).address());
