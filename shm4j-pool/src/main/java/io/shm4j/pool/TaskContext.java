@@ -2,19 +2,23 @@ package io.shm4j.pool;
 
 import io.shm4j.array.ArrayOptions;
 import io.shm4j.array.SharedArray;
+import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
 import io.shm4j.segment.SegmentSpec;
+import io.shm4j.store.ObjectRef;
+import io.shm4j.store.ObjectStore;
 
 /**
- * What a running task sees of its worker: mappings of shared segments, cached per worker and
- * reused across tasks, and the identity of the caller, to which result segments belong.
+ * What a running task sees of its worker: mappings of shared segments, arrays and frames, cached
+ * per worker and reused across tasks; object stores ({@link #store}, {@link #get},
+ * {@link #putResult}); and the identity of the caller, to which results belong.
  *
- * <p><b>Ownership:</b> segments returned by {@link #segment} belong to the worker's cache: do
- * not close them. They stay mapped until the caller {@linkplain WorkerPool#release releases}
+ * <p><b>Ownership:</b> segments, arrays and frames returned by {@link #segment}, {@link #array}
+ * and {@link #frame} belong to the worker's cache: do not close them. They stay mapped until the caller {@linkplain WorkerPool#release releases}
  * the ref or the segment's name disappears or is replaced (a periodic sweep).
  *
  * <p><b>Threading:</b> valid only on the thread running the task, while it runs.
@@ -53,6 +57,43 @@ public interface TaskContext {
      * {@link Access#READ_WRITE} on a mutable output array whose disjoint slices tasks write.
      */
     SharedArray array(SegmentRef ref, Access access);
+
+    /**
+     * The read-only frame {@code ref} names, over this worker's cached mapping (made once, reused
+     * by later tasks); owned by the cache: do not close it. With {@link WorkerPool#mapRows(SharedFrame,
+     * int, RowTask)}: {@code ctx.frame(chunk.ref()).doubles("x").slice(chunk.start(), chunk.end())}.
+     */
+    SharedFrame frame(SegmentRef ref);
+
+    /**
+     * A handle on the object store {@code name} (in this worker's shm directory) for this task:
+     * what the task gets and puts through it is held until the task ends, then released — a
+     * worker's pins never outlive its tasks, and a worker that dies stops pinning at once. The
+     * worker opens each store once and keeps that connection across tasks; closing the returned
+     * handle early is allowed.
+     *
+     * <p>The store should be open in the caller (or another process) already: a store lives while
+     * some process has it open, and its capacity and spill directory are set by its first opener.
+     */
+    ObjectStore store(String name);
+
+    /**
+     * The value of an object from its store ({@link #store store(ref.store())}), held until the
+     * task ends: arrays and frames are views of the object's mapping, no copy.
+     */
+    default <T> T get(ObjectRef<T> ref) {
+        return store(ref.store()).get(ref);
+    }
+
+    /**
+     * Puts a result into store {@code storeName} pinned by the caller, not by this worker
+     * ({@link ObjectStore#putFor}), and returns its ref: return it from the task. The caller's
+     * {@code get} takes the pin over (release it when done); the object lives while the caller
+     * does, however long after the task it gets it.
+     */
+    default <T> ObjectRef<T> putResult(String storeName, T value) {
+        return store(storeName).putFor(value, caller());
+    }
 
     /**
      * Options for a result array owned by the caller (scoped to it): create it with them

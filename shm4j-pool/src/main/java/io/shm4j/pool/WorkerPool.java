@@ -1,6 +1,7 @@
 package io.shm4j.pool;
 
 import io.shm4j.array.SharedArray;
+import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.SegmentRef;
 import java.util.Collection;
 import java.util.List;
@@ -129,6 +130,18 @@ public interface WorkerPool extends AutoCloseable {
                     + "; pass the array the view was made from and select rows in the task");
         }
         return mapRows(array.ref(), array.shape()[0], parts, task);
+    }
+
+    /**
+     * Splits the rows of {@code frame} into {@code parts} chunks and runs {@code task} once per
+     * chunk; in the task, {@code ctx.frame(chunk.ref())} is the frame over the worker's cached
+     * mapping (mapped once per worker), and {@code .slice(chunk.start(), chunk.end())} of it or of
+     * a column is the chunk. Results in chunk order.
+     *
+     * @throws UnsupportedOperationException for a frame opened from a file (it has no segment)
+     */
+    default <R> List<R> mapRows(SharedFrame frame, int parts, RowTask<? extends R> task) {
+        return mapRows(frame.ref(), frame.rowCount(), parts, task);
     }
 
     /**

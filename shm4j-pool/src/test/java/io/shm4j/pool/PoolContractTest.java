@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shm4j.array.ArrayOptions;
 import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
+import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
+import io.shm4j.store.ObjectRef;
+import io.shm4j.store.ObjectStore;
+import io.shm4j.store.ObjectStoreConfig;
 import io.shm4j.testkit.TestNames;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -172,6 +176,81 @@ abstract class PoolContractTest {
             assertThatThrownBy(() -> pool.mapRows(a.row(0), 2, (c, ctx) -> 0))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("view=true");
             pool.release(a.ref()).join();
+        }
+    }
+
+    @Test
+    void shouldSumRowChunksOfASharedFrameOverCachedMappings() {
+        int rows = 10_007;
+        try (WorkerPool pool = pool(2);
+             SharedFrame frame = SharedFrame.builder(rows)
+                     .addDoubles("x", i -> i % 11 == 0 ? Double.NaN : i * 0.5, i -> i % 13 == 5)
+                     .addStrings("tag", i -> "t" + (i % 3))
+                     .build()) {
+            List<Double> sums = pool.mapRows(frame, 8, (chunk, ctx) ->
+                    ctx.frame(chunk.ref()).doubles("x").slice(chunk.start(), chunk.end()).nansum());
+            assertThat(sums).hasSize(8);
+            double whole = frame.doubles("x").nansum();
+            assertThat(Double.isNaN(frame.doubles("x").sum())).as("the column has NaN").isTrue();
+            assertThat(sums.stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(whole);
+            List<Long> addresses = pool.mapRows(frame, 8, (chunk, ctx) ->
+                    ctx.frame(chunk.ref()).memory().address() == ctx.frame(chunk.ref()).memory().address()
+                            ? ctx.frame(chunk.ref()).rowCount() : -1L);
+            assertThat(addresses).containsOnly((long) rows);
+            pool.release(frame.ref()).join();
+        }
+    }
+
+    @Test
+    void shouldGetObjectRefArgumentsInTasksAndReleaseTheirPinsWhenTheTaskEnds() {
+        try (ObjectStore store = ObjectStore.open(ObjectStoreConfig.named(TestNames.unique("tasks"))
+                     .withCapacity(16 << 20));
+             WorkerPool pool = pool(2)) {
+            List<ObjectRef<SharedArray>> refs = new ArrayList<>();
+            for (int k = 0; k < 6; k++) {
+                double[] v = new double[1000];
+                java.util.Arrays.fill(v, k);
+                ObjectRef<SharedArray> ref = store.putArray(v);
+                store.release(ref); // only the tasks pin it now
+                refs.add(ref);
+            }
+            List<String> seen = pool.map(ref -> {
+                TaskContext ctx = TaskContext.current();
+                SharedArray a = ctx.get(ref);
+                boolean pinnedByMe = ctx.store(ref.store()).objects().stream()
+                        .filter(o -> o.name().equals(ref.name()))
+                        .anyMatch(o -> o.pins().contains(ProcessIdentity.current()));
+                return a.sum() + " " + pinnedByMe;
+            }, refs);
+            assertThat(seen).containsExactly("0.0 true", "1000.0 true", "2000.0 true", "3000.0 true", "4000.0 true",
+                    "5000.0 true");
+            assertThat(store.objects()).as("no task pins outlive the task").hasSize(6)
+                    .allSatisfy(o -> assertThat(o.pins()).isEmpty());
+        }
+    }
+
+    @Test
+    void shouldMoveAResultObjectPutByATaskToTheCaller() {
+        String name = TestNames.unique("results");
+        try (ObjectStore store = ObjectStore.open(ObjectStoreConfig.named(name).withCapacity(16 << 20));
+             WorkerPool pool = pool(1)) {
+            ObjectRef<SharedArray> ref = pool.submit(ctx -> {
+                try (SharedArray a = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64,
+                        new long[] {100, 2}, idx -> idx[0] + idx[1])) {
+                    return ctx.putResult(name, a);
+                }
+            }).join();
+            ObjectRef<String> text = pool.submit(ctx -> ctx.putResult(name, "done by " + ctx.workerIndex())).join();
+            assertThat(store.objects()).as("pinned by the caller only, right after the tasks")
+                    .allSatisfy(o -> assertThat(o.pins()).containsExactly(ProcessIdentity.current()));
+
+            SharedArray got = store.get(ref);
+            assertThat(got.shape()).containsExactly(100, 2);
+            assertThat(got.sum()).isEqualTo(2 * 4950 + 100);
+            assertThat(store.get(text)).isEqualTo("done by 0");
+            store.release(ref);
+            store.release(text);
+            assertThat(store.objects()).allSatisfy(o -> assertThat(o.pins()).isEmpty());
         }
     }
 

@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * Immutable objects in shared memory, for every process on the host: {@link #put} a value,
- * send the {@link ObjectRef} to another process, {@link #get} it there — zero-copy for blobs.
+ * send the {@link ObjectRef} to another process, {@link #get} it there — zero-copy for blobs
+ * ({@link java.lang.foreign.MemorySegment}), arrays ({@link io.shm4j.array.SharedArray}, stored
+ * as {@code .npy}) and frames ({@link io.shm4j.frame.SharedFrame}, stored as Arrow IPC files).
  * Spec: {@code docs/store.md}.
  *
  * <p><b>Pins.</b> {@code put} and {@code get} each take one hold on the object in this
@@ -45,8 +47,9 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Puts a value with the first codec that accepts it (the config's codecs, then
      * {@code blob} for {@link java.lang.foreign.MemorySegment}, {@code bytes} for
-     * {@code byte[]}, {@code java} for {@link java.io.Serializable}). The object is pinned by
-     * this process until released.
+     * {@code byte[]}, {@code npy} for {@link io.shm4j.array.SharedArray}, {@code arrow} for
+     * {@link io.shm4j.frame.SharedFrame}, {@code java} for {@link java.io.Serializable}). The
+     * value is copied once, into the object; the object is pinned by this process until released.
      *
      * @throws ObjectStoreFullException if pinned objects leave no room
      * @throws ObjectStoreException if no codec accepts the value
@@ -57,8 +60,44 @@ public interface ObjectStore extends AutoCloseable {
     <T> ObjectRef<T> put(T value, ObjectCodec<T> codec);
 
     /**
+     * Puts a value pinned by another live process instead of this one: how a task hands its
+     * result to the process that submitted it ({@code pinner}, the task's caller). This
+     * process keeps no hold and no mapping. The pinner's first {@link #get} takes the pin over
+     * as its hold (released as usual); a {@link #release} there without a get drops it; else it
+     * lasts until the pinner closes the store or dies. With {@code pinner} this process, the
+     * pin is such a loose hold here.
+     */
+    <T> ObjectRef<T> putFor(T value, io.shm4j.segment.ProcessIdentity pinner);
+
+    /**
+     * Puts a Java primitive array as a 1-d {@code .npy} array, its type inferred
+     * ({@code double[]} → float64, {@code float[]} → float32, {@code long[]} → int64, {@code int[]}
+     * → int32, {@code short[]} → int16, {@code byte[]} → int8, {@code boolean[]} → bool);
+     * {@code get} returns a {@link io.shm4j.array.SharedArray} over the object, zero-copy.
+     * (A {@code byte[]} given to {@link #put(Object)} is stored as bytes, other primitive arrays
+     * as Java objects: use this method for arrays.)
+     */
+    default ObjectRef<io.shm4j.array.SharedArray> putArray(Object javaArray) {
+        return putArray(null, null, javaArray);
+    }
+
+    /**
+     * Puts a Java primitive array as a {@code .npy} array of {@code dtype} and {@code shape}, in C
+     * order (as {@link io.shm4j.array.SharedArray#copyOf(io.shm4j.array.ArrayOptions,
+     * io.shm4j.array.DType, long[], Object)} would, without making a segment first).
+     *
+     * @param dtype the element type, or null to infer it
+     * @param shape the shape, or null for 1-d
+     * @throws io.shm4j.array.DTypeMismatchException if the Java array's width does not fit {@code dtype}
+     * @throws io.shm4j.array.ShapeException if its length is not the shape's element count
+     */
+    ObjectRef<io.shm4j.array.SharedArray> putArray(io.shm4j.array.DType dtype, long[] shape, Object javaArray);
+
+    /**
      * The value of an object, pinning it in this process (one more hold). Restores a spilled
-     * object first.
+     * object first. Arrays and frames (and blobs) are views of this process's one mapping of the
+     * object, the same for every get here: they belong to the store, valid until the last hold
+     * here is released — release the ref rather than closing them (see {@link MappedCodec}).
      *
      * @throws ObjectLostException if the object was evicted or its store closed
      * @throws SpillCorruptedException if its spill file is damaged
@@ -70,7 +109,8 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * Drops one hold this handle has on the object; the last hold in this process unpins it
-     * and unmaps it here. No effect if this handle holds none.
+     * and unmaps it here. If this handle holds none: drops the pin a {@link #putFor} gave this
+     * process and no get took over yet; else no effect.
      */
     void release(ObjectRef<?> ref);
 

@@ -37,6 +37,7 @@ final class ThreadPool extends AbstractPool {
     private final ExecutorService executor;
     private final ScheduledExecutorService timer;
     private final MappingCache cache = new MappingCache();
+    private final StoreHandles storeHandles = new StoreHandles();
     private final java.util.Queue<AutoCloseable> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -102,19 +103,32 @@ final class ThreadPool extends AbstractPool {
                 self.interrupt();
             }
         }, config.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        CurrentContext.set(new WorkerContext(cache, ProcessIdentity.current(), id, index.get(), results::add));
+        StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
+        CurrentContext.set(new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get(), results::add));
+        R value = null;
+        Throwable failure = null;
         try {
-            future.complete(task.call(CurrentContext.require()));
+            value = task.call(CurrentContext.require());
         } catch (Throwable t) {
-            future.completeExceptionally(new TaskFailedException("task failed: taskId=" + id + ", worker="
-                    + index.get() + ", backend=threads, error=" + t + "; the cause is the task's exception",
-                    id, t));
+            failure = t;
         } finally {
             CurrentContext.clear();
+            try {
+                stores.close(); // the task's pins end with it, before its future completes
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
             if (timeout != null) {
                 timeout.cancel(false);
                 Thread.interrupted(); // a late timeout must not leak an interrupt into the next task
             }
+        }
+        if (failure == null) {
+            future.complete(value);
+        } else {
+            future.completeExceptionally(new TaskFailedException("task failed: taskId=" + id + ", worker="
+                    + index.get() + ", backend=threads, error=" + failure + "; the cause is the task's exception",
+                    id, failure));
         }
     }
 
@@ -202,6 +216,7 @@ final class ThreadPool extends AbstractPool {
             timer.shutdownNow();
         }
         cache.close();
+        storeHandles.close();
         for (AutoCloseable s; (s = results.poll()) != null; ) {
             try {
                 s.close(); // removes nothing if the caller adopted the segment meanwhile

@@ -4,6 +4,7 @@ import io.shm4j.pool.RowChunk;
 import io.shm4j.pool.TaskNotSerializableException;
 import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.SegmentRef;
+import io.shm4j.store.ObjectRef;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -15,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes items and results: common small values (null, boxed primitives, strings, byte and
- * double arrays, {@link SegmentRef}, {@link RowChunk}) with a one-byte tag and no Java
+ * double arrays, {@link SegmentRef}, {@link RowChunk}, {@link ObjectRef}) with a one-byte tag and no Java
  * serialization, everything else with Java serialization.
  *
  * <pre>
@@ -23,7 +24,8 @@ import java.nio.charset.StandardCharsets;
  *    0 null | 1 int i32 | 2 long i64 | 3 double f64 | 4 boolean u8 | 5 string (len i32, UTF-8)
  *    6 byte[] (len i32, bytes) | 7 double[] (len i32, f64...) | 8 SegmentRef (name utf, kind utf,
  *    size i64, generation i64) | 9 RowChunk (SegmentRef payload, index i32, start i64, end i64)
- *    10 float f32 | 100 Java-serialized (len i32, bytes)
+ *    10 float f32 | 11 ObjectRef (store utf, name utf, generation i64, size i64, codec utf)
+ *    100 Java-serialized (len i32, bytes)
  * </pre>
  * Stateless and thread-safe.
  */
@@ -82,6 +84,14 @@ final class Values {
                 out.writeByte(10);
                 out.writeFloat(f);
             }
+            case ObjectRef<?> r -> {
+                out.writeByte(11);
+                out.writeUTF(r.store());
+                out.writeUTF(r.name());
+                out.writeLong(r.generation());
+                out.writeLong(r.size());
+                out.writeUTF(r.codec());
+            }
             default -> {
                 byte[] b = serialize(v, "value");
                 out.writeByte(100);
@@ -111,6 +121,7 @@ final class Values {
             case 8 -> readRef(in);
             case 9 -> new RowChunk(readRef(in), in.readInt(), in.readLong(), in.readLong());
             case 10 -> in.readFloat();
+            case 11 -> new ObjectRef<>(in.readUTF(), in.readUTF(), in.readLong(), in.readLong(), in.readUTF());
             case 100 -> deserialize(in.readNBytes(in.readInt()));
             default -> throw new IOException("corrupt frame: unknown value tag=" + tag);
         };

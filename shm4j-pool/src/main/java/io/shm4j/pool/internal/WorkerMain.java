@@ -48,6 +48,7 @@ public final class WorkerMain {
     private final long sweepMillis;
     private final DataOutputStream out;
     private final MappingCache cache = new MappingCache();
+    private final StoreHandles storeHandles = new StoreHandles();
     private final Map<Integer, SerializableFunction<Object, Object>> functions = new ConcurrentHashMap<>();
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final ByteArrayOutputStream resultBytes = new ByteArrayOutputStream(256);
@@ -159,6 +160,7 @@ public final class WorkerMain {
                         out.flush();
                     }
                     cache.close();
+                    storeHandles.close();
                     closeChannel();
                     terminate(0);
                 }
@@ -186,7 +188,8 @@ public final class WorkerMain {
         long start = System.nanoTime();
         Object value;
         Throwable failure = null;
-        CurrentContext.set(new WorkerContext(cache, caller, taskId, slot, WorkerMain::closeQuietly));
+        StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
+        CurrentContext.set(new WorkerContext(cache, stores, caller, taskId, slot, WorkerMain::closeQuietly));
         try {
             if (fnId == 0) {
                 Task<?> task = (Task<?>) Values.deserialize(in.readAllBytes());
@@ -203,6 +206,13 @@ public final class WorkerMain {
             failure = t;
         } finally {
             CurrentContext.clear();
+        }
+        try {
+            stores.close(); // the task's pins end with it, before its result is sent
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            }
         }
         long nanos = System.nanoTime() - start;
         resultBytes.reset();
@@ -297,6 +307,7 @@ public final class WorkerMain {
 
     private void exit(String why, int code) {
         closeChannel();
+        storeHandles.close(); // leave the stores (the worker halts: no shutdown hooks run)
         if (!caller.isAlive()) {
             try {
                 ShmDirectory.current().gc(false); // the dead caller's scoped segments

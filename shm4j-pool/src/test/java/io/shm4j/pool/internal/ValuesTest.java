@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shm4j.pool.RowChunk;
 import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.SegmentRef;
+import io.shm4j.store.ObjectRef;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -26,7 +27,8 @@ class ValuesTest {
     @Test
     void shouldRoundTripEveryTaggedTypeAndSerializableObjects() throws IOException {
         SegmentRef ref = new SegmentRef("seg", SegmentKind.FRAME, 123, 0xabcdefL);
-        for (Object v : List.of(1, -7L, 2.5, 1.5f, true, "héllo", ref, new RowChunk(ref, 3, 10, 20),
+        ObjectRef<Object> object = new ObjectRef<>("jobs", "jobs.00ff", 0x1234L, 99, "npy");
+        for (Object v : List.of(1, -7L, 2.5, 1.5f, true, "héllo", ref, new RowChunk(ref, 3, 10, 20), object,
                 new BigDecimal("1.25"), List.of(1, "a"))) {
             assertThat(roundTrip(v)).isEqualTo(v);
         }

@@ -1,5 +1,9 @@
 package io.shm4j.store.internal;
 
+import io.shm4j.array.DType;
+import io.shm4j.array.SharedArray;
+import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.store.MappedCodec;
 import io.shm4j.store.ObjectCodec;
 import io.shm4j.store.ObjectRef;
 import io.shm4j.store.ObjectStore;
@@ -19,7 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safe. Ownership: the caller closes it; close releases this handle's holds.
  */
 final class ShmObjectStore implements ObjectStore {
-    private static final List<ObjectCodec<?>> BUILT_IN = List.of(new BlobCodec(), new BytesCodec(), new JavaCodec());
+    private static final List<ObjectCodec<?>> BUILT_IN = List.of(new BlobCodec(), new BytesCodec(), new ArrayCodec(),
+            new FrameCodec(), new JavaCodec());
+
+    private static final ProcessIdentity SELF = ProcessIdentity.current();
 
     private final StoreClient client;
     private final List<ObjectCodec<?>> codecs;
@@ -44,36 +51,55 @@ final class ShmObjectStore implements ObjectStore {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> ObjectRef<T> put(T value) {
-        checkOpen();
-        for (ObjectCodec<?> c : codecs) {
-            if (c.accepts(value)) {
-                return put(value, (ObjectCodec<T>) c);
-            }
-        }
-        throw new ObjectStoreException("no codec for value: type=" + (value == null ? "null" : value.getClass().getName())
-                + ", codecs=" + ids() + "; put a MemorySegment, a byte[] or a Serializable, or add a codec"
-                + " with ObjectStoreConfig.withCodec");
+        return put(value, codecFor(value));
     }
 
     @Override
     public <T> ObjectRef<T> put(T value, ObjectCodec<T> codec) {
         checkOpen();
-        ObjectRef<T> ref = client.put(codec.encode(value), codec.id());
+        ObjectRef<T> ref = client.put(codec.encode(value), codec.id(), SELF, false);
         holds.merge(ref.name(), 1, Integer::sum);
         return ref;
     }
 
     @Override
+    public <T> ObjectRef<T> putFor(T value, ProcessIdentity pinner) {
+        checkOpen();
+        ObjectCodec<T> codec = codecFor(value);
+        return client.put(codec.encode(value), codec.id(), pinner, true);
+    }
+
+    @Override
+    public ObjectRef<SharedArray> putArray(DType dtype, long[] shape, Object javaArray) {
+        checkOpen();
+        ObjectRef<SharedArray> ref = client.put(ArrayCodec.encodeJava(dtype, shape, javaArray), ArrayCodec.ID,
+                SELF, false);
+        holds.merge(ref.name(), 1, Integer::sum);
+        return ref;
+    }
+
     @SuppressWarnings("unchecked")
+    private <T> ObjectCodec<T> codecFor(T value) {
+        for (ObjectCodec<?> c : codecs) {
+            if (c.accepts(value)) {
+                return (ObjectCodec<T>) c;
+            }
+        }
+        throw new ObjectStoreException("no codec for value: type=" + (value == null ? "null" : value.getClass().getName())
+                + ", codecs=" + ids() + "; put a MemorySegment, a byte[], a SharedArray, a SharedFrame or a"
+                + " Serializable, or add a codec with ObjectStoreConfig.withCodec");
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public <T> T get(ObjectRef<T> ref) {
         checkOpen();
         ObjectCodec<T> codec = (ObjectCodec<T>) codec(ref.codec());
         var segment = client.acquire(ref);
         holds.merge(ref.name(), 1, Integer::sum);
         try {
-            return codec.decode(segment.memory());
+            return codec instanceof MappedCodec mapped ? (T) client.value(ref, mapped) : codec.decode(segment.memory());
         } catch (RuntimeException e) {
             release(ref);
             throw e;
@@ -95,6 +121,8 @@ final class ShmObjectStore implements ObjectStore {
         });
         if (had[0]) {
             client.release(ref.name(), 1);
+        } else if (!closed.get()) {
+            client.releaseLoose(ref.name());
         }
     }
 

@@ -18,8 +18,12 @@ import java.util.zip.CRC32C;
  * restored by one process at a time.
  */
 final class SpillFiles {
-    /** Bytes per write/read call: large enough for sequential speed, small enough for the cache. */
-    static final int CHUNK = 8 << 20;
+    /**
+     * Bytes per write/read call: large enough for sequential speed, small enough that the chunk
+     * just read is still in the CPU cache when the CRC32C runs over it (1 MiB: the restore's CRC
+     * pass costs half what it does with 8 MiB chunks; measured on 500 MB).
+     */
+    static final int CHUNK = 1 << 20;
 
     private SpillFiles() {}
 

@@ -10,6 +10,7 @@ import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.SegmentSpec;
 import io.shm4j.segment.ShmDirectory;
+import io.shm4j.store.MappedCodec;
 import io.shm4j.store.ObjectCodec;
 import io.shm4j.store.ObjectLostException;
 import io.shm4j.store.ObjectRef;
@@ -72,13 +73,40 @@ public final class StoreClient {
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
 
-    /** This process's pin on one object: the shared mapping and the number of holds. */
+    /**
+     * This process's pin on one object: the shared mapping, the value a {@link MappedCodec}
+     * made over it (which then owns the mapping), and the number of holds. A <i>loose</i> hold
+     * is one that {@link #put} made for this process on behalf of nobody in particular
+     * ({@code putFor}): the next get takes it over instead of adding one, and a release by a
+     * handle that holds nothing drops it.
+     */
     private static final class Pin {
-        final Segment segment;
+        volatile Segment segment; // written under the map entry; replaced if a value's owner closed it
+        AutoCloseable value; // guarded by this
         int holds = 1; // guarded by the map entry
+        boolean loose; // guarded by the map entry
 
-        Pin(Segment segment) {
+        Pin(Segment segment, boolean loose) {
             this.segment = segment;
+            this.loose = loose;
+        }
+
+        /** Unmaps: the value (which owns the mapping), then the mapping itself. */
+        void close() {
+            AutoCloseable v;
+            synchronized (this) {
+                v = value;
+                value = null;
+            }
+            try {
+                if (v != null) {
+                    v.close();
+                }
+            } catch (Exception e) {
+                // the segment is closed below anyway
+            } finally {
+                segment.close();
+            }
         }
     }
 
@@ -191,6 +219,11 @@ public final class StoreClient {
         try (StoreLock.Held _ = lock.acquire()) {
             StoreScan.deleteQuietly(paths.member(SELF));
             StoreScan scan = new StoreScan(paths);
+            for (StoreScan.Resident r : scan.residents(scan.reservations(false), false)) {
+                if (r.pins().contains(SELF)) { // pins other processes gave this one (putFor), never taken
+                    ObjectXattrs.unpin(paths.object(r.name()), SELF);
+                }
+            }
             Housekeeping.removeDeadMembers(paths, scan, spillRoot);
             if (scan.members().isEmpty()) {
                 Housekeeping.destroy(paths, lock, spillRoot);
@@ -251,8 +284,12 @@ public final class StoreClient {
 
     // ------------------------------------------------------------------ put
 
-    /** Writes a new object and pins it (one hold); see docs/store.md, "put". */
-    <T> ObjectRef<T> put(ObjectCodec.Encoded encoded, String codecId) {
+    /**
+     * Writes a new object pinned by {@code pinner}; see docs/store.md, "put". For this process
+     * the pin is one hold (loose if {@code loose}); for another, its pin attribute only (this
+     * process keeps no mapping).
+     */
+    <T> ObjectRef<T> put(ObjectCodec.Encoded encoded, String codecId, ProcessIdentity pinner, boolean loose) {
         long size = encoded.size();
         if (size < 0) {
             throw new IllegalArgumentException("codec returned a negative size: codec=" + codecId + ", size=" + size);
@@ -285,7 +322,7 @@ public final class StoreClient {
             Path path = paths.object(name);
             try {
                 ObjectXattrs.writeMetadata(path, new ObjectXattrs.Metadata(paths.store(), generation, codecId));
-                ObjectXattrs.pin(path, SELF);
+                ObjectXattrs.pin(path, pinner);
                 touch(path);
             } catch (IOException | RuntimeException e) {
                 segment.close();
@@ -295,7 +332,11 @@ public final class StoreClient {
         } finally {
             StoreScan.deleteQuietly(reservation);
         }
-        pins.put(name, new Pin(segment));
+        if (pinner.equals(SELF)) {
+            pins.put(name, new Pin(segment, loose));
+        } else {
+            segment.close(); // the pin (and the object) now belong to the pinner
+        }
         return new ObjectRef<>(paths.store(), name, generation, size, codecId);
     }
 
@@ -420,20 +461,56 @@ public final class StoreClient {
 
     /** Pins the object in this process (one more hold) and returns its mapping. */
     Segment acquire(ObjectRef<?> ref) {
+        return acquirePin(ref).segment;
+    }
+
+    /**
+     * {@code codec.share} of the value made over this process's mapping of a pinned object
+     * (made now if there is none). The caller holds the object.
+     */
+    <T extends AutoCloseable> T value(ObjectRef<?> ref, MappedCodec<T> codec) {
+        Pin pin = pins.get(ref.name());
+        if (pin == null) {
+            throw new IllegalStateException("object not held here: name=" + ref.name());
+        }
+        T value;
+        synchronized (pin) {
+            @SuppressWarnings("unchecked")
+            T v = (T) pin.value;
+            if (v == null) {
+                v = codec.wrap(pin.segment);
+                pin.value = v;
+            }
+            value = v;
+        }
+        return codec.share(value);
+    }
+
+    private Pin acquirePin(ObjectRef<?> ref) {
         checkRef(ref);
         Pin pin = pins.compute(ref.name(), (name, old) -> {
-            if (old != null) {
-                old.holds++;
-                return old;
+            if (old == null) {
+                return new Pin(attachPinned(ref), false);
             }
-            return new Pin(attachPinned(ref));
+            if (old.loose) {
+                old.loose = false; // this get takes over the hold a putFor left here
+            } else {
+                old.holds++;
+            }
+            if (old.segment.isClosed()) { // a value from get was closed: map again, the pin stands
+                synchronized (old) {
+                    old.value = null;
+                }
+                old.segment = attachPinned(ref);
+            }
+            return old;
         });
         try {
             touch(paths.object(ref.name()));
         } catch (IOException e) {
             // evicted right after? It is pinned: only a concurrent eviction's rename window; LRU is a hint
         }
-        return pin.segment;
+        return pin;
     }
 
     private Segment attachPinned(ObjectRef<?> ref) {
@@ -517,7 +594,34 @@ public final class StoreClient {
             try {
                 unpin(k);
             } finally {
-                pin.segment.close();
+                pin.close();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * A release by a handle that holds nothing: drops the loose hold a {@code putFor} left in
+     * this process, or the pin another process set for this one; nothing if some handle here
+     * holds the object.
+     */
+    void releaseLoose(String name) {
+        pins.compute(name, (k, pin) -> {
+            if (pin == null) {
+                unpin(k); // a pin another process's putFor gave this process, if any
+                return null;
+            }
+            if (!pin.loose) {
+                return pin;
+            }
+            pin.loose = false;
+            if (--pin.holds > 0) {
+                return pin;
+            }
+            try {
+                unpin(k);
+            } finally {
+                pin.close();
             }
             return null;
         });

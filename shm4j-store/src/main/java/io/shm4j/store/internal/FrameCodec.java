@@ -1,0 +1,39 @@
+package io.shm4j.store.internal;
+
+import io.shm4j.frame.SharedFrame;
+import io.shm4j.segment.Segment;
+import io.shm4j.store.MappedCodec;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code arrow}: a data frame as the Arrow IPC file it already is — the object's bytes are a
+ * copy of the frame's bytes, so pyarrow, pandas and polars open the object file in place.
+ * {@code get} returns a {@link SharedFrame} over the store's mapping; it belongs to the store
+ * (release the ref rather than closing it).
+ *
+ * <p>Stateless, thread-safe.
+ */
+public final class FrameCodec implements MappedCodec<SharedFrame> {
+    public static final String ID = "arrow";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public boolean accepts(Object value) {
+        return value instanceof SharedFrame;
+    }
+
+    @Override
+    public Encoded encode(SharedFrame frame) {
+        MemorySegment bytes = frame.memory();
+        return Encoded.of(bytes.byteSize(), target -> MemorySegment.copy(bytes, 0, target, 0, bytes.byteSize()));
+    }
+
+    @Override
+    public SharedFrame wrap(Segment mapping) {
+        return SharedFrame.of(mapping);
+    }
+}
