@@ -26,6 +26,8 @@ public final class Machine {
         m.put("thp_shmem", firstLine(Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled")));
         m.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         m.put("java", Runtime.version().toString());
+        m.put("jvm_flags", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean()
+                .getInputArguments().stream().filter(a -> a.startsWith("-X")).toList()));
         m.put("size_factor", SizeFactor.format(o.factor()));
         m.put("workers", Integer.toString(o.workers()));
         m.put("reps", Integer.toString(o.reps()));
