@@ -57,6 +57,7 @@ public final class BenchRunner {
                 results.addAll(w.run(RunContext.of(options, progress, w.name())));
             }
             if (python != null) {
+                System.gc(); // G1 returns the Java strategies' heap to the OS before Python's copies start
                 progress.message("python");
                 results.addAll(python.run(options, progress, notes));
             }

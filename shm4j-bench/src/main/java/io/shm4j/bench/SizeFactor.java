@@ -20,11 +20,12 @@ public final class SizeFactor {
     /** The largest factor (A's heap copy must stay below 2^31 elements). */
     public static final double MAX = 10;
     /**
-     * Memory one run needs per unit of factor, in bytes: A holds the shared array, its heap
-     * copy and up to two transient copies of it in serialization; B's shared output and the
-     * 50 results a copying strategy holds are 2 GB each; Python's copies come on top.
+     * Memory one run needs per unit of factor, in bytes: the benchmark JVM's heap (see
+     * {@link Relaunch#benchHeap}: A's heap copy, slices and frames in serialization; B's 50
+     * results), two workers each receiving a 750 MB slice (about 2.3 GB each while decoding),
+     * A's shared array and its object-store copy.
      */
-    static final double BYTES_PER_FACTOR = 7.5e9;
+    static final double BYTES_PER_FACTOR = 15e9;
     /** Shared memory one run needs per unit of factor: B's 2 GB output (+ frame), A's array and store copy. */
     static final double SHM_BYTES_PER_FACTOR = 4.5e9;
 

@@ -33,7 +33,8 @@ import java.util.concurrent.Future;
  * {@code shm4j-processes} (the array mapped once per worker, {@code mapRows}; plus the first
  * run after the mapping, cold, as its own rows); {@code shm4j-attach-per-task};
  * {@code shm4j-threads} (the threads backend over the same array); {@code serialization}
- * (each task carries its slice as a {@code double[]}); {@code mmap-npy-disk} and
+ * (each task carries its slice: encoded to bytes, sent through the pool's socket, decoded into
+ * a {@code double[]} in the worker, as pickle does); {@code mmap-npy-disk} and
  * {@code mmap-npy-shm} (a {@code .npy} file mapped per task with {@code SharedArray.map}, on
  * disk or in the shm directory); {@code objectstore} (put once, tasks get by ref).
  */
@@ -176,9 +177,9 @@ final class ArraySum implements Workload {
         try (WorkerPool pool = started.pool()) {
             for (int tasks : TASKS) {
                 RunContext.Timed timed = ctx.time("serialization tasks=" + tasks, () -> {
-                    List<double[]> slices = new ArrayList<>();
+                    List<byte[]> slices = new ArrayList<>();
                     for (long[] s : spans(heap.length, tasks)) {
-                        slices.add(java.util.Arrays.copyOfRange(heap, (int) s[0], (int) s[1]));
+                        slices.add(Wire.encode(heap, (int) s[0], (int) s[1]));
                     }
                     return total(pool.map(ArraySum::sumSlice, slices));
                 }, got -> RunContext.exact(got, want));
@@ -261,8 +262,9 @@ final class ArraySum implements Workload {
         }
     }
 
-    /** The sum of a slice the task carried. */
-    static Double sumSlice(double[] slice) {
+    /** The sum of a slice the task carried (decoded into a {@code double[]}, as unpickling makes an array). */
+    static Double sumSlice(byte[] bytes) {
+        double[] slice = Wire.decode(bytes);
         return sum(slice, 0, slice.length);
     }
 

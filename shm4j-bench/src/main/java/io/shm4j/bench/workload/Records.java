@@ -20,7 +20,9 @@ import io.shm4j.store.ObjectStoreException;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Collections;
+import io.shm4j.pool.Task;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -174,17 +176,28 @@ final class Records implements Workload {
     }
 
     /**
-     * One task per worker (as many tasks as workers, sent together: the pool gives each idle
-     * worker one), each computing the whole nansum; memory of every worker before the first
-     * run and after the last.
+     * One task per worker, each computing the whole nansum: as many tasks as workers, submitted
+     * together (the pool gives each idle worker one; a submitted task carries its captured
+     * values, so a copied item is serialized once per worker). Memory of every worker is read
+     * before the first run and after the last.
      */
     private <T> void runInEveryWorker(RunContext ctx, String name, String variant, SerializableFunction<T, Double> fn,
             T item, double want, Map<String, Double> setup, String family) throws Exception {
         RunContext.StartedPool started = ctx.startPool(Backend.PROCESSES);
         try (WorkerPool pool = started.pool()) {
             List<WorkerMemory> before = WorkerMemory.of(pool.workerPids());
-            List<T> items = Collections.nCopies(ctx.workers(), item);
-            RunContext.Timed timed = ctx.time(name, () -> pool.map(fn, items), sums -> {
+            Task<Double> task = c -> fn.apply(item);
+            RunContext.Timed timed = ctx.time(name, () -> {
+                List<CompletableFuture<Double>> futures = new ArrayList<>();
+                for (int i = 0; i < ctx.workers(); i++) {
+                    futures.add(pool.submit(task));
+                }
+                List<Double> sums = new ArrayList<>();
+                for (CompletableFuture<Double> f : futures) {
+                    sums.add(f.get());
+                }
+                return sums;
+            }, sums -> {
                 for (double s : sums) {
                     String v = RunContext.exact(s, want);
                     if (!v.equals("ok")) {

@@ -38,8 +38,8 @@ import java.util.stream.IntStream;
  * <p>Strategies: {@code shm4j-processes} writing into a caller-allocated mutable shared output
  * array (disjoint slices), or into result arrays each task creates for the caller
  * ({@code publishResult}, adopted by the caller); {@code shm4j-threads} (threads backend, shared
- * output); {@code serialization} (the row goes out, the result comes back as a
- * {@code double[]}); {@code sequential} (one thread, heap outputs) and {@code threads-heap}
+ * output); {@code serialization} (the row goes out, the result comes back as bytes the
+ * caller decodes into a {@code double[]}); {@code sequential} (one thread, heap outputs) and {@code threads-heap}
  * (threads over heap arrays).
  */
 final class RowOuter implements Workload {
@@ -153,7 +153,11 @@ final class RowOuter implements Workload {
                     int r = taskRow(k);
                     items.add(new RowInput(k, java.util.Arrays.copyOfRange(heapFrame, r * cols, (r + 1) * cols)));
                 }
-                return pool.map(RowOuter::computeCopy, items);
+                List<double[]> results = new ArrayList<>(TASKS);
+                for (byte[] b : pool.map(RowOuter::computeCopy, items)) {
+                    results.add(Wire.decode(b));
+                }
+                return results;
             }, results -> checker.check((k, i) -> results.get(k)[(int) i]), r -> { });
             ctx.add("java", "serialization", "tasks=50", timed, RunContext.setup(Measurement.POOL_START,
                     started.seconds(), Measurement.DATA, dataSeconds), Map.of(), "copied");
@@ -225,11 +229,11 @@ final class RowOuter implements Workload {
         };
     }
 
-    /** The row travels in, the result travels back. */
-    static double[] computeCopy(RowInput in) {
+    /** The row travels in, the result travels back (as bytes, decoded by the caller, as pickle does). */
+    static byte[] computeCopy(RowInput in) {
         double[] out = new double[ROWS * in.row().length];
         compute(in.k(), in.row(), 0, in.row().length, out);
-        return out;
+        return Wire.encode(out, 0, out.length);
     }
 
     /** A task's input when the data is copied: its index and its row. */
