@@ -20,17 +20,29 @@ import org.knowm.xchart.style.Styler;
 /**
  * Writes the results of a benchmark run: a table on the terminal (per workload, fastest
  * first, each median also as a ratio to the reference strategy), {@code results.csv},
- * {@code results.json}, and one PNG bar chart per workload.
+ * {@code results.json}, and one PNG bar chart per workload; then the targets of issues 5 and 6
+ * ({@link Targets}) and notes (strategies skipped, Python missing).
  *
  * <p>Not thread-safe; used once at the end of a run.
  */
 public final class Report {
     private final List<Measurement> results;
     private final Map<String, String> machine;
+    private final List<String> notes;
 
     public Report(List<Measurement> results, Map<String, String> machine) {
+        this(results, machine, List.of());
+    }
+
+    public Report(List<Measurement> results, Map<String, String> machine, List<String> notes) {
         this.results = List.copyOf(results);
         this.machine = new LinkedHashMap<>(machine);
+        this.notes = List.copyOf(notes);
+    }
+
+    /** Every result, in the order measured. */
+    public List<Measurement> results() {
+        return results;
     }
 
     /** Results of one workload, fastest first. */
@@ -56,50 +68,90 @@ public final class Report {
 
     /** The reference a workload's ratios are given against: the fastest shm4j strategy. */
     static Measurement reference(List<Measurement> rows) {
-        return rows.stream().filter(m -> m.language().equals("java") && m.family().equals("shared") && m.ok())
+        return rows.stream().filter(m -> m.language().equals("java") && m.family().equals("shared") && m.ok()
+                && !m.variant().contains("cold"))
                 .min(Comparator.comparingDouble(Measurement::median)).orElse(rows.get(0));
     }
 
-    /** Prints the table. */
+    /** Prints the table, the targets and the notes. */
     public void print(PrintStream out) {
+        java.io.PrintWriter w = new java.io.PrintWriter(out, true);
+        print(w);
+        w.flush();
+    }
+
+    /** Prints the table, the targets and the notes. */
+    public void print(java.io.PrintWriter out) {
         out.println("machine: " + machine);
         for (Map.Entry<String, List<Measurement>> e : byWorkload().entrySet()) {
             List<Measurement> rows = e.getValue();
             Measurement ref = reference(rows);
-            out.printf(Locale.ROOT, "%nworkload %s (ratio = median / %s)%n", e.getKey(), ref.label());
-            out.printf(Locale.ROOT, "  %-52s %9s %9s %9s %7s %9s %10s  %s%n", "strategy", "median s", "min s",
-                    "max s", "ratio", "setup s", "mem MiB", "check");
+            out.printf(Locale.ROOT, "%nworkload %s (ratio = median / %s; pool = pool start, data = data + put,"
+                    + " set up once; +anon/pss = per-worker memory growth/after, MiB)%n", e.getKey(), ref.label());
+            out.printf(Locale.ROOT, "  %-58s %9s %9s %9s %8s %7s %7s %7s %7s  %s%n", "strategy", "median s", "min s",
+                    "max s", "ratio", "pool s", "data s", "+anon", "pss", "check");
+            double rayInit = Double.NaN;
             for (Measurement m : rows) {
-                out.printf(Locale.ROOT, "  %-52s %9.3f %9.3f %9.3f %6.2fx %9s %10s  %s%n", m.label(), m.median(),
+                out.printf(Locale.ROOT, "  %-58s %9.4f %9.4f %9.4f %7.2fx %7s %7s %7s %7s  %s%n", m.label(), m.median(),
                         m.seconds().min(), m.seconds().max(), m.median() / ref.median(),
-                        Double.isNaN(m.setupSeconds()) ? "-" : String.format(Locale.ROOT, "%.3f", m.setupSeconds()),
-                        memory(m), m.check());
+                        fixed(m.setup(Measurement.POOL_START), 2),
+                        fixed(sum(m.setup(Measurement.DATA), m.setup(Measurement.PUT)), 2),
+                        fixed(m.memory("anon_added"), 0), fixed(m.memory("pss"), 0), m.check());
+                if (!Double.isNaN(m.setup(Measurement.RAY_INIT))) {
+                    rayInit = m.setup(Measurement.RAY_INIT);
+                }
             }
+            if (!Double.isNaN(rayInit)) {
+                out.printf(Locale.ROOT, "  (python ray.init: %.2f s, once, not in the times above)%n", rayInit);
+            }
+        }
+        List<Target> targets = new Targets(results).evaluate();
+        if (!targets.isEmpty()) {
+            out.printf(Locale.ROOT, "%ntargets (issues 5 and 6):%n");
+            for (Target t : targets) {
+                out.println("  " + t.describe());
+            }
+        }
+        for (String note : notes) {
+            out.println("note: " + note);
         }
     }
 
-    private static String memory(Measurement m) {
-        Double anon = m.memoryMiB().get("anon");
-        return anon == null ? "-" : String.format(Locale.ROOT, "%.0f", anon);
+    private static double sum(double a, double b) {
+        if (Double.isNaN(a)) {
+            return b;
+        }
+        return Double.isNaN(b) ? a : a + b;
+    }
+
+    private static String fixed(double v, int digits) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%." + digits + "f", v);
     }
 
     /** Writes results.csv, results.json and one chart per workload into {@code dir}. */
     public List<Path> write(Path dir) throws IOException {
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();
-        StringBuilder csv = new StringBuilder(
-                "workload,language,strategy,variant,family,median_s,min_s,max_s,runs,setup_s,ratio,anon_mib,rss_mib,pss_mib,check\n");
+        StringBuilder csv = new StringBuilder("workload,language,strategy,variant,family,median_s,min_s,max_s,runs,"
+                + "ratio,pool_start_s,data_s,put_s,ray_init_s,anon_added_mib,rss_added_mib,pss_added_mib,"
+                + "anon_mib,rss_mib,pss_mib,check\n");
         List<Map<String, Object>> json = new ArrayList<>();
         for (Map.Entry<String, List<Measurement>> e : byWorkload().entrySet()) {
             Measurement ref = reference(e.getValue());
             for (Measurement m : e.getValue()) {
                 double ratio = m.median() / ref.median();
-                csv.append(String.join(",", m.workload(), m.language(), m.strategy(), quote(m.variant()),
-                        m.family(), num(m.median()), num(m.seconds().min()), num(m.seconds().max()),
-                        Integer.toString(m.seconds().count()), num(m.setupSeconds()), num(ratio),
-                        num(m.memoryMiB().getOrDefault("anon", Double.NaN)),
-                        num(m.memoryMiB().getOrDefault("rss", Double.NaN)),
-                        num(m.memoryMiB().getOrDefault("pss", Double.NaN)), quote(m.check()))).append('\n');
+                List<String> cells = new ArrayList<>(List.of(m.workload(), m.language(), m.strategy(),
+                        quote(m.variant()), m.family(), num(m.median()), num(m.seconds().min()),
+                        num(m.seconds().max()), Integer.toString(m.seconds().count()), num(ratio)));
+                for (String k : List.of(Measurement.POOL_START, Measurement.DATA, Measurement.PUT,
+                        Measurement.RAY_INIT)) {
+                    cells.add(num(m.setup(k)));
+                }
+                for (String k : List.of("anon_added", "rss_added", "pss_added", "anon", "rss", "pss")) {
+                    cells.add(num(m.memory(k)));
+                }
+                cells.add(quote(m.check()));
+                csv.append(String.join(",", cells)).append('\n');
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("workload", m.workload());
                 o.put("language", m.language());
@@ -110,8 +162,9 @@ public final class Report {
                 o.put("min_s", m.seconds().min());
                 o.put("max_s", m.seconds().max());
                 o.put("runs", m.seconds().count());
-                o.put("setup_s", Double.isNaN(m.setupSeconds()) ? null : m.setupSeconds());
+                o.put("times_s", m.seconds().values());
                 o.put("ratio", ratio);
+                o.put("setup", m.setup());
                 o.put("memory_mib", m.memoryMiB());
                 o.put("check", m.check());
                 json.add(o);
@@ -122,8 +175,22 @@ public final class Report {
         Files.writeString(csvFile, csv);
         Path jsonFile = dir.resolve("results.json");
         Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", "shm4j.bench/1");
         doc.put("machine", machine);
         doc.put("results", json);
+        List<Map<String, Object>> targets = new ArrayList<>();
+        for (Target t : new Targets(results).evaluate()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("workload", t.workload());
+            o.put("what", t.what());
+            o.put("value", t.value());
+            o.put("unit", t.unit().strip());
+            o.put("limit", (t.atMost() ? "<= " : ">= ") + t.limit());
+            o.put("met", t.met());
+            targets.add(o);
+        }
+        doc.put("targets", targets);
+        doc.put("notes", notes);
         Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
                 .create().toJson(doc));
         written.add(0, jsonFile);
@@ -132,26 +199,38 @@ public final class Report {
     }
 
     private Path chart(String workload, List<Measurement> rows, Path dir) throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(1100).height(Math.max(560, 200 + 30 * rows.size()))
-                .title("Workload " + workload + ": median time (s), lower is better; whiskers min..max")
+        CategoryChart chart = new CategoryChartBuilder().width(1200).height(Math.max(600, 260 + 24 * rows.size()))
+                .title("Workload " + workload + ": median time (s), lower is better; whiskers min..max; "
+                        + machine.getOrDefault("cpus", "?") + " cpus")
                 .xAxisTitle("").yAxisTitle("seconds").build();
-        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setLegendVisible(true);
         chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(14f));
-        chart.getStyler().setXAxisLabelRotation(35);
+        chart.getStyler().setXAxisLabelRotation(40);
         chart.getStyler().setPlotGridVerticalLinesVisible(false);
         chart.getStyler().setErrorBarsColor(java.awt.Color.DARK_GRAY);
-        chart.getStyler().setLabelsVisible(true);
-        chart.getStyler().setLabelsFont(chart.getStyler().getLabelsFont().deriveFont(10f));
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLabelsVisible(false);
+        chart.getStyler().setOverlapped(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         List<String> labels = new ArrayList<>();
-        List<Double> medians = new ArrayList<>();
-        List<Double> errors = new ArrayList<>();
         for (Measurement m : rows) {
             labels.add(m.label());
-            medians.add(m.median());
-            errors.add(Math.max(m.median() - m.seconds().min(), m.seconds().max() - m.median()));
         }
-        chart.addSeries("median", labels, medians, errors);
+        // One series per family so colours tell shared, copied and baseline apart; a bar is
+        // zero in the series it does not belong to (bars overlap, so nothing shifts).
+        for (String family : List.of("shared", "copied", "baseline")) {
+            List<Double> medians = new ArrayList<>();
+            List<Double> errors = new ArrayList<>();
+            boolean any = false;
+            for (Measurement m : rows) {
+                boolean mine = m.family().equals(family);
+                any |= mine;
+                medians.add(mine ? m.median() : 0.0);
+                errors.add(mine ? Math.max(m.median() - m.seconds().min(), m.seconds().max() - m.median()) : 0.0);
+            }
+            if (any) {
+                chart.addSeries(family, labels, medians, errors);
+            }
+        }
         Path file = dir.resolve("workload-" + workload + ".png");
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;

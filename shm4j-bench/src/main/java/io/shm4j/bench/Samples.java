@@ -10,6 +10,20 @@ public final class Samples {
     private double[] values = new double[8];
     private int n;
 
+    /** Samples holding {@code values}. */
+    public static Samples of(double... values) {
+        Samples s = new Samples();
+        for (double v : values) {
+            s.add(v);
+        }
+        return s;
+    }
+
+    /** The measurements, in the order they were added. */
+    public double[] values() {
+        return Arrays.copyOf(values, n);
+    }
+
     /** Adds one measurement. */
     public void add(double v) {
         if (n == values.length) {
