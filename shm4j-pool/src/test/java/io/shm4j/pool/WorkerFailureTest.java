@@ -142,4 +142,33 @@ class WorkerFailureTest {
                     .hasMessageContaining("TaskNotSerializableException");
         }
     }
+
+    /** A linked list whose Java serialization recurses once per node. */
+    record Node(Node next) implements java.io.Serializable {}
+
+    @Test
+    void shouldFailATaskWhoseResultOverflowsTheStackWhileEncodingAndKeepTheWorker() throws Exception {
+        try (WorkerPool pool = builder(1).build()) {
+            long pid = pool.workerPids().getFirst();
+            CompletableFuture<Object> f = pool.submit(ctx -> {
+                Node head = null;
+                for (int i = 0; i < 1_000_000; i++) {
+                    head = new Node(head);
+                }
+                return head;
+            });
+            try {
+                f.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                pool.shutdownNow(); // or close() would wait for the lost answer forever
+                throw new AssertionError("no answer: the worker's executor died encoding the result", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(TaskFailedException.class)
+                        .hasMessageContaining("StackOverflowError");
+            }
+            assertThat(f).isCompletedExceptionally();
+            assertThat(pool.submit(ctx -> "still answering").get(30, TimeUnit.SECONDS)).isEqualTo("still answering");
+            assertThat(pool.workerPids()).containsExactly(pid);
+        }
+    }
 }

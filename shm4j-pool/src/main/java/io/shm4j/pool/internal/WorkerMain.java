@@ -178,6 +178,16 @@ public final class WorkerMain {
             }
         } catch (IOException | InterruptedException e) {
             exit("cannot write to the pool", 0);
+        } catch (Throwable t) {
+            // The executor cannot go on (an error while answering): a worker that stays alive but
+            // never answers would hang its task and close() forever. Exit instead: the pool sees
+            // a dead worker, replaces it and retries or fails the task.
+            try {
+                System.err.println("shm4j worker " + slot + ": executor failed, exiting: " + t);
+            } catch (Throwable ignored) {
+                // exiting anyway
+            }
+            exit("executor failed", 1);
         }
     }
 
@@ -222,7 +232,7 @@ public final class WorkerMain {
                 result.writeLong(taskId);
                 result.writeLong(nanos);
                 Values.encode(value, result);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // StackOverflowError of a deeply nested result, OutOfMemoryError...
                 failure = e;
                 resultBytes.reset();
             }
@@ -253,7 +263,7 @@ public final class WorkerMain {
         byte[] serialized;
         try {
             serialized = Values.serialize(t, "exception");
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the class name, message and trace above still travel
             serialized = new byte[0];
         }
         result.writeInt(serialized.length);
