@@ -306,6 +306,41 @@ abstract class PoolContractTest {
         }
     }
 
+    /** Mappings of the file {@code name} in the shm directory held by process {@code pid}, found by inode. */
+    static long mappingsOf(long pid, String name) {
+        try {
+            long inode = ((Number) java.nio.file.Files.getAttribute(
+                    io.shm4j.segment.ShmDirectory.current().path().resolve(name), "unix:ino")).longValue();
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", Long.toString(pid), "maps"))
+                    .stream().map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 5 && f[4].equals(Long.toString(inode))).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void shouldHoldNoMappingOfAPublishedResultAndKeepItWhenThePoolCloses() {
+        SegmentRef result;
+        Segment mine;
+        try (WorkerPool pool = pool(1)) {
+            result = pool.submit(ctx -> {
+                try (PendingSegment p = Segment.reserve(ctx.resultSpec(8 * 1000))) {
+                    p.memory().setAtIndex(ValueLayout.JAVA_DOUBLE, 999, 7.5);
+                    return ctx.publishResult(p);
+                }
+            }).join();
+            long worker = pool.workerPids().isEmpty() ? ProcessHandle.current().pid() : pool.workerPids().getFirst();
+            assertThat(mappingsOf(worker, result.name())).as("the pool gave the result up").isZero();
+            mine = Segment.adopt(result);
+        } // closing the pool must not remove what the caller adopted
+        try (mine) {
+            assertThat(io.shm4j.segment.ShmDirectory.current().find(result.name())).isPresent();
+            assertThat(mine.memory().getAtIndex(ValueLayout.JAVA_DOUBLE, 999)).isEqualTo(7.5);
+        }
+        assertThat(io.shm4j.segment.ShmDirectory.current().find(result.name())).isEmpty();
+    }
+
     @Test
     void shouldReportProgressOfABatchOperation() {
         List<ProgressEvent> events = new CopyOnWriteArrayList<>();

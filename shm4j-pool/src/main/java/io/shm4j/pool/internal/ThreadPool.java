@@ -38,7 +38,6 @@ final class ThreadPool extends AbstractPool {
     private final ScheduledExecutorService timer;
     private final MappingCache cache = new MappingCache();
     private final StoreHandles storeHandles = new StoreHandles();
-    private final java.util.Queue<AutoCloseable> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<CompletableFuture<?>> unfinished = ConcurrentHashMap.newKeySet();
@@ -104,7 +103,7 @@ final class ThreadPool extends AbstractPool {
             }
         }, config.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
         StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-        CurrentContext.set(new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get(), results::add));
+        CurrentContext.set(new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get()));
         R value = null;
         Throwable failure = null;
         try {
@@ -217,13 +216,6 @@ final class ThreadPool extends AbstractPool {
         }
         cache.close();
         storeHandles.close();
-        for (AutoCloseable s; (s = results.poll()) != null; ) {
-            try {
-                s.close(); // removes nothing if the caller adopted the segment meanwhile
-            } catch (Exception e) {
-                // closing anyway
-            }
-        }
     }
 
     @Override

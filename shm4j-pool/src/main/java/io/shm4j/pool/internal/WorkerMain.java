@@ -215,7 +215,7 @@ public final class WorkerMain {
         Object value;
         Throwable failure = null;
         StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-        CurrentContext.set(new WorkerContext(cache, stores, caller, taskId, slot, WorkerMain::closeQuietly));
+        CurrentContext.set(new WorkerContext(cache, stores, caller, taskId, slot));
         try {
             if (fnId == 0) {
                 Task<?> task = (Task<?>) Values.deserialize(in.readAllBytes());
@@ -309,14 +309,6 @@ public final class WorkerMain {
                     queue.add(SWEEP); // run by the executor between tasks, never under a running one
                 }
             }
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // a handle that fails to close is unmapped at exit
         }
     }
 
