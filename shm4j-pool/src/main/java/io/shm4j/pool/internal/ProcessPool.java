@@ -452,7 +452,12 @@ final class ProcessPool extends AbstractPool {
                         } else {
                             failure = readError(w, id, in);
                         }
-                        answered(w, id, nanos, value, failure);
+                        int n = in.readInt();
+                        List<SegmentRef> published = n == 0 ? List.of() : new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            published.add(Values.readRef(in));
+                        }
+                        answered(w, id, nanos, value, failure, published);
                     }
                     case Wire.RELEASED -> {
                         long requestId = in.readLong();
@@ -504,7 +509,8 @@ final class ProcessPool extends AbstractPool {
                 + "; the cause holds the worker's stack trace", id, cause);
     }
 
-    private void answered(WorkerHandle w, long id, long nanos, Object value, Throwable failure) throws IOException {
+    private void answered(WorkerHandle w, long id, long nanos, Object value, Throwable failure,
+            List<SegmentRef> published) throws IOException {
         PendingTask t;
         lock.lock();
         try {
@@ -520,6 +526,7 @@ final class ProcessPool extends AbstractPool {
         } finally {
             lock.unlock();
         }
+        t.future.published(published);
         complete(t, value, failure);
     }
 
@@ -527,6 +534,9 @@ final class ProcessPool extends AbstractPool {
         boolean done = failure == null ? t.future.complete(value) : t.future.completeExceptionally(failure);
         if (done && t.job != null) {
             t.job.taskDone();
+        }
+        if (!done || failure != null) {
+            t.future.discardPublished(); // cancelled meanwhile, or failed: nobody takes its results
         }
     }
 
@@ -798,6 +808,13 @@ final class ProcessPool extends AbstractPool {
         }
         if (monitor != null) {
             monitor.shutdownNow();
+        }
+        try {
+            // Workers halt, so their shutdown hooks never run: reclaim what they owned (segments
+            // scoped to a worker, temporary files of creations they did not finish).
+            io.shm4j.segment.ShmDirectory.current().gc(false);
+        } catch (RuntimeException e) {
+            // the next pool start or `shm4j gc` does it
         }
         try {
             server.close();

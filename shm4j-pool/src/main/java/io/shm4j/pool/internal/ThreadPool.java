@@ -73,7 +73,7 @@ final class ThreadPool extends AbstractPool {
             throw new PoolClosedException("pool is closed: backend=threads; create a new pool");
         }
         long id = taskIds.incrementAndGet();
-        CompletableFuture<R> future = new CompletableFuture<>();
+        TaskFuture<R> future = new TaskFuture<>();
         unfinished.add(future);
         future.whenComplete((v, e) -> {
             unfinished.remove(future);
@@ -90,7 +90,7 @@ final class ThreadPool extends AbstractPool {
         return future;
     }
 
-    private <R> void execute(long id, Task<R> task, CompletableFuture<R> future) {
+    private <R> void execute(long id, Task<R> task, TaskFuture<R> future) {
         if (future.isDone()) {
             return;
         }
@@ -103,7 +103,8 @@ final class ThreadPool extends AbstractPool {
             }
         }, config.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
         StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-        CurrentContext.set(new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get()));
+        WorkerContext context = new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get());
+        CurrentContext.set(context);
         R value = null;
         Throwable failure = null;
         try {
@@ -122,9 +123,13 @@ final class ThreadPool extends AbstractPool {
                 Thread.interrupted(); // a late timeout must not leak an interrupt into the next task
             }
         }
+        future.published(context.published());
         if (failure == null) {
-            future.complete(value);
+            if (!future.complete(value)) {
+                future.discardPublished(); // cancelled or timed out meanwhile: nobody takes its results
+            }
         } else {
+            future.discardPublished();
             future.completeExceptionally(new TaskFailedException("task failed: taskId=" + id + ", worker="
                     + index.get() + ", backend=threads, error=" + failure + "; the cause is the task's exception",
                     id, failure));

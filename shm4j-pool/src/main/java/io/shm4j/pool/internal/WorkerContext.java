@@ -16,7 +16,12 @@ import io.shm4j.segment.SegmentRef;
  * this one, and the handle would otherwise be an owning one).
  */
 record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
-        int workerIndex) implements TaskContext {
+        int workerIndex, java.util.List<SegmentRef> published) implements TaskContext {
+    WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
+            int workerIndex) {
+        this(cache, stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1));
+    }
+
     @Override
     public io.shm4j.frame.SharedFrame frame(SegmentRef ref) {
         return cache.frame(ref);
@@ -36,6 +41,7 @@ record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessI
     public SegmentRef publishResult(io.shm4j.array.SharedArray array) {
         SegmentRef ref = array.ref();
         array.segment().closeWithoutUnlink(); // the caller's now, even in the caller's own process
+        published.add(ref);
         return ref;
     }
 
@@ -44,6 +50,7 @@ record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessI
         Segment published = pending.publish();
         SegmentRef ref = published.ref();
         published.closeWithoutUnlink(); // the caller's now, even in the caller's own process
+        this.published.add(ref);
         return ref;
     }
 

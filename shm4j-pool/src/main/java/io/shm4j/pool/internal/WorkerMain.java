@@ -215,7 +215,8 @@ public final class WorkerMain {
         Object value;
         Throwable failure = null;
         StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-        CurrentContext.set(new WorkerContext(cache, stores, caller, taskId, slot));
+        WorkerContext context = new WorkerContext(cache, stores, caller, taskId, slot);
+        CurrentContext.set(context);
         try {
             if (fnId == 0) {
                 Task<?> task = (Task<?>) Values.deserialize(in.readAllBytes());
@@ -255,6 +256,10 @@ public final class WorkerMain {
         }
         if (failure != null) {
             writeError(taskId, nanos, failure);
+        }
+        result.writeInt(context.published().size());
+        for (io.shm4j.segment.SegmentRef ref : context.published()) {
+            Values.writeRef(ref, result);
         }
         synchronized (out) {
             out.writeInt(resultBytes.size());
