@@ -68,13 +68,17 @@ class WorkerFailureTest {
 
     @Test
     void shouldReportTheSignalWhenAWorkerIsKilledWithoutRetries() throws Exception {
-        try (WorkerPool pool = builder(1).maxRetries(0).build()) {
+        try (WorkerPool pool = builder(1).maxRetries(0).build();
+             Segment flag = Segment.create(TestNames.unique("started"), 8)) {
             long pid = pool.workerPids().getFirst();
+            SegmentRef ref = flag.ref();
             CompletableFuture<Object> f = pool.submit(ctx -> {
+                ctx.segment(ref, Access.READ_WRITE).memory().set(ValueLayout.JAVA_LONG, 0, 1);
                 Thread.sleep(60_000);
                 return null;
             });
-            Thread.sleep(200); // let the worker take the task (it is killed either way; only the retry count differs)
+            Awaits.until("the worker runs the task", Duration.ofSeconds(30),
+                    () -> flag.memory().get(ValueLayout.JAVA_LONG, 0) == 1);
             Processes.kill9(ProcessHandle.of(pid).orElseThrow());
             assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).cause()
                     .isInstanceOfSatisfying(WorkerDiedException.class, e -> {
