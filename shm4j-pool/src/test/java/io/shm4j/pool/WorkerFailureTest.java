@@ -175,4 +175,43 @@ class WorkerFailureTest {
             assertThat(pool.workerPids()).containsExactly(pid);
         }
     }
+
+    @Test
+    void shouldCancelWhatIsLeftWhenCloseTimesOut() {
+        WorkerPool pool = builder(1).closeTimeout(Duration.ofMillis(500)).build();
+        CompletableFuture<Object> endless = pool.submit(ctx -> {
+            Thread.sleep(120_000);
+            return null;
+        });
+        long start = System.nanoTime();
+        pool.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+        assertThat(endless).isCancelled();
+        assertThat(pool.workerPids()).isEmpty();
+    }
+
+    @Test
+    void shouldFailTheNextSubmitWhenNoWorkerCanBeStartedAnyMore() throws Exception {
+        java.nio.file.Path argFile = java.nio.file.Files.createTempFile("shm4j-worker-", ".args");
+        try {
+            java.nio.file.Files.writeString(argFile, "-Dshm4j.test.start=ok");
+            try (WorkerPool pool = builder(1).classDataSharing(false).jvmOptions(List.of("@" + argFile)).build()) {
+                long pid = pool.workerPids().getFirst();
+                java.nio.file.Files.writeString(argFile, "-XX:+Shm4jNoSuchFlag"); // replacements cannot start
+                Processes.kill9(ProcessHandle.of(pid).orElseThrow());
+                Awaits.until("submit reports that no worker can be started", Duration.ofSeconds(60), () -> {
+                    try {
+                        pool.submit(ctx -> 1);
+                        return false;
+                    } catch (PoolException e) {
+                        assertThat(e).hasMessageContaining("no worker can be started")
+                                .hasMessageContaining("workers=0 of 1").hasMessageContaining("Shm4jNoSuchFlag");
+                        return true;
+                    }
+                });
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(argFile);
+        }
+    }
 }

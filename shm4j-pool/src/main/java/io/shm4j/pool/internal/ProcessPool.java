@@ -70,6 +70,7 @@ final class ProcessPool extends AbstractPool {
     private record FnHandle(int id) implements Fn {}
 
     private static final AtomicLong RECORDINGS = new AtomicLong();
+    private static final System.Logger LOG = System.getLogger("io.shm4j.pool");
 
     private final WorkerLauncher launcher;
     private final Path socketDir;
@@ -220,6 +221,10 @@ final class ProcessPool extends AbstractPool {
             spawn(slot);
             return;
         }
+        startFailure = why;
+        LOG.log(System.Logger.Level.WARNING, "a worker cannot be started, its slot stays empty: slot=" + slot
+                + ", workers=" + connected() + " of " + slots.length + ", error=" + why
+                + "; the pool runs on with the workers it has");
         if (connected() == 0 && starting.isEmpty()) {
             List<PendingTask> lost = new ArrayList<>(queue);
             queue.clear();
@@ -347,6 +352,10 @@ final class ProcessPool extends AbstractPool {
             if (state != State.RUNNING) {
                 throw new PoolClosedException("pool is " + state.name().toLowerCase(java.util.Locale.ROOT)
                         + ": backend=processes; submit to a new pool");
+            }
+            if (connected() == 0 && starting.isEmpty()) {
+                throw new PoolException("no worker can be started: workers=0 of " + slots.length
+                        + ", error=" + startFailure + "; the pool cannot run tasks, close it");
             }
             queue.addAll(tasks);
             unfinished += tasks.size();
@@ -708,8 +717,22 @@ final class ProcessPool extends AbstractPool {
             if (state == State.RUNNING) {
                 state = State.CLOSING;
             }
+            long deadline = System.nanoTime() + config.closeTimeout().toNanos();
             while (unfinished > 0 && state == State.CLOSING) {
-                changed.await();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    lock.unlock(); // shutdownNow takes the lock; the finally below must not unlock again
+                    try {
+                        int cancelled = shutdownNow();
+                        LOG.log(System.Logger.Level.WARNING, "pool close timed out: closeTimeout="
+                                + config.closeTimeout() + ", cancelled=" + cancelled
+                                + "; the workers were killed. Raise closeTimeout or wait for the tasks before close");
+                    } finally {
+                        lock.lock();
+                    }
+                    return;
+                }
+                changed.awaitNanos(left);
             }
             if (state == State.CLOSED) {
                 return; // shutdownNow meanwhile

@@ -185,8 +185,12 @@ final class ThreadPool extends AbstractPool {
         }
         executor.shutdown();
         try {
-            while (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
-                // close waits for running tasks
+            if (!executor.awaitTermination(config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                int cancelled = shutdownNow();
+                System.getLogger("io.shm4j.pool").log(System.Logger.Level.WARNING, "pool close timed out: closeTimeout="
+                        + config.closeTimeout() + ", cancelled=" + cancelled + ", backend=threads; raise"
+                        + " closeTimeout or wait for the tasks before close");
+                return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -792,6 +792,24 @@ public final class StoreClient {
                 + ", dir=" + paths.shm().path() + "; list stores with ObjectStore.storeNames(dir)"));
     }
 
+    /** Stores whose processes all died, without removing them; see {@link ObjectStore#abandoned}. */
+    public static List<String> abandoned(ShmDirectory dir) {
+        ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
+        List<String> out = new ArrayList<>();
+        for (String name : storeNames(real)) {
+            StorePaths paths = new StorePaths(real, name);
+            synchronized (CLIENTS) {
+                if (CLIENTS.containsKey(paths.dir().toString())) {
+                    continue; // this process uses it
+                }
+            }
+            if (new StoreScan(paths).members().isEmpty()) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
     /** Removes stores whose processes all died; see {@link ObjectStore#reclaimAbandoned}. */
     public static List<String> reclaimAbandoned(ShmDirectory dir) {
         ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
