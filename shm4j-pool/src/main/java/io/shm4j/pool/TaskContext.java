@@ -126,8 +126,8 @@ public interface TaskContext {
     /**
      * Publishes a result segment reserved with {@link #resultSpec} and gives up this worker's
      * handle, so that the returned ref is all that is left here; return it from the task. The
-     * caller takes ownership with {@link Segment#adopt(SegmentRef)}. (In the threads backend the
-     * in-process handle is kept, unmapped when the pool closes.)
+     * caller takes ownership with {@link Segment#adopt(SegmentRef)}. The pool keeps no handle, in
+     * either backend: closing the pool never removes a result.
      */
     SegmentRef publishResult(PendingSegment pending);
 

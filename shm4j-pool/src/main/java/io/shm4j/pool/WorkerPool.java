@@ -161,7 +161,9 @@ public interface WorkerPool extends AutoCloseable {
 
     /**
      * Stops accepting tasks, waits for every submitted task to finish, then stops the workers.
-     * Idempotent.
+     * The wait is bounded by {@link Builder#closeTimeout} (default 10 minutes): past it, close
+     * logs a warning and does {@link #shutdownNow()} (what is left is cancelled), so a task that
+     * never ends cannot hang close. Idempotent.
      */
     @Override
     void close();
@@ -191,6 +193,7 @@ public interface WorkerPool extends AutoCloseable {
         java.time.Duration startTimeout = java.time.Duration.ofSeconds(60);
         java.time.Duration sweepInterval = java.time.Duration.ofSeconds(1);
         boolean classDataSharing = true;
+        java.time.Duration closeTimeout = java.time.Duration.ofMinutes(10);
 
         Builder() {}
 
@@ -293,12 +296,24 @@ public interface WorkerPool extends AutoCloseable {
             return this;
         }
 
+        /**
+         * How long {@link WorkerPool#close()} waits for submitted tasks before it cancels what is
+         * left and kills the workers ({@link WorkerPool#shutdownNow()}); default 10 minutes.
+         */
+        public Builder closeTimeout(java.time.Duration value) {
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("closeTimeout must be >= 0: closeTimeout=" + value);
+            }
+            this.closeTimeout = value;
+            return this;
+        }
+
         /** Starts the pool: runs {@code ShmDirectory.gc(false)}, then starts the workers. */
         public WorkerPool build() {
             return io.shm4j.pool.internal.Pools.start(new io.shm4j.pool.internal.PoolConfig(backend,
                     workers, workerHeap, jvmOptions, taskTimeout, maxRetries, progressBar,
                     progressListener, maxInFlight, maxPipelinePerWorker, startTimeout,
-                    sweepInterval, classDataSharing));
+                    sweepInterval, classDataSharing, closeTimeout));
         }
     }
 }

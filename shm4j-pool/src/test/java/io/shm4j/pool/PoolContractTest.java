@@ -306,6 +306,93 @@ abstract class PoolContractTest {
         }
     }
 
+    /** Mappings of the file {@code name} in the shm directory held by process {@code pid}, found by inode. */
+    static long mappingsOf(long pid, String name) {
+        try {
+            long inode = ((Number) java.nio.file.Files.getAttribute(
+                    io.shm4j.segment.ShmDirectory.current().path().resolve(name), "unix:ino")).longValue();
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", Long.toString(pid), "maps"))
+                    .stream().map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 5 && f[4].equals(Long.toString(inode))).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void shouldHoldNoMappingOfAPublishedResultAndKeepItWhenThePoolCloses() {
+        SegmentRef result;
+        Segment mine;
+        try (WorkerPool pool = pool(1)) {
+            result = pool.submit(ctx -> {
+                try (PendingSegment p = Segment.reserve(ctx.resultSpec(8 * 1000))) {
+                    p.memory().setAtIndex(ValueLayout.JAVA_DOUBLE, 999, 7.5);
+                    return ctx.publishResult(p);
+                }
+            }).join();
+            long worker = pool.workerPids().isEmpty() ? ProcessHandle.current().pid() : pool.workerPids().getFirst();
+            assertThat(mappingsOf(worker, result.name())).as("the pool gave the result up").isZero();
+            mine = Segment.adopt(result);
+        } // closing the pool must not remove what the caller adopted
+        try (mine) {
+            assertThat(io.shm4j.segment.ShmDirectory.current().find(result.name())).isPresent();
+            assertThat(mine.memory().getAtIndex(ValueLayout.JAVA_DOUBLE, 999)).isEqualTo(7.5);
+        }
+        assertThat(io.shm4j.segment.ShmDirectory.current().find(result.name())).isEmpty();
+    }
+
+    private static boolean exists(String name) {
+        return io.shm4j.segment.ShmDirectory.current().find(name).isPresent();
+    }
+
+    @Test
+    void shouldRemoveAResultNobodyTakesBecauseItsFutureWasCancelled() throws Exception {
+        String name = TestNames.unique("unclaimed");
+        try (WorkerPool pool = pool(1); Segment control = Segment.create(TestNames.unique("control"), 16)) {
+            SegmentRef c = control.ref();
+            CompletableFuture<SegmentRef> f = pool.submit(ctx -> {
+                SegmentRef ref;
+                try (PendingSegment p = Segment.reserve(ctx.resultSpec(64).withName(name))) {
+                    ref = ctx.publishResult(p);
+                }
+                MemorySegment m = ctx.segment(c, Access.READ_WRITE).memory();
+                m.set(ValueLayout.JAVA_LONG, 0, 1);
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (m.get(ValueLayout.JAVA_LONG, 8) == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                return ref;
+            });
+            io.shm4j.testkit.Awaits.until("the task published its result", Duration.ofSeconds(30),
+                    () -> control.memory().get(ValueLayout.JAVA_LONG, 0) == 1);
+            assertThat(exists(name)).isTrue();
+            assertThat(f.cancel(false)).isTrue();
+            control.memory().set(ValueLayout.JAVA_LONG, 8, 1);
+            io.shm4j.testkit.Awaits.until("the result nobody takes is removed", Duration.ofSeconds(10),
+                    () -> !exists(name));
+        }
+    }
+
+    @Test
+    void shouldRemoveTheResultsAFailedMapDrops() {
+        String prefix = TestNames.unique("dropped");
+        try (WorkerPool pool = pool(2)) {
+            assertThatThrownBy(() -> pool.map(i -> {
+                if (i == 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L); // the others finish first
+                    throw new IllegalStateException("item 0 fails");
+                }
+                TaskContext ctx = TaskContext.current();
+                try (PendingSegment p = Segment.reserve(ctx.resultSpec(64).withName(prefix + "-" + i))) {
+                    return ctx.publishResult(p);
+                }
+            }, List.of(0, 1, 2, 3, 4, 5))).hasMessageContaining("item 0 fails");
+            io.shm4j.testkit.Awaits.until("the dropped results are removed", Duration.ofSeconds(10),
+                    () -> io.shm4j.segment.ShmDirectory.current().list().stream()
+                            .noneMatch(info -> info.name().startsWith(prefix)));
+        }
+    }
+
     @Test
     void shouldReportProgressOfABatchOperation() {
         List<ProgressEvent> events = new CopyOnWriteArrayList<>();

@@ -68,13 +68,17 @@ class WorkerFailureTest {
 
     @Test
     void shouldReportTheSignalWhenAWorkerIsKilledWithoutRetries() throws Exception {
-        try (WorkerPool pool = builder(1).maxRetries(0).build()) {
+        try (WorkerPool pool = builder(1).maxRetries(0).build();
+             Segment flag = Segment.create(TestNames.unique("started"), 8)) {
             long pid = pool.workerPids().getFirst();
+            SegmentRef ref = flag.ref();
             CompletableFuture<Object> f = pool.submit(ctx -> {
+                ctx.segment(ref, Access.READ_WRITE).memory().set(ValueLayout.JAVA_LONG, 0, 1);
                 Thread.sleep(60_000);
                 return null;
             });
-            Thread.sleep(200); // let the worker take the task (it is killed either way; only the retry count differs)
+            Awaits.until("the worker runs the task", Duration.ofSeconds(30),
+                    () -> flag.memory().get(ValueLayout.JAVA_LONG, 0) == 1);
             Processes.kill9(ProcessHandle.of(pid).orElseThrow());
             assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).cause()
                     .isInstanceOfSatisfying(WorkerDiedException.class, e -> {
@@ -140,6 +144,74 @@ class WorkerFailureTest {
             CompletableFuture<Object> f = pool.submit(ctx -> new Object());
             assertThatThrownBy(f::join).cause().isInstanceOf(TaskFailedException.class)
                     .hasMessageContaining("TaskNotSerializableException");
+        }
+    }
+
+    /** A linked list whose Java serialization recurses once per node. */
+    record Node(Node next) implements java.io.Serializable {}
+
+    @Test
+    void shouldFailATaskWhoseResultOverflowsTheStackWhileEncodingAndKeepTheWorker() throws Exception {
+        try (WorkerPool pool = builder(1).build()) {
+            long pid = pool.workerPids().getFirst();
+            CompletableFuture<Object> f = pool.submit(ctx -> {
+                Node head = null;
+                for (int i = 0; i < 1_000_000; i++) {
+                    head = new Node(head);
+                }
+                return head;
+            });
+            try {
+                f.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                pool.shutdownNow(); // or close() would wait for the lost answer forever
+                throw new AssertionError("no answer: the worker's executor died encoding the result", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(TaskFailedException.class)
+                        .hasMessageContaining("StackOverflowError");
+            }
+            assertThat(f).isCompletedExceptionally();
+            assertThat(pool.submit(ctx -> "still answering").get(30, TimeUnit.SECONDS)).isEqualTo("still answering");
+            assertThat(pool.workerPids()).containsExactly(pid);
+        }
+    }
+
+    @Test
+    void shouldCancelWhatIsLeftWhenCloseTimesOut() {
+        WorkerPool pool = builder(1).closeTimeout(Duration.ofMillis(500)).build();
+        CompletableFuture<Object> endless = pool.submit(ctx -> {
+            Thread.sleep(120_000);
+            return null;
+        });
+        long start = System.nanoTime();
+        pool.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+        assertThat(endless).isCancelled();
+        assertThat(pool.workerPids()).isEmpty();
+    }
+
+    @Test
+    void shouldFailTheNextSubmitWhenNoWorkerCanBeStartedAnyMore() throws Exception {
+        java.nio.file.Path argFile = java.nio.file.Files.createTempFile("shm4j-worker-", ".args");
+        try {
+            java.nio.file.Files.writeString(argFile, "-Dshm4j.test.start=ok");
+            try (WorkerPool pool = builder(1).classDataSharing(false).jvmOptions(List.of("@" + argFile)).build()) {
+                long pid = pool.workerPids().getFirst();
+                java.nio.file.Files.writeString(argFile, "-XX:+Shm4jNoSuchFlag"); // replacements cannot start
+                Processes.kill9(ProcessHandle.of(pid).orElseThrow());
+                Awaits.until("submit reports that no worker can be started", Duration.ofSeconds(60), () -> {
+                    try {
+                        pool.submit(ctx -> 1);
+                        return false;
+                    } catch (PoolException e) {
+                        assertThat(e).hasMessageContaining("no worker can be started")
+                                .hasMessageContaining("workers=0 of 1").hasMessageContaining("Shm4jNoSuchFlag");
+                        return true;
+                    }
+                });
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(argFile);
         }
     }
 }

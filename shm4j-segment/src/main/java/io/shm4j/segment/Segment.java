@@ -158,6 +158,19 @@ public final class Segment implements AutoCloseable {
         }
     }
 
+    /**
+     * Unmaps in this process but never removes the name, even on an owning handle: gives the
+     * segment up to whoever takes it by its ref (for example a result handed to the caller in
+     * the same process, who {@linkplain #adopt adopts} it). A scoped segment stays scoped to its
+     * owner: removed when an owning handle is closed, at the owner's normal exit, or by gc after
+     * the owner died. Idempotent, and a later {@link #close()} does nothing.
+     */
+    public void closeWithoutUnlink() {
+        if (closed.compareAndSet(false, true)) {
+            arena.close();
+        }
+    }
+
     SegmentClosedException closedException() {
         return new SegmentClosedException("segment handle is closed: name=" + info.name()
                 + ", dir=" + directory.path() + "; attach it again to use it");

@@ -150,4 +150,15 @@ public interface ObjectStore extends AutoCloseable {
     static List<String> reclaimAbandoned(ShmDirectory dir) {
         return StoreClient.reclaimAbandoned(dir);
     }
+
+    /**
+     * The stores {@link #reclaimAbandoned} would remove now — every process that had them open
+     * is dead — without removing anything; for {@code shm4j gc --dry-run}. Read-only: takes no
+     * lock, so a store that a process opens meanwhile may still be listed.
+     *
+     * @return the names of the abandoned stores
+     */
+    static List<String> abandoned(ShmDirectory dir) {
+        return StoreClient.abandoned(dir);
+    }
 }

@@ -154,4 +154,35 @@ class CapacityTest {
             assertThat(Files.exists(file)).isTrue();
         }
     }
+
+    @Test
+    void shouldKeepAnObjectInMemoryAndThrowSpillFailedWhenTheSpillDirectoryIsFull() {
+        try (io.shm4j.testkit.SmallTmpfs tiny = io.shm4j.testkit.SmallTmpfs.mount(64 * KB, "");
+                ObjectStore store = ObjectStore.open(StoreTesting.spilling("spillfull", 1000 * KB, tiny.path()));
+                Arena arena = Arena.ofConfined()) {
+            var a = putReleased(store, arena, 1, OBJECT);
+            var b = putReleased(store, arena, 2, OBJECT);
+            var c = putReleased(store, arena, 3, OBJECT);
+
+            for (int attempt = 0; attempt < 2; attempt++) { // a later put fails the same way, no worse
+                assertThatThrownBy(() -> store.put(MemorySegment.ofArray(new byte[OBJECT])))
+                        .isInstanceOfSatisfying(SpillFailedException.class, e -> {
+                            assertThat(e.size()).isEqualTo(OBJECT);
+                            assertThat(e.spillDirectory()).isEqualTo(tiny.path());
+                            assertThat(e.free()).isBetween(0L, 64 * KB);
+                            assertThat(e.getMessage()).contains("spillDir=" + tiny.path(), "free=",
+                                    "size=" + OBJECT, "stays in memory", "Free space in the spill directory");
+                        });
+            }
+
+            assertThat(store.objects()).extracting(StoredObject::name)
+                    .contains(a.name(), b.name(), c.name());
+            for (var ref : java.util.List.of(a, b, c)) {
+                assertThat(store.contains(ref)).isTrue();
+                assertThat(StoreTesting.intact(store.get(ref))).isTrue();
+                store.release(ref);
+            }
+            assertThat(store.stats().spills()).isZero();
+        }
+    }
 }

@@ -140,6 +140,13 @@ class MultiProcessTest {
         assertThat(ObjectStore.storeNames(ShmDirectory.current())).contains(name);
         assertThat(ObjectStore.stats(ShmDirectory.current(), name).members()).isZero();
 
+        try (ObjectStore live = ObjectStore.open(StoreTesting.config("live", 1 << 20))) {
+            List<String> abandoned = ObjectStore.abandoned(ShmDirectory.current()); // the dry run of gc
+            assertThat(abandoned).contains(name).doesNotContain(live.name());
+        }
+        assertThat(ObjectStore.storeNames(ShmDirectory.current())).as("a dry run removes nothing").contains(name);
+        assertThat(ObjectStore.objects(ShmDirectory.current(), name)).isNotEmpty();
+
         assertThat(ObjectStore.reclaimAbandoned(ShmDirectory.current())).contains(name);
 
         assertThat(ObjectStore.storeNames(ShmDirectory.current())).doesNotContain(name);

@@ -73,8 +73,12 @@ abstract class AbstractPool implements WorkerPool {
                 try {
                     out.add((R) join(futures.get(i)));
                 } catch (RuntimeException | Error e) {
-                    for (int j = i + 1; j < futures.size(); j++) {
-                        futures.get(j).cancel(false);
+                    for (int j = 0; j < futures.size(); j++) {
+                        CompletableFuture<Object> f = futures.get(j);
+                        if (j > i && f.cancel(false)) {
+                            continue; // a late answer's results are removed when it comes
+                        }
+                        TaskFuture.discardIfUnclaimed(f); // results this throw drops
                     }
                     throw e;
                 }
@@ -211,10 +215,15 @@ abstract class AbstractPool implements WorkerPool {
         public void close() {
             if (closed.compareAndSet(false, true)) {
                 for (CompletableFuture<Object> f : window) {
-                    f.cancel(false);
+                    if (!f.cancel(false)) {
+                        TaskFuture.discardIfUnclaimed(f); // finished, never consumed
+                    }
                 }
                 for (CompletableFuture<Object> f : List.copyOf(open)) {
                     f.cancel(false);
+                }
+                for (CompletableFuture<Object> f; (f = completed.poll()) != null; ) {
+                    TaskFuture.discardIfUnclaimed(f); // finished, never consumed
                 }
                 unregister(fn);
                 job.close();

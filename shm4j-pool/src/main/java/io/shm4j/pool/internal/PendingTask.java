@@ -1,7 +1,5 @@
 package io.shm4j.pool.internal;
 
-import java.util.concurrent.CompletableFuture;
-
 /**
  * A task from submission until its future completes: its encoded TASK frame (built once, at
  * submission, so serialization errors surface there), its future and how often its worker died
@@ -11,7 +9,7 @@ final class PendingTask {
     final long id;
     final int fnId;
     final byte[] frame;
-    final CompletableFuture<Object> future = new CompletableFuture<>();
+    final TaskFuture<Object> future = new TaskFuture<>();
     final Job job;
     int deaths;
 

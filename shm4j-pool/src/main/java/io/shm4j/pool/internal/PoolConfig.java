@@ -21,8 +21,9 @@ import java.util.List;
  * @param startTimeout how long start waits for workers
  * @param sweepInterval period of the workers' mapping sweep
  * @param classDataSharing whether workers use an AppCDS archive
+ * @param closeTimeout how long close waits for submitted tasks before shutdownNow
  */
 public record PoolConfig(Backend backend, int workers, String workerHeap, List<String> jvmOptions,
         Duration taskTimeout, int maxRetries, boolean progressBar, ProgressListener progressListener,
         int maxInFlight, int maxPipelinePerWorker, Duration startTimeout, Duration sweepInterval,
-        boolean classDataSharing) {}
+        boolean classDataSharing, Duration closeTimeout) {}

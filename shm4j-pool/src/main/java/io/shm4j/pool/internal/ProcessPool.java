@@ -70,6 +70,7 @@ final class ProcessPool extends AbstractPool {
     private record FnHandle(int id) implements Fn {}
 
     private static final AtomicLong RECORDINGS = new AtomicLong();
+    private static final System.Logger LOG = System.getLogger("io.shm4j.pool");
 
     private final WorkerLauncher launcher;
     private final Path socketDir;
@@ -220,6 +221,10 @@ final class ProcessPool extends AbstractPool {
             spawn(slot);
             return;
         }
+        startFailure = why;
+        LOG.log(System.Logger.Level.WARNING, "a worker cannot be started, its slot stays empty: slot=" + slot
+                + ", workers=" + connected() + " of " + slots.length + ", error=" + why
+                + "; the pool runs on with the workers it has");
         if (connected() == 0 && starting.isEmpty()) {
             List<PendingTask> lost = new ArrayList<>(queue);
             queue.clear();
@@ -348,6 +353,10 @@ final class ProcessPool extends AbstractPool {
                 throw new PoolClosedException("pool is " + state.name().toLowerCase(java.util.Locale.ROOT)
                         + ": backend=processes; submit to a new pool");
             }
+            if (connected() == 0 && starting.isEmpty()) {
+                throw new PoolException("no worker can be started: workers=0 of " + slots.length
+                        + ", error=" + startFailure + "; the pool cannot run tasks, close it");
+            }
             queue.addAll(tasks);
             unfinished += tasks.size();
             dispatch();
@@ -452,7 +461,12 @@ final class ProcessPool extends AbstractPool {
                         } else {
                             failure = readError(w, id, in);
                         }
-                        answered(w, id, nanos, value, failure);
+                        int n = in.readInt();
+                        List<SegmentRef> published = n == 0 ? List.of() : new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            published.add(Values.readRef(in));
+                        }
+                        answered(w, id, nanos, value, failure, published);
                     }
                     case Wire.RELEASED -> {
                         long requestId = in.readLong();
@@ -504,7 +518,8 @@ final class ProcessPool extends AbstractPool {
                 + "; the cause holds the worker's stack trace", id, cause);
     }
 
-    private void answered(WorkerHandle w, long id, long nanos, Object value, Throwable failure) throws IOException {
+    private void answered(WorkerHandle w, long id, long nanos, Object value, Throwable failure,
+            List<SegmentRef> published) throws IOException {
         PendingTask t;
         lock.lock();
         try {
@@ -520,6 +535,7 @@ final class ProcessPool extends AbstractPool {
         } finally {
             lock.unlock();
         }
+        t.future.published(published);
         complete(t, value, failure);
     }
 
@@ -527,6 +543,9 @@ final class ProcessPool extends AbstractPool {
         boolean done = failure == null ? t.future.complete(value) : t.future.completeExceptionally(failure);
         if (done && t.job != null) {
             t.job.taskDone();
+        }
+        if (!done || failure != null) {
+            t.future.discardPublished(); // cancelled meanwhile, or failed: nobody takes its results
         }
     }
 
@@ -698,8 +717,22 @@ final class ProcessPool extends AbstractPool {
             if (state == State.RUNNING) {
                 state = State.CLOSING;
             }
+            long deadline = System.nanoTime() + config.closeTimeout().toNanos();
             while (unfinished > 0 && state == State.CLOSING) {
-                changed.await();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    lock.unlock(); // shutdownNow takes the lock; the finally below must not unlock again
+                    try {
+                        int cancelled = shutdownNow();
+                        LOG.log(System.Logger.Level.WARNING, "pool close timed out: closeTimeout="
+                                + config.closeTimeout() + ", cancelled=" + cancelled
+                                + "; the workers were killed. Raise closeTimeout or wait for the tasks before close");
+                    } finally {
+                        lock.lock();
+                    }
+                    return;
+                }
+                changed.awaitNanos(left);
             }
             if (state == State.CLOSED) {
                 return; // shutdownNow meanwhile
@@ -798,6 +831,13 @@ final class ProcessPool extends AbstractPool {
         }
         if (monitor != null) {
             monitor.shutdownNow();
+        }
+        try {
+            // Workers halt, so their shutdown hooks never run: reclaim what they owned (segments
+            // scoped to a worker, temporary files of creations they did not finish).
+            io.shm4j.segment.ShmDirectory.current().gc(false);
+        } catch (RuntimeException e) {
+            // the next pool start or `shm4j gc` does it
         }
         try {
             server.close();

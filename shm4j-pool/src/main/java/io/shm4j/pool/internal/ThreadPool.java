@@ -38,7 +38,6 @@ final class ThreadPool extends AbstractPool {
     private final ScheduledExecutorService timer;
     private final MappingCache cache = new MappingCache();
     private final StoreHandles storeHandles = new StoreHandles();
-    private final java.util.Queue<AutoCloseable> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<CompletableFuture<?>> unfinished = ConcurrentHashMap.newKeySet();
@@ -74,7 +73,7 @@ final class ThreadPool extends AbstractPool {
             throw new PoolClosedException("pool is closed: backend=threads; create a new pool");
         }
         long id = taskIds.incrementAndGet();
-        CompletableFuture<R> future = new CompletableFuture<>();
+        TaskFuture<R> future = new TaskFuture<>();
         unfinished.add(future);
         future.whenComplete((v, e) -> {
             unfinished.remove(future);
@@ -91,7 +90,7 @@ final class ThreadPool extends AbstractPool {
         return future;
     }
 
-    private <R> void execute(long id, Task<R> task, CompletableFuture<R> future) {
+    private <R> void execute(long id, Task<R> task, TaskFuture<R> future) {
         if (future.isDone()) {
             return;
         }
@@ -104,7 +103,8 @@ final class ThreadPool extends AbstractPool {
             }
         }, config.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
         StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-        CurrentContext.set(new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get(), results::add));
+        WorkerContext context = new WorkerContext(cache, stores, ProcessIdentity.current(), id, index.get());
+        CurrentContext.set(context);
         R value = null;
         Throwable failure = null;
         try {
@@ -123,9 +123,13 @@ final class ThreadPool extends AbstractPool {
                 Thread.interrupted(); // a late timeout must not leak an interrupt into the next task
             }
         }
+        future.published(context.published());
         if (failure == null) {
-            future.complete(value);
+            if (!future.complete(value)) {
+                future.discardPublished(); // cancelled or timed out meanwhile: nobody takes its results
+            }
         } else {
+            future.discardPublished();
             future.completeExceptionally(new TaskFailedException("task failed: taskId=" + id + ", worker="
                     + index.get() + ", backend=threads, error=" + failure + "; the cause is the task's exception",
                     id, failure));
@@ -181,8 +185,12 @@ final class ThreadPool extends AbstractPool {
         }
         executor.shutdown();
         try {
-            while (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
-                // close waits for running tasks
+            if (!executor.awaitTermination(config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                int cancelled = shutdownNow();
+                System.getLogger("io.shm4j.pool").log(System.Logger.Level.WARNING, "pool close timed out: closeTimeout="
+                        + config.closeTimeout() + ", cancelled=" + cancelled + ", backend=threads; raise"
+                        + " closeTimeout or wait for the tasks before close");
+                return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -217,13 +225,6 @@ final class ThreadPool extends AbstractPool {
         }
         cache.close();
         storeHandles.close();
-        for (AutoCloseable s; (s = results.poll()) != null; ) {
-            try {
-                s.close(); // removes nothing if the caller adopted the segment meanwhile
-            } catch (Exception e) {
-                // closing anyway
-            }
-        }
     }
 
     @Override

@@ -127,14 +127,14 @@ final class Values {
         };
     }
 
-    private static void writeRef(SegmentRef r, DataOutputStream out) throws IOException {
+    static void writeRef(SegmentRef r, DataOutputStream out) throws IOException {
         out.writeUTF(r.name());
         out.writeUTF(r.kind().name());
         out.writeLong(r.size());
         out.writeLong(r.generation());
     }
 
-    private static SegmentRef readRef(DataInputStream in) throws IOException {
+    static SegmentRef readRef(DataInputStream in) throws IOException {
         return new SegmentRef(in.readUTF(), SegmentKind.valueOf(in.readUTF()), in.readLong(), in.readLong());
     }
 

@@ -18,15 +18,18 @@ package io.shm4j.pool.internal;
  *
  *  worker -> caller
  *    HELLO    16 pid i64 | slot i32                    (first frame on a new connection)
- *    OK       17 taskId i64 | runNanos i64 | encoded result ({@link Values})
+ *    OK       17 taskId i64 | runNanos i64 | encoded result ({@link Values}) | published
  *    ERROR    18 taskId i64 | runNanos i64 | class (utf) | message (utf, "" if none)
  *                | frames i32 | frames x (class utf | method utf | file utf | line i32)
  *                | throwable length i32 | serialized throwable (length 0 if it cannot be)
+ *                | published
+ *      published: count i32 | count x SegmentRef (as in {@link Values}) — the result segments
+ *                 the task published for the caller (removed by the caller if nobody takes them)
  *    RELEASED 19 requestId i64 | mappings dropped i32
  * </pre>
  * A worker runs TASK frames one at a time in arrival order and answers each with OK or ERROR
  * in the same order, so the caller matches answers to tasks by order and checks the id.
- * RELEASE is handled as soon as it arrives, even while a task runs.
+ * RELEASE is queued with the tasks and handled between them.
  */
 final class Wire {
     static final byte TASK = 1;

@@ -8,11 +8,20 @@ import io.shm4j.segment.SegmentRef;
 
 /**
  * The context of one running task: the worker's mapping cache, the task's object-store handles
- * (closed by the backend when the task ends), the task's facts, and where to keep result handles
- * that must not be closed here (threads backend). Used by the task's thread only.
+ * (closed by the backend when the task ends) and the task's facts. Used by the task's thread only.
+ *
+ * <p>Ownership of results: {@code publishResult} unmaps the task's handle without removing the
+ * name ({@link Segment#closeWithoutUnlink()}), in both backends, so the pool never holds a
+ * result: the caller owns it from the ref on (in the threads backend the caller's process is
+ * this one, and the handle would otherwise be an owning one).
  */
 record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
-        int workerIndex, java.util.function.Consumer<AutoCloseable> keep) implements TaskContext {
+        int workerIndex, java.util.List<SegmentRef> published) implements TaskContext {
+    WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
+            int workerIndex) {
+        this(cache, stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1));
+    }
+
     @Override
     public io.shm4j.frame.SharedFrame frame(SegmentRef ref) {
         return cache.frame(ref);
@@ -31,11 +40,8 @@ record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessI
     @Override
     public SegmentRef publishResult(io.shm4j.array.SharedArray array) {
         SegmentRef ref = array.ref();
-        if (array.segment().isOwning()) {
-            keep.accept(array); // in the caller's own process: closing would remove it
-        } else {
-            array.close();
-        }
+        array.segment().closeWithoutUnlink(); // the caller's now, even in the caller's own process
+        published.add(ref);
         return ref;
     }
 
@@ -43,11 +49,8 @@ record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessI
     public SegmentRef publishResult(io.shm4j.segment.PendingSegment pending) {
         Segment published = pending.publish();
         SegmentRef ref = published.ref();
-        if (published.isOwning()) {
-            keep.accept(published); // in the caller's own process: closing would remove it
-        } else {
-            published.close();
-        }
+        published.closeWithoutUnlink(); // the caller's now, even in the caller's own process
+        this.published.add(ref);
         return ref;
     }
 

@@ -1,5 +1,6 @@
 package io.shm4j.pool.internal;
 
+import io.shm4j.Settings;
 import io.shm4j.segment.ProcessIdentity;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -14,9 +15,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Builds the command line of a worker JVM from this JVM: the same {@code java}, class path,
- * native-access and module options, every {@code -Dshm4j.*} property, plus the pool's heap
- * and extra options.
+ * Builds the command line of a worker JVM from this JVM: the same {@code java} and class path,
+ * this JVM's options ({@link #inheritedOptions}: heap, GC and {@code -XX} flags, system
+ * properties, module and native-access options) minus those a second JVM must not repeat, then
+ * the pool's heap ({@code workerHeap}) and extra options ({@code jvmOptions}), which win.
  *
  * <p>Start-up: workers use an application class-data-sharing (AppCDS) archive kept in
  * {@code ~/.cache/shm4j/cds}, keyed by the java, the class path and the options. When there is
@@ -34,24 +36,16 @@ final class WorkerLauncher {
     WorkerLauncher(PoolConfig config) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> opts = new ArrayList<>();
-        boolean nativeAccess = false;
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--enable-native-access")) {
-                nativeAccess = true;
-                opts.add(a);
-            } else if (a.startsWith("-Dshm4j.") || a.startsWith("--add-opens") || a.startsWith("--add-exports")
-                    || a.startsWith("--add-reads") || a.startsWith("--enable-preview") || a.equals("-ea")
-                    || a.startsWith("-enableassertions")) {
-                opts.add(a);
-            }
-        }
-        if (!nativeAccess) {
+        List<String> opts = inheritedOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                config.workerHeap() != null);
+        if (opts.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
             opts.add("--enable-native-access=ALL-UNNAMED");
         }
-        String dir = System.getProperty("shm4j.dir");
-        if (dir != null && opts.stream().noneMatch(o -> o.startsWith("-Dshm4j.dir="))) {
-            opts.add("-Dshm4j.dir=" + dir);
+        String dir = System.getProperty(Settings.DIR_PROPERTY);
+        String dirOption = "-D" + Settings.DIR_PROPERTY + "=";
+        opts.removeIf(o -> o.startsWith(dirOption));
+        if (dir != null) {
+            opts.add(dirOption + dir); // the value now, even if set in code after start
         }
         if (config.workerHeap() != null) {
             opts.add("-Xmx" + config.workerHeap());
@@ -69,6 +63,44 @@ final class WorkerLauncher {
         cmd.add("-cp");
         cmd.add(classPath);
         this.baseCommand = List.copyOf(cmd);
+    }
+
+    /**
+     * This JVM's options that workers repeat: all of {@code inputArguments} except those a second
+     * JVM must not inherit — debugger and profiler agents ({@code -agentlib:jdwp},
+     * {@code -Xrunjdwp}, {@code -Xdebug}, {@code -agentpath:}), flight recordings and logs to a
+     * file (both JVMs would write the same file), class-data-sharing and AOT cache options (the
+     * pool sets its own), and, when {@code ownHeap}, the heap sizes ({@code workerHeap} sets them).
+     */
+    static List<String> inheritedOptions(List<String> inputArguments, boolean ownHeap) {
+        List<String> out = new ArrayList<>();
+        for (String a : inputArguments) {
+            if (!notInherited(a, ownHeap)) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private static boolean notInherited(String a, boolean ownHeap) {
+        if (a.startsWith("-agentlib:jdwp") || a.startsWith("-Xrunjdwp") || a.equals("-Xdebug")
+                || a.startsWith("-agentpath:") || a.startsWith("-Xrun")) {
+            return true; // a second debugger/profiler agent on the same port or output
+        }
+        if (a.startsWith("-XX:StartFlightRecording") || a.startsWith("-XX:FlightRecorderOptions")
+                || (a.startsWith("-Xlog") && a.contains("file=")) || a.startsWith("-Xloggc:")) {
+            return true; // recordings and logs to the caller's file
+        }
+        if (a.startsWith("-Xshare:") || a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-XX:ArchiveClassesAtExit")
+                || a.contains("AutoCreateSharedArchive") || a.startsWith("-XX:AOT") || a.startsWith("-XX:+RecordDynamicDumpInfo")
+                || a.startsWith("-XX:SharedClassListFile") || a.startsWith("-XX:DumpLoadedClassList")) {
+            return true; // the pool manages the workers' class-data archive itself
+        }
+        if (a.startsWith("-D" + WorkerMain.RECORDING_PROPERTY)) {
+            return true;
+        }
+        return ownHeap && (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:MaxHeapSize")
+                || a.startsWith("-XX:InitialHeapSize") || a.startsWith("-XX:MinHeapSize"));
     }
 
     /** Whether a usable archive file exists (the JVM itself still checks it). */

@@ -29,10 +29,14 @@ import java.util.concurrent.LinkedBlockingQueue;
  * liveness check (every 200 ms) finds the caller gone; if the caller is dead it first reclaims
  * the dead caller's scoped segments ({@code gc}).
  *
- * <p>Threads: a reader (decodes frames, defines functions, handles RELEASE at once), an
- * executor (runs tasks, writes results; flushes when nothing more is queued), and a sweeper
- * (caller liveness every 200 ms, mapping sweep every sweep interval). Nothing reads stdin: a
- * thread blocked in a native read delays JVM exit by 300 ms.
+ * <p>Threads: a reader (decodes frames, defines functions, queues the rest), an executor (runs
+ * tasks, writes every answer; flushes when nothing more is queued), and a sweeper (caller
+ * liveness every 200 ms; queues a mapping sweep every sweep interval). Only the executor touches
+ * the mapping cache: RELEASE and sweeps run on it between tasks, in queue order, so a mapping is
+ * never closed under a running task, and RELEASED is answered once no task uses the mapping.
+ * Only the executor writes to the socket after HELLO, so the reader never blocks on a write the
+ * caller is not reading. Nothing reads stdin: a thread blocked in a native read delays JVM exit
+ * by 300 ms.
  *
  * <p>Arguments: {@code SOCKET SLOT CALLER_PID CALLER_START SWEEP_MILLIS}.
  */
@@ -40,6 +44,7 @@ public final class WorkerMain {
     /** Set on the one worker that records the class-data-sharing archive at exit. */
     static final String RECORDING_PROPERTY = "shm4j.pool.worker.recording";
     private static final Object SHUTDOWN = new Object();
+    private static final Object SWEEP = new Object();
 
     private final SocketChannel channel;
     private final Path socket;
@@ -51,6 +56,8 @@ public final class WorkerMain {
     private final StoreHandles storeHandles = new StoreHandles();
     private final Map<Integer, SerializableFunction<Object, Object>> functions = new ConcurrentHashMap<>();
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    /** Whether a SWEEP is queued and not yet run (at most one at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean sweepQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final ByteArrayOutputStream resultBytes = new ByteArrayOutputStream(256);
     private final DataOutputStream result = new DataOutputStream(resultBytes);
 
@@ -113,9 +120,8 @@ public final class WorkerMain {
                     throw new EOFException();
                 }
                 switch (type) {
-                    case Wire.TASK, Wire.FORGET -> queue.add(new Frame(type, body));
+                    case Wire.TASK, Wire.FORGET, Wire.RELEASE -> queue.add(new Frame(type, body));
                     case Wire.DEFINE -> define(body);
-                    case Wire.RELEASE -> release(body);
                     case Wire.SHUTDOWN -> queue.add(SHUTDOWN);
                     default -> throw new IOException("corrupt frame: type=" + type);
                 }
@@ -134,18 +140,18 @@ public final class WorkerMain {
         functions.put(fnId, (SerializableFunction<Object, Object>) Values.deserialize(in.readAllBytes()));
     }
 
+    /** Drops the mappings of a released ref and answers RELEASED. On the executor, between tasks. */
     private void release(byte[] body) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
         long requestId = in.readLong();
         String name = in.readUTF();
         long generation = in.readLong();
         int dropped = cache.release(name, generation);
-        synchronized (out) {
+        synchronized (out) { // flushed by the loop when nothing more is queued
             out.writeInt(1 + 8 + 4);
             out.writeByte(Wire.RELEASED);
             out.writeLong(requestId);
             out.writeInt(dropped);
-            out.flush();
         }
     }
 
@@ -164,11 +170,21 @@ public final class WorkerMain {
                     closeChannel();
                     terminate(0);
                 }
-                Frame f = (Frame) next;
-                if (f.type() == Wire.FORGET) {
-                    functions.remove(new DataInputStream(new ByteArrayInputStream(f.body())).readInt());
+                if (next == SWEEP) {
+                    sweepQueued.set(false);
+                    try {
+                        cache.sweep();
+                    } catch (RuntimeException e) {
+                        // a sweep failure keeps mappings a little longer; the next sweep retries
+                    }
                 } else {
-                    runTask(f.body());
+                    Frame f = (Frame) next;
+                    switch (f.type()) {
+                        case Wire.FORGET -> functions.remove(
+                                new DataInputStream(new ByteArrayInputStream(f.body())).readInt());
+                        case Wire.RELEASE -> release(f.body());
+                        default -> runTask(f.body());
+                    }
                 }
                 if (queue.isEmpty()) {
                     synchronized (out) {
@@ -178,6 +194,16 @@ public final class WorkerMain {
             }
         } catch (IOException | InterruptedException e) {
             exit("cannot write to the pool", 0);
+        } catch (Throwable t) {
+            // The executor cannot go on (an error while answering): a worker that stays alive but
+            // never answers would hang its task and close() forever. Exit instead: the pool sees
+            // a dead worker, replaces it and retries or fails the task.
+            try {
+                System.err.println("shm4j worker " + slot + ": executor failed, exiting: " + t);
+            } catch (Throwable ignored) {
+                // exiting anyway
+            }
+            exit("executor failed", 1);
         }
     }
 
@@ -189,7 +215,8 @@ public final class WorkerMain {
         Object value;
         Throwable failure = null;
         StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-        CurrentContext.set(new WorkerContext(cache, stores, caller, taskId, slot, WorkerMain::closeQuietly));
+        WorkerContext context = new WorkerContext(cache, stores, caller, taskId, slot);
+        CurrentContext.set(context);
         try {
             if (fnId == 0) {
                 Task<?> task = (Task<?>) Values.deserialize(in.readAllBytes());
@@ -222,13 +249,17 @@ public final class WorkerMain {
                 result.writeLong(taskId);
                 result.writeLong(nanos);
                 Values.encode(value, result);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // StackOverflowError of a deeply nested result, OutOfMemoryError...
                 failure = e;
                 resultBytes.reset();
             }
         }
         if (failure != null) {
             writeError(taskId, nanos, failure);
+        }
+        result.writeInt(context.published().size());
+        for (io.shm4j.segment.SegmentRef ref : context.published()) {
+            Values.writeRef(ref, result);
         }
         synchronized (out) {
             out.writeInt(resultBytes.size());
@@ -253,7 +284,7 @@ public final class WorkerMain {
         byte[] serialized;
         try {
             serialized = Values.serialize(t, "exception");
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the class name, message and trace above still travel
             serialized = new byte[0];
         }
         result.writeInt(serialized.length);
@@ -279,20 +310,10 @@ public final class WorkerMain {
             }
             if (System.nanoTime() - lastSweep >= sweepMillis * 1_000_000L) {
                 lastSweep = System.nanoTime();
-                try {
-                    cache.sweep();
-                } catch (RuntimeException e) {
-                    // a sweep failure keeps mappings a little longer; the next sweep retries
+                if (sweepQueued.compareAndSet(false, true)) {
+                    queue.add(SWEEP); // run by the executor between tasks, never under a running one
                 }
             }
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // a handle that fails to close is unmapped at exit
         }
     }
 

@@ -18,6 +18,7 @@ import io.shm4j.store.ObjectStore;
 import io.shm4j.store.ObjectStoreConfig;
 import io.shm4j.store.ObjectStoreException;
 import io.shm4j.store.ObjectStoreFullException;
+import io.shm4j.store.SpillFailedException;
 import io.shm4j.store.StoreStats;
 import io.shm4j.store.StoredObject;
 import java.io.IOException;
@@ -399,6 +400,11 @@ public final class StoreClient {
                     MemorySegment bytes = size == 0 ? MemorySegment.ofArray(new byte[0])
                             : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
                     SpillFiles.write(spill, paths.spillTemp(spillRoot, SELF, name), bytes, attrs.metadata());
+                } catch (IOException | RuntimeException e) {
+                    // Put it back: the bytes are still in memory, so the object stays listed and
+                    // readable instead of stuck in evicting/ where no get finds it.
+                    Files.move(hidden, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
+                    throw new SpillFailedException(paths.store(), name, spillRoot, usableSpace(spillRoot), size, e);
                 }
                 state.add(StoreStateLayout.SPILLED_BYTES_OFFSET, size);
             }
@@ -409,6 +415,14 @@ public final class StoreClient {
         }
         Files.delete(hidden);
         return size;
+    }
+
+    private static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Reads a spilled object back into memory and pins it. Under the lock. */
@@ -453,6 +467,8 @@ public final class StoreClient {
                 finishEviction(hidden);
             } catch (NoSuchFileException e) {
                 // finished meanwhile
+            } catch (SpillFailedException e) {
+                // put back in memory; the next put that needs its room reports the failure
             }
         }
     }
@@ -774,6 +790,24 @@ public final class StoreClient {
         Optional<StoreState> s = StoreState.read(paths.state(), paths.store());
         return s.orElseThrow(() -> new ObjectStoreException("no such store: store=" + paths.store()
                 + ", dir=" + paths.shm().path() + "; list stores with ObjectStore.storeNames(dir)"));
+    }
+
+    /** Stores whose processes all died, without removing them; see {@link ObjectStore#abandoned}. */
+    public static List<String> abandoned(ShmDirectory dir) {
+        ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
+        List<String> out = new ArrayList<>();
+        for (String name : storeNames(real)) {
+            StorePaths paths = new StorePaths(real, name);
+            synchronized (CLIENTS) {
+                if (CLIENTS.containsKey(paths.dir().toString())) {
+                    continue; // this process uses it
+                }
+            }
+            if (new StoreScan(paths).members().isEmpty()) {
+                out.add(name);
+            }
+        }
+        return out;
     }
 
     /** Removes stores whose processes all died; see {@link ObjectStore#reclaimAbandoned}. */
