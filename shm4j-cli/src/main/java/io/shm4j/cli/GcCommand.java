@@ -28,7 +28,7 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ShmDirectory dir = ShmDirectory.current();
-        List<String> stores = dryRun ? List.of() : ObjectStore.reclaimAbandoned(dir);
+        List<String> stores = dryRun ? ObjectStore.abandoned(dir) : ObjectStore.reclaimAbandoned(dir);
         GcReport r = dir.gc(dryRun);
         var out = spec.commandLine().getOut();
         if (json) {
@@ -46,7 +46,7 @@ final class GcCommand implements Callable<Integer> {
             out.println(verb + " segment " + s);
         }
         for (String s : stores) {
-            out.println("removed abandoned object store " + s);
+            out.println(verb + " abandoned object store " + s);
         }
         for (String t : r.tempFiles()) {
             out.println(verb + " unfinished " + t);

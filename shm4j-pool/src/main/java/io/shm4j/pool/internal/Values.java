@@ -32,6 +32,34 @@ import java.nio.charset.StandardCharsets;
 final class Values {
     private Values() {}
 
+    /** Doubles per bulk chunk (big-endian, as DataOutput writes them): 512 KiB of bytes. */
+    private static final int CHUNK = 1 << 16;
+
+    /** Writes doubles in bulk chunks: one copy through a byte buffer, not a call per element. */
+    private static void writeDoubles(double[] d, DataOutputStream out) throws IOException {
+        byte[] buf = new byte[Math.min(d.length, CHUNK) * Double.BYTES];
+        java.nio.DoubleBuffer view = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.BIG_ENDIAN).asDoubleBuffer();
+        for (int off = 0; off < d.length; off += CHUNK) {
+            int n = Math.min(CHUNK, d.length - off);
+            view.clear();
+            view.put(d, off, n);
+            out.write(buf, 0, n * Double.BYTES);
+        }
+    }
+
+    private static double[] readDoubles(int length, DataInputStream in) throws IOException {
+        double[] d = new double[length];
+        byte[] buf = new byte[Math.min(length, CHUNK) * Double.BYTES];
+        java.nio.DoubleBuffer view = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.BIG_ENDIAN).asDoubleBuffer();
+        for (int off = 0; off < length; off += CHUNK) {
+            int n = Math.min(CHUNK, length - off);
+            in.readFully(buf, 0, n * Double.BYTES);
+            view.clear();
+            view.get(d, off, n);
+        }
+        return d;
+    }
+
     static void encode(Object v, DataOutputStream out) throws IOException {
         switch (v) {
             case null -> out.writeByte(0);
@@ -65,9 +93,7 @@ final class Values {
             case double[] d -> {
                 out.writeByte(7);
                 out.writeInt(d.length);
-                for (double x : d) {
-                    out.writeDouble(x);
-                }
+                writeDoubles(d, out);
             }
             case SegmentRef r -> {
                 out.writeByte(8);
@@ -111,13 +137,7 @@ final class Values {
             case 4 -> in.readBoolean();
             case 5 -> new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
             case 6 -> in.readNBytes(in.readInt());
-            case 7 -> {
-                double[] d = new double[in.readInt()];
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = in.readDouble();
-                }
-                yield d;
-            }
+            case 7 -> readDoubles(in.readInt(), in);
             case 8 -> readRef(in);
             case 9 -> new RowChunk(readRef(in), in.readInt(), in.readLong(), in.readLong());
             case 10 -> in.readFloat();

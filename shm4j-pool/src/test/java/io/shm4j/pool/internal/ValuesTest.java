@@ -37,6 +37,26 @@ class ValuesTest {
         assertThat((double[]) roundTrip(new double[] {1, Double.NaN})).containsExactly(1, Double.NaN);
     }
 
+    @Test
+    void shouldRoundTripDoubleArraysAcrossBulkChunkBoundaries() throws IOException {
+        java.util.Random r = new java.util.Random(7);
+        for (int n : new int[] {0, 1, 65_535, 65_536, 65_537, 200_001}) {
+            double[] d = new double[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = i % 97 == 0 ? Double.NaN : r.nextGaussian() * 1e6;
+            }
+            if (n > 0) {
+                d[n - 1] = -0.0;
+            }
+            double[] back = (double[]) roundTrip(d);
+            assertThat(back).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                assertThat(Double.doubleToRawLongBits(back[i])).as("index %d of %d", i, n)
+                        .isEqualTo(Double.doubleToRawLongBits(d[i]));
+            }
+        }
+    }
+
     @Property
     void shouldRoundTripAnyString(@ForAll String s) throws IOException {
         assertThat(roundTrip(s)).isEqualTo(s);
