@@ -155,30 +155,22 @@ public final class SharedArray implements AutoCloseable {
      * int16, {@code byte[]} → int8, {@code boolean[]} → bool.
      */
     public static SharedArray copyOf(ArrayOptions options, Object javaArray) {
-        DType t = inferType(javaArray);
-        return copyOf(options, t, new long[] {java.lang.reflect.Array.getLength(javaArray)}, javaArray);
+        return copyOf(options, NpyImage.of(javaArray));
     }
 
     /**
-     * An array of the given type and shape holding a copy of a Java array in C order. The Java
-     * array's element width must be the type's: {@code long[]} for int64, uint64 and
-     * datetime64[ns], {@code int[]} for int32 and uint32, {@code short[]} for (u)int16,
-     * {@code byte[]} or {@code boolean[]} for (u)int8 and bool, {@code double[]}/{@code float[]}
-     * for float64/float32.
+     * An array of the given type and shape holding a copy of a Java array in C order; see
+     * {@link NpyImage#of(DType, long[], Object)} for which Java array fits which type.
      *
      * @throws DTypeMismatchException if the Java array's type does not fit {@code dtype}
      * @throws ShapeException if its length is not the shape's element count
      */
     public static SharedArray copyOf(ArrayOptions options, DType dtype, long[] shape, Object javaArray) {
-        checkJavaArray(dtype, javaArray);
-        long n = java.lang.reflect.Array.getLength(javaArray);
-        long[] sh = shape.clone();
-        NpyLayout.checkShape(sh);
-        if (n != NpyLayout.elementCount(sh)) {
-            throw new ShapeException("Java array length does not match the shape: length=" + n + ", shape="
-                    + NpyLayout.shapeString(sh) + ", elements=" + NpyLayout.elementCount(sh));
-        }
-        return create(options, dtype, sh, false, d -> copyIn(dtype, javaArray, d, 0));
+        return copyOf(options, NpyImage.of(dtype, shape, javaArray));
+    }
+
+    private static SharedArray copyOf(ArrayOptions options, NpyImage image) {
+        return create(options, image.dtype(), image.shape(), false, image::writeData);
     }
 
     /**
@@ -233,7 +225,7 @@ public final class SharedArray implements AutoCloseable {
         try (SharedArray file = map(npyFile)) {
             NpyHeader h = file.header;
             return create(options, h.dtype(), h.shape(), h.fortranOrder(),
-                    d -> copyChunked(file.data, 0, d, 0, h.dataBytes()));
+                    d -> MemorySegment.copy(file.data, 0, d, 0, h.dataBytes()));
         }
     }
 
@@ -929,14 +921,14 @@ public final class SharedArray implements AutoCloseable {
     public void copyFrom(Object javaArray) {
         needWritable();
         checkOpen();
-        checkJavaArray(dtype, javaArray);
-        long n = java.lang.reflect.Array.getLength(javaArray);
+        long n = java.lang.reflect.Array.getLength(java.util.Objects.requireNonNull(javaArray, "javaArray"));
         if (n != size) {
             throw new ShapeException("Java array length does not match the array: length=" + n + ", size=" + size
                     + ", shape=" + NpyLayout.shapeString(shape));
         }
+        NpyImage image = NpyImage.of(dtype, null, javaArray); // checks the Java array's width
         if (isCContiguous()) {
-            copyIn(dtype, javaArray, data, offset);
+            image.writeData(data.asSlice(offset));
             return;
         }
         int[] k = {0};
@@ -991,63 +983,6 @@ public final class SharedArray implements AutoCloseable {
             case byte[] a -> data.set(Kernels.I8, off, a[i]);
             case boolean[] a -> data.set(Kernels.I8, off, (byte) (a[i] ? 1 : 0));
             default -> throw new IllegalArgumentException("not a primitive array: " + in.getClass());
-        }
-    }
-
-    private static void copyIn(DType dtype, Object javaArray, MemorySegment dst, long dstOffset) {
-        if (javaArray instanceof boolean[] b) {
-            for (int i = 0; i < b.length; i++) {
-                dst.set(Kernels.I8, dstOffset + i, (byte) (b[i] ? 1 : 0));
-            }
-            return;
-        }
-        MemorySegment src = switch (javaArray) {
-            case double[] a -> MemorySegment.ofArray(a);
-            case float[] a -> MemorySegment.ofArray(a);
-            case long[] a -> MemorySegment.ofArray(a);
-            case int[] a -> MemorySegment.ofArray(a);
-            case short[] a -> MemorySegment.ofArray(a);
-            case byte[] a -> MemorySegment.ofArray(a);
-            default -> throw new IllegalArgumentException("not a primitive array: " + javaArray.getClass());
-        };
-        copyChunked(src, 0, dst, dstOffset, src.byteSize());
-    }
-
-    private static void copyChunked(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long bytes) {
-        MemorySegment.copy(src, srcOff, dst, dstOff, bytes);
-    }
-
-    private static DType inferType(Object javaArray) {
-        return switch (javaArray) {
-            case double[] a -> DType.FLOAT64;
-            case float[] a -> DType.FLOAT32;
-            case long[] a -> DType.INT64;
-            case int[] a -> DType.INT32;
-            case short[] a -> DType.INT16;
-            case byte[] a -> DType.INT8;
-            case boolean[] a -> DType.BOOL;
-            case null -> throw new NullPointerException("javaArray");
-            default -> throw new DTypeMismatchException("not a supported Java array: type="
-                    + javaArray.getClass().getSimpleName() + "; use double[], float[], long[], int[], short[], byte[] or boolean[]");
-        };
-    }
-
-    private static void checkJavaArray(DType dtype, Object javaArray) {
-        boolean ok = switch (javaArray) {
-            case double[] a -> dtype == DType.FLOAT64;
-            case float[] a -> dtype == DType.FLOAT32;
-            case long[] a -> dtype == DType.INT64 || dtype == DType.UINT64 || dtype == DType.DATETIME64_NS;
-            case int[] a -> dtype == DType.INT32 || dtype == DType.UINT32;
-            case short[] a -> dtype == DType.INT16 || dtype == DType.UINT16;
-            case byte[] a -> dtype == DType.INT8 || dtype == DType.UINT8 || dtype == DType.BOOL;
-            case boolean[] a -> dtype == DType.BOOL;
-            case null -> throw new NullPointerException("javaArray");
-            default -> false;
-        };
-        if (!ok) {
-            throw new DTypeMismatchException("Java array type does not match the element type: dtype=" + dtype
-                    + ", javaArray=" + javaArray.getClass().getSimpleName()
-                    + "; use the Java array of the same width (long[] for int64/uint64/datetime64, ...)");
         }
     }
 

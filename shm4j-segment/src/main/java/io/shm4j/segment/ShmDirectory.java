@@ -193,14 +193,7 @@ public final class ShmDirectory {
      */
     private Segment open(String name, Access access, SegmentRef expected, boolean adopt) {
         Path file = path.resolve(name);
-        PosixFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            throw noSuchSegment(name);
-        } catch (IOException e) {
-            throw ioFailure("stat", name, path, e);
-        }
+        PosixFileAttributes attrs = stat(name, file);
         checkRegular(name, attrs);
         boolean wantWrite = access == Access.READ_WRITE;
         int fd;
@@ -269,6 +262,17 @@ public final class ShmDirectory {
         }
     }
 
+    /** The file's attributes, not following links; a missing file is {@link NoSuchSegmentException}. */
+    private PosixFileAttributes stat(String name, Path file) {
+        try {
+            return Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw noSuchSegment(name);
+        } catch (IOException e) {
+            throw ioFailure("stat", name, path, e);
+        }
+    }
+
     private SegmentException openFailure(String name, Native.ErrnoException e) {
         return switch (e.errno()) {
             case Native.ENOENT -> noSuchSegment(name);
@@ -306,14 +310,7 @@ public final class ShmDirectory {
     public SegmentInfo info(String name) {
         SegmentNames.validate(name);
         Path file = path.resolve(name);
-        PosixFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            throw noSuchSegment(name);
-        } catch (IOException e) {
-            throw ioFailure("stat", name, path, e);
-        }
+        PosixFileAttributes attrs = stat(name, file);
         return describe(name, file, attrs);
     }
 

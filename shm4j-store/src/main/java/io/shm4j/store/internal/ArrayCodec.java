@@ -1,6 +1,7 @@
 package io.shm4j.store.internal;
 
 import io.shm4j.array.DType;
+import io.shm4j.array.NpyImage;
 import io.shm4j.array.DTypeMismatchException;
 import io.shm4j.array.NpyLayout;
 import io.shm4j.array.ShapeException;
@@ -85,71 +86,9 @@ public final class ArrayCodec implements MappedCodec<SharedArray> {
      * @throws ShapeException if its length is not the shape's element count
      */
     public static Encoded encodeJava(DType dtype, long[] shape, Object javaArray) {
-        int length = java.lang.reflect.Array.getLength(java.util.Objects.requireNonNull(javaArray, "javaArray"));
-        DType t = dtype != null ? dtype : inferred(javaArray);
-        long[] sh = shape != null ? shape.clone() : new long[] {length};
-        if (!fits(t, javaArray)) {
-            throw new DTypeMismatchException("Java array type does not match the element type: dtype=" + t
-                    + ", javaArray=" + javaArray.getClass().getSimpleName()
-                    + "; use the Java array of the same width (long[] for int64/uint64/datetime64, ...)");
-        }
-        NpyLayout.checkShape(sh);
-        if (NpyLayout.elementCount(sh) != length) {
-            throw new ShapeException("Java array length does not match the shape: length=" + length + ", shape="
-                    + NpyLayout.shapeString(sh));
-        }
-        byte[] head = NpyLayout.encode(t, sh, false);
-        long dataBytes = (long) length * t.itemSize();
-        return Encoded.of(head.length + dataBytes, target -> {
-            MemorySegment.copy(head, 0, target, ValueLayout.JAVA_BYTE, 0, head.length);
-            if (javaArray instanceof boolean[] b) {
-                for (int i = 0; i < b.length; i++) {
-                    target.set(ValueLayout.JAVA_BYTE, head.length + i, (byte) (b[i] ? 1 : 0));
-                }
-            } else {
-                MemorySegment.copy(heapSegment(javaArray), 0, target, head.length, dataBytes);
-            }
-        });
-    }
-
-    private static MemorySegment heapSegment(Object javaArray) {
-        return switch (javaArray) {
-            case double[] a -> MemorySegment.ofArray(a);
-            case float[] a -> MemorySegment.ofArray(a);
-            case long[] a -> MemorySegment.ofArray(a);
-            case int[] a -> MemorySegment.ofArray(a);
-            case short[] a -> MemorySegment.ofArray(a);
-            case byte[] a -> MemorySegment.ofArray(a);
-            default -> throw new IllegalStateException("checked before: " + javaArray.getClass());
-        };
-    }
-
-    private static DType inferred(Object javaArray) {
-        return switch (javaArray) {
-            case double[] a -> DType.FLOAT64;
-            case float[] a -> DType.FLOAT32;
-            case long[] a -> DType.INT64;
-            case int[] a -> DType.INT32;
-            case short[] a -> DType.INT16;
-            case byte[] a -> DType.INT8;
-            case boolean[] a -> DType.BOOL;
-            default -> throw new DTypeMismatchException("not a supported Java array: type="
-                    + javaArray.getClass().getSimpleName()
-                    + "; use double[], float[], long[], int[], short[], byte[] or boolean[]");
-        };
-    }
-
-    private static boolean fits(DType t, Object javaArray) {
-        return switch (javaArray) {
-            case double[] a -> t == DType.FLOAT64;
-            case float[] a -> t == DType.FLOAT32;
-            case long[] a -> t == DType.INT64 || t == DType.UINT64 || t == DType.DATETIME64_NS;
-            case int[] a -> t == DType.INT32 || t == DType.UINT32;
-            case short[] a -> t == DType.INT16 || t == DType.UINT16;
-            case byte[] a -> t == DType.INT8 || t == DType.UINT8 || t == DType.BOOL;
-            case boolean[] a -> t == DType.BOOL;
-            default -> false;
-        };
+        java.util.Objects.requireNonNull(javaArray, "javaArray");
+        NpyImage image = NpyImage.of(dtype != null ? dtype : NpyImage.dtypeOf(javaArray), shape, javaArray);
+        return Encoded.of(image.size(), image::writeTo);
     }
 
     @Override
