@@ -220,13 +220,13 @@ final class Records implements Workload {
 
     /** The whole column's nansum over the worker's cached mapping of the frame. */
     static Double nansumShared(SegmentRef ref) {
-        // The frame view wraps the cache's segment; it is not closed (the cache owns the mapping).
-        return SharedFrame.of(TaskContext.current().segment(ref)).doubles("value").nansum();
+        // The worker's cached frame (mapped and parsed once per worker); the cache owns it.
+        return TaskContext.current().frame(ref).doubles("value").nansum();
     }
 
     /** The chunk's nansum over the worker's cached mapping of the frame. */
     static Double nansumChunk(RowChunk chunk, TaskContext ctx) {
-        return SharedFrame.of(ctx.segment(chunk.ref())).doubles("value").slice(chunk.start(), chunk.end()).nansum();
+        return ctx.frame(chunk.ref()).doubles("value").slice(chunk.start(), chunk.end()).nansum();
     }
 
     /** The nansum of records that travelled as Java arrays. */
