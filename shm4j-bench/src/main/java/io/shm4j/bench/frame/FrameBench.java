@@ -5,7 +5,6 @@ import io.shm4j.frame.DoubleColumn;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.frame.StringColumn;
 import io.shm4j.frame.TimestampColumn;
-import io.shm4j.segment.Lifetime;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
