@@ -103,22 +103,23 @@ public final class FrameView {
         return columns.get(i);
     }
 
+    /** The column {@code name} as {@code type}, or a typed error naming the accessor and what it takes. */
+    private <T extends Column> T typed(String name, Class<T> type, String accessor, String expected) {
+        Column c = column(name);
+        if (type.isInstance(c)) {
+            return type.cast(c);
+        }
+        throw c.wrongType(accessor, expected);
+    }
+
     /** A float64/float32 column as doubles. */
     public DoubleColumn doubles(String name) {
-        Column c = column(name);
-        if (c instanceof DoubleColumn d) {
-            return d;
-        }
-        throw c.wrongType("doubles()", "float64 or float32");
+        return typed(name, DoubleColumn.class, "doubles()", "float64 or float32");
     }
 
     /** An integer column (any width) as longs. */
     public LongColumn longs(String name) {
-        Column c = column(name);
-        if (c instanceof LongColumn l) {
-            return l;
-        }
-        throw c.wrongType("longs()", "an integer column");
+        return typed(name, LongColumn.class, "longs()", "an integer column");
     }
 
     /** An integer column of at most 32 signed bits as ints. */
@@ -132,29 +133,17 @@ public final class FrameView {
 
     /** A bool column. */
     public BoolColumn bools(String name) {
-        Column c = column(name);
-        if (c instanceof BoolColumn b) {
-            return b;
-        }
-        throw c.wrongType("bools()", "bool");
+        return typed(name, BoolColumn.class, "bools()", "bool");
     }
 
     /** A timestamp column. */
     public TimestampColumn timestamps(String name) {
-        Column c = column(name);
-        if (c instanceof TimestampColumn t) {
-            return t;
-        }
-        throw c.wrongType("timestamps()", "timestamp");
+        return typed(name, TimestampColumn.class, "timestamps()", "timestamp");
     }
 
     /** A string or category column. */
     public StringColumn strings(String name) {
-        Column c = column(name);
-        if (c instanceof StringColumn s) {
-            return s;
-        }
-        throw c.wrongType("strings()", "utf8 or dictionary<utf8>");
+        return typed(name, StringColumn.class, "strings()", "utf8 or dictionary<utf8>");
     }
 
     /** The named columns, in the order given, with the same index and rows (no copy). */

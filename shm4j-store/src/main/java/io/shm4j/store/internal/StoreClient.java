@@ -607,13 +607,18 @@ public final class StoreClient {
             if (pin.holds > 0) {
                 return pin;
             }
-            try {
-                unpin(k);
-            } finally {
-                pin.close();
-            }
-            return null;
+            return unpinAndClose(k, pin);
         });
+    }
+
+    /** The last hold went: drops this process's pin and unmaps; returns null to drop the entry. */
+    private Pin unpinAndClose(String name, Pin pin) {
+        try {
+            unpin(name);
+        } finally {
+            pin.close();
+        }
+        return null;
     }
 
     /**
@@ -634,12 +639,7 @@ public final class StoreClient {
             if (--pin.holds > 0) {
                 return pin;
             }
-            try {
-                unpin(k);
-            } finally {
-                pin.close();
-            }
-            return null;
+            return unpinAndClose(k, pin);
         });
     }
 
