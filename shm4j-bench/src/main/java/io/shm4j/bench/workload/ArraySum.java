@@ -316,11 +316,8 @@ final class ArraySum implements Workload {
         return out;
     }
 
-    /**
-     * The sum of {@code a[from, to)} with eight accumulators: the heap baseline every benchmark
-     * compares shared arrays with.
-     */
-    public static double sum(double[] a, int from, int to) {
+    /** The sum of {@code a[from, to)} with eight accumulators (the array kernel's loop, over the heap). */
+    static double sum(double[] a, int from, int to) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int i = from;
         for (; i + 8 <= to; i += 8) {
