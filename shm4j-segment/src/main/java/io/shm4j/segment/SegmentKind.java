@@ -12,6 +12,8 @@ public enum SegmentKind {
     FRAME,
     /** An object-store object (any of the above, or serialized bytes). */
     OBJECT,
+    /** A list of mixed scalars in the layout of CPython's {@code ShareableList} ({@link io.shm4j.list.SharedList}). */
+    LIST,
     /** A file shm4j did not create (no shm4j metadata); attachable as raw bytes only. */
     FOREIGN;
 

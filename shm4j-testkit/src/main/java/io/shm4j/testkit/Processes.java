@@ -39,6 +39,60 @@ public final class Processes {
         return p == null || p.isBlank() ? "python3" : p;
     }
 
+    /**
+     * The CPython interpreters to test interop against: {@link #pythonExecutable()} first, then
+     * the newest other CPython 3 found under pyenv ({@code $PYENV_ROOT} or {@code ~/.pyenv}) or
+     * {@code /usr/bin/python3.N}, if its version differs.
+     */
+    public static List<String> pythons() {
+        List<String> out = new ArrayList<>();
+        out.add(pythonExecutable());
+        String own = pythonVersion(pythonExecutable());
+        List<Path> candidates = new ArrayList<>();
+        String root = System.getenv("PYENV_ROOT");
+        Path pyenv = root != null ? Path.of(root) : Path.of(System.getProperty("user.home"), ".pyenv");
+        try (var versions = java.nio.file.Files.list(pyenv.resolve("versions"))) {
+            versions.map(v -> v.resolve("bin/python3")).forEach(candidates::add);
+        } catch (IOException | RuntimeException e) {
+            // no pyenv
+        }
+        for (int minor = 8; minor <= 20; minor++) {
+            candidates.add(Path.of("/usr/bin/python3." + minor));
+        }
+        String best = null;
+        int[] bestVersion = null;
+        for (Path c : candidates) {
+            if (!java.nio.file.Files.isExecutable(c)) {
+                continue;
+            }
+            String v = pythonVersion(c.toString());
+            if (v == null || v.equals(own)) {
+                continue;
+            }
+            int[] parsed = java.util.Arrays.stream(v.split("\\.")).mapToInt(Integer::parseInt).toArray();
+            if (parsed[0] == 3 && (bestVersion == null || java.util.Arrays.compare(parsed, bestVersion) > 0)) {
+                best = c.toString();
+                bestVersion = parsed;
+            }
+        }
+        if (best != null && java.util.Arrays.compare(bestVersion,
+                java.util.Arrays.stream(own.split("\\.")).mapToInt(Integer::parseInt).toArray()) > 0) {
+            out.add(best);
+        }
+        return out;
+    }
+
+    /** {@code major.minor} of a Python interpreter, or null if it does not run. */
+    public static String pythonVersion(String interpreter) {
+        try {
+            Result r = run(new ProcessBuilder(interpreter, "-c",
+                    "import sys; print('%d.%d' % sys.version_info[:2])"), Duration.ofSeconds(30));
+            return r.exitCode() == 0 ? r.stdout().trim() : null;
+        } catch (AssertionError e) {
+            return null;
+        }
+    }
+
     /** A builder for {@code java [flags] -cp CLASSPATH mainClass args}, with this JVM's shm dir. */
     public static ProcessBuilder javaBuilder(Class<?> mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
@@ -69,8 +123,13 @@ public final class Processes {
      * shm directory.
      */
     public static Result python(String script, String... args) {
+        return pythonWith(pythonExecutable(), script, args);
+    }
+
+    /** Like {@link #python(String, String...)}, with the given interpreter. */
+    public static Result pythonWith(String interpreter, String script, String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(pythonExecutable());
+        cmd.add(interpreter);
         cmd.add("-c");
         cmd.add(script);
         cmd.addAll(List.of(args));
