@@ -364,6 +364,63 @@ class PolarsMmap(ArrowMmap):
     engine = "polars"
 
 
+class ManagerNamespace(Strategy):
+    """The records held by a multiprocessing.Manager server process in a Namespace.
+
+    Tasks receive the namespace proxy (small); reading ``ns.records`` asks the manager, which
+    pickles the whole frame and sends it over its socket: every task gets a full copy.
+    """
+
+    name = "manager"
+    description = "multiprocessing.Manager().Namespace holding the records; each task reads ns.records (a pickled copy from the manager process)"
+    workloads = "CD"
+
+    def share(self, key, obj):
+        ctx = mp.get_context("fork")
+        manager = ctx.Manager()
+        self.res.on_close("manager", manager.shutdown)
+        ns = manager.Namespace()
+        setattr(ns, key, obj)
+        return tasks.ManagerRef(ns, key)
+
+
+class DataHandler(Strategy):
+    """One data-handler process owns the records and answers slice requests over queues.
+
+    The handler is forked once the records exist (it owns them; the driver lets go of its own).
+    Each pool worker claims a response queue on its first request and asks for the column in
+    slices of ``tasks.HANDLER_CHUNK`` rows; the handler pickles each slice onto that queue.
+    """
+
+    name = "data_handler"
+    description = "a data-handler process owns the records and answers slice requests over multiprocessing queues; tasks sum slice by slice"
+    workloads = "CD"
+    fork_after_share = True  # workers inherit the queues
+
+    def executor(self, workers, store_bytes):
+        self.workers = workers
+        return super().executor(workers, store_bytes)
+
+    def share(self, key, obj):
+        ctx = mp.get_context("fork")
+        channels = tasks.HandlerChannels(ctx.Queue(), [ctx.Queue() for _ in range(self.workers)], ctx.Value("i", 0))
+        handler = ctx.Process(target=tasks.serve_records, args=(obj, channels), name="data-handler", daemon=True)
+        handler.start()
+
+        def stop():
+            channels.requests.put(None)
+            handler.join(STOP_TIMEOUT_S)
+            if handler.is_alive():
+                log(f"data handler {handler.pid} did not stop in {STOP_TIMEOUT_S} s; killing it")
+                handler.kill()
+                handler.join()
+
+        self.res.on_close("data handler", stop)
+        tasks.STATE[key] = channels
+        self.res.on_close(f"global {key}", lambda: tasks.STATE.pop(key, None))
+        return GlobalRef(key)
+
+
 #: Every strategy by name, in run order: Ray last, because forking a pool after ray.init is unsafe.
 STRATEGIES: dict[str, type[Strategy]] = {
     s.name: s
@@ -375,6 +432,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
         MemmapShm,
         ShmTask,
         ShmOnce,
+        ManagerNamespace,
+        DataHandler,
         PyarrowMmap,
         PolarsMmap,
         RayPut,

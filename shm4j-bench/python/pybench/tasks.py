@@ -62,6 +62,28 @@ class ArrowFileRef:
     engine: str  # "pyarrow" or "polars"
 
 
+@dataclass(frozen=True)
+class ManagerRef:
+    """A multiprocessing.Manager Namespace proxy and the attribute that holds the records."""
+
+    namespace: object
+    attr: str
+
+
+@dataclass(frozen=True)
+class HandlerChannels:
+    """The data handler's queues: one for requests ``(slot, request)``, one response queue per
+    pool worker (a worker claims a slot with ``next_slot`` on its first request)."""
+
+    requests: object
+    responses: list
+    next_slot: object
+
+
+#: Rows per slice a worker asks the data handler for (8 MB of float64).
+HANDLER_CHUNK = 1 << 20
+
+
 def init_worker(attach: dict, barrier) -> None:
     """Pool initializer: ignore Ctrl-C (the driver handles it), attach SharedMemory once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -153,18 +175,66 @@ def nansum_task(src) -> dict:
     mem = smaps_rollup()
     if barrier is not None:  # nobody lets go before everyone has measured
         barrier.wait(BARRIER_TIMEOUT_S)
+    STATE.pop("held", None)
     return {"value": value, "pid": os.getpid(), **mem}
 
 
 def _nansum_records(src) -> float:
+    if isinstance(src, ManagerRef):
+        src = getattr(src.namespace, src.attr)  # the manager pickles the whole frame to us
+        STATE["held"] = src  # held until the task has measured its memory, as a task argument is
     if isinstance(src, GlobalRef):
         src = STATE[src.key]
+    if isinstance(src, HandlerChannels):
+        return _nansum_from_handler(src)
     elif isinstance(src, ArrowFileRef):
         key = "arrow:" + src.engine + ":" + src.path
         if key not in STATE:
             STATE[key] = _map_arrow(src)
         src = STATE[key]
     return _nansum_column(src)
+
+
+def _nansum_from_handler(ch: HandlerChannels) -> float:
+    """The column's nansum, asked from the data handler slice by slice."""
+    slot = STATE.get("handler_slot")
+    if slot is None:
+        with ch.next_slot.get_lock():
+            slot = STATE["handler_slot"] = ch.next_slot.value
+            ch.next_slot.value += 1
+    responses = ch.responses[slot]
+
+    def ask(request):
+        ch.requests.put((slot, request))
+        return responses.get(timeout=BARRIER_TIMEOUT_S)
+
+    rows = ask(("rows",))
+    total = 0.0
+    for lo in range(0, rows, HANDLER_CHUNK):
+        total += float(np.nansum(ask(("slice", "value", lo, min(rows, lo + HANDLER_CHUNK)))))
+    return total
+
+
+def serve_records(records, ch: HandlerChannels) -> None:
+    """The data handler's loop: answers ``("rows",)`` and ``("slice", column, lo, hi)`` until
+    a None request. Runs in its own process, which owns ``records`` (a pandas DataFrame or a
+    pyarrow Table)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    is_arrow = type(records).__module__.startswith("pyarrow")
+    while True:
+        msg = ch.requests.get()
+        if msg is None:
+            return
+        slot, request = msg
+        if request[0] == "rows":
+            answer = records.num_rows if is_arrow else len(records)
+        else:
+            _, column, lo, hi = request
+            if is_arrow:
+                answer = records.column(column).slice(lo, hi - lo).to_numpy()
+            else:
+                answer = records[column].to_numpy()[lo:hi]
+        ch.responses[slot].put(answer)
 
 
 def _map_arrow(ref: ArrowFileRef):

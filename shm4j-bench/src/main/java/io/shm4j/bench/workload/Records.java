@@ -37,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * worker's memory read from {@code /proc/PID/smaps_rollup} before the first run and after the
  * last: {@code shm4j-processes} (the frame's ref; each worker maps it once), {@code serialization}
  * (the records sent to each worker as Java arrays), {@code single-process} (the caller's nansum
- * over the frame, the baseline).
+ * over the frame, the baseline), {@code data-handler} (one process owns the records on its heap
+ * and answers slice requests over a socket: {@link DataHandler}).
  *
  * <p><b>D</b> — the same records as an Arrow frame shared with workers: {@code shm4j-processes}
  * with one row chunk per task ({@code mapRows} over the frame's ref) and with the whole column
@@ -80,7 +81,7 @@ final class Records implements Workload {
 
     @Override
     public int plannedRuns(BenchOptions o) {
-        return (arrowWorkload ? 4 : 3) * (o.warmup() + o.reps());
+        return 4 * (o.warmup() + o.reps());
     }
 
     /** Builds the records straight into a new frame segment. */
@@ -107,6 +108,7 @@ final class Records implements Workload {
                 ctx.strategy("objectstore", "shared", () -> objectStore(ctx, frame, want, data));
             } else {
                 ctx.strategy("serialization", "copied", () -> serialization(ctx, frame, want, data));
+                ctx.strategy("data-handler", "copied", () -> dataHandler(ctx, n, want));
             }
             ctx.strategy("single-process", "baseline", () -> {
                 DoubleColumn col = frame.doubles("value");
@@ -133,6 +135,20 @@ final class Records implements Workload {
         runInEveryWorker(ctx, "serialization", "tasks=" + ctx.workers() + ", records as Java arrays",
                 Records::nansumCopy, records, want, RunContext.setup(Measurement.DATA, data, Measurement.PUT, copy),
                 "copied");
+    }
+
+    /**
+     * The data-handler pattern: one process owns the records on its heap and answers slice
+     * requests over a socket; every worker asks for the whole column, 1M rows at a time.
+     */
+    private void dataHandler(RunContext ctx, long n, double want) throws Exception {
+        long t0 = System.nanoTime();
+        try (DataHandler.Server server = DataHandler.Server.start(n)) {
+            double start = RunContext.since(t0);
+            runInEveryWorker(ctx, "data-handler", "tasks=" + ctx.workers() + ", slices of " + DataHandler.CHUNK
+                    + " rows over a socket", DataHandler::nansum, server.socket(), want,
+                    RunContext.setup(Measurement.DATA, start), "copied");
+        }
     }
 
     private void objectStore(RunContext ctx, SharedFrame frame, double want, double data) throws Exception {
@@ -264,6 +280,22 @@ final class Records implements Workload {
      * @param nameOffsets where each name starts in {@code nameBytes}, plus the end
      */
     record RecordArrays(long[] date, double[] value, byte[] nameBytes, int[] nameOffsets) implements Serializable {
+        /** The records built on the heap, as the data handler owns them. */
+        static RecordArrays build(int n) {
+            long[] date = new long[n];
+            double[] value = new double[n];
+            int[] offsets = new int[n + 1];
+            byte[] bytes = new byte[n * 4];
+            for (int i = 0; i < n; i++) {
+                date[i] = T0 + (i % 3650) * DAY;
+                value[i] = (i & 1) == 0 ? Double.NaN : (i % 1000) * 0.25;
+                byte[] name = NAMES[i % 1000].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                System.arraycopy(name, 0, bytes, i * 4, 4);
+                offsets[i + 1] = (i + 1) * 4;
+            }
+            return new RecordArrays(date, value, bytes, offsets);
+        }
+
         static RecordArrays of(SharedFrame f) {
             int n = Math.toIntExact(f.rowCount());
             TimestampColumn d = f.timestamps("date");
