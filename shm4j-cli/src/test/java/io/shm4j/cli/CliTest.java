@@ -47,6 +47,18 @@ class CliTest {
     }
 
     @Test
+    void shouldShowTheItemsOfAList() {
+        String name = TestNames.unique("cli-list");
+        try (io.shm4j.list.SharedList l = io.shm4j.list.SharedList.create(name,
+                java.util.Arrays.asList(7L, 2.5, "idle", null, new byte[] {1, 2}))) {
+            Run r = run("info", name);
+            assertThat(r.code()).isZero();
+            assertThat(r.out()).contains("kind:", "list", "items:", "5", "7", "2.5", "idle", "b'0102' (hex)");
+            assertThat(run("info", name, "--json").out()).contains("\"items\":5", "\"values\":[7,2.5,\"idle\",null,");
+        }
+    }
+
+    @Test
     void shouldRemoveSegmentsAndReportMissingOnesInOneLine() {
         String a = TestNames.unique("cli-rm");
         try (PendingSegment p = Segment.reserve(SegmentSpec.of(8).withName(a).persistent())) {
