@@ -120,6 +120,12 @@ public final class LeakCheck {
 
     private static Long ownerPid(Path file) {
         try {
+            // Reading an xattr opens the file: never open a FIFO or device another test planted
+            // (the open would block), nor follow a link.
+            if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                return null;
+            }
             UserDefinedFileAttributeView v = Files.getFileAttributeView(file,
                     UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             if (!v.list().contains("shm4j")) {
