@@ -1,10 +1,12 @@
 package io.shm4j.array;
 
+import io.shm4j.OutOfBoundsException;
 import io.shm4j.Settings;
 import io.shm4j.array.internal.Kernels;
 import io.shm4j.array.internal.Kernels.Op;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.Lifetime;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentClosedException;
@@ -37,10 +39,10 @@ import java.util.function.ToLongFunction;
  * (or on disk): {@code numpy.load(path, mmap_mode="r")} reads it without copying.
  *
  * <h2>Creating and attaching</h2>
- * {@link #zeros}, {@link #copyOf}, {@link #fromFunction} and {@link #putFile} create a new
+ * {@link #zeros}, {@link #copyOf} (of a Java array or a {@code .npy} file) and {@link #fromFunction} create a new
  * segment (kind {@code array}) by reserve → write → publish: other processes see it complete
  * or not at all. {@link #attach(String)} maps a published array (read-only by default),
- * {@link #map(Path)} maps a {@code .npy} file on disk read-only, and {@link #save(Path)} writes
+ * {@link #open(Path)} maps a {@code .npy} file on disk read-only, and {@link #save(Path)} writes
  * one. All go through the same header code ({@link NpyLayout}).
  *
  * <h2>Views</h2>
@@ -49,22 +51,26 @@ import java.util.function.ToLongFunction;
  * closing a view does nothing.
  *
  * <h2>Element access</h2>
- * Typed accessors must match the element type ({@code getDouble} for float64, {@code getLong}
- * for int64/uint64/datetime64[ns], {@code getInt} for int32/uint32 …), else
- * {@link DTypeMismatchException}; {@link #getAsDouble} and {@link #getAsLong} convert from any
- * type. Indices are checked against the shape ({@link ArrayBoundsException}) unless bounds
+ * Typed element views share the array's memory: {@link #doubles()} (float64), {@link #floats()}
+ * (float32), {@link #longs()} (int64, uint64, datetime64[ns]), {@link #ints()} (int32, uint32),
+ * {@link #shorts()} (int16, uint16), {@link #bytes()} (int8, uint8, bool); a view of another type
+ * throws {@link DTypeMismatchException}. {@link #getAsDouble} and {@link #getAsLong} convert from
+ * any type. Indices are checked against the shape ({@link OutOfBoundsException}) unless bounds
  * checks are switched off ({@link Settings#boundsChecks()}); memory safety never depends on it.
  *
  * <h2>Concurrent writers</h2>
- * An array created {@link ArrayOptions#asMutable() mutable} may be attached
- * {@link Access#READ_WRITE read-write} by several processes. Plain {@code set…} and {@code get…}
- * are plain memory accesses: no ordering, no atomicity beyond the element size. The atomic
- * operations ({@link #getAndAddLong}, {@link #compareAndSetLong}, {@link #getAndAddInt},
- * {@link #compareAndSetInt}, {@link #getAndAddDouble}) are sequentially consistent read-modify-writes
- * on the shared page, across threads and processes. Publication follows the VarHandle rules, as in
+ * An array created {@link ShmOptions#asMutable() mutable} may be attached
+ * {@link Access#READ_WRITE read-write} by several processes. Every typed view has the same
+ * complete VarHandle set — plain, opaque, acquire/release and volatile gets and sets, and for
+ * 32- and 64-bit elements the atomics ({@code compareAndSet}, {@code compareAndExchange},
+ * {@code getAndSet}, {@code getAndAdd}, {@code addAndGet}) — across threads and processes, as
  * agrona's {@code AtomicBuffer}: a writer that stores data with plain sets and then a flag with
- * {@link #setLongRelease} makes the data visible to any reader (any process) that sees the flag
- * with {@link #getLongAcquire}. See {@code docs/array.md}.
+ * {@code longs().setRelease} makes the data visible to any reader (any process) that sees the
+ * flag with {@code longs().getAcquire}. See {@code docs/array.md}.
+ *
+ * <h2>Where the rest lives</h2>
+ * Reductions ({@link #sum()}, {@link #min()} …) run in {@code ArrayReductions} over the
+ * zero-copy kernels; {@code .npy} file I/O ({@link #open}, {@link #save}) in {@code NpyFiles}.
  *
  * <p><b>Threading:</b> thread-safe for reads; writes to the same element from several threads
  * need the atomic operations. {@link #close()} is idempotent; after it, bulk operations throw
@@ -77,19 +83,16 @@ import java.util.function.ToLongFunction;
  */
 public final class SharedArray implements AutoCloseable {
     private static final boolean CHECKS = Settings.boundsChecks();
-    private static final VarHandle LONG_VH = Kernels.I64.varHandle();
-    private static final VarHandle INT_VH = Kernels.I32.varHandle();
-    private static final long COPY_CHUNK = 1L << 28;
 
-    private final Backing backing;
-    private final boolean root;
-    private final NpyHeader header;
-    private final MemorySegment data;
-    private final DType dtype;
-    private final long[] shape;
-    private final long[] strides;
-    private final long offset;
-    private final long size;
+    final Backing backing;
+    final boolean root;
+    final NpyHeader header;
+    final MemorySegment data;
+    final DType dtype;
+    final long[] shape;
+    final long[] strides;
+    final long offset;
+    final long size;
     private final boolean writable;
 
     private SharedArray(Backing backing, boolean root, NpyHeader header, MemorySegment data, DType dtype,
@@ -139,13 +142,8 @@ public final class SharedArray implements AutoCloseable {
 
     // ================================================================== create
 
-    /** A mutable array of zeros, scoped to this process, under {@code name} (null: generated). */
-    public static SharedArray zeros(String name, DType dtype, long... shape) {
-        return zeros(ArrayOptions.named(name).asMutable(), dtype, shape);
-    }
-
     /** An array of zeros with the given options (no shape: a 0-d array). */
-    public static SharedArray zeros(ArrayOptions options, DType dtype, long... shape) {
+    public static SharedArray zeros(ShmOptions options, DType dtype, long... shape) {
         return create(options, dtype, shape.clone(), false, d -> { });
     }
 
@@ -154,7 +152,7 @@ public final class SharedArray implements AutoCloseable {
      * {@code float[]} → float32, {@code long[]} → int64, {@code int[]} → int32, {@code short[]} →
      * int16, {@code byte[]} → int8, {@code boolean[]} → bool.
      */
-    public static SharedArray copyOf(ArrayOptions options, Object javaArray) {
+    public static SharedArray copyOf(ShmOptions options, Object javaArray) {
         return copyOf(options, NpyImage.of(javaArray));
     }
 
@@ -165,11 +163,11 @@ public final class SharedArray implements AutoCloseable {
      * @throws DTypeMismatchException if the Java array's type does not fit {@code dtype}
      * @throws ShapeException if its length is not the shape's element count
      */
-    public static SharedArray copyOf(ArrayOptions options, DType dtype, long[] shape, Object javaArray) {
+    public static SharedArray copyOf(ShmOptions options, DType dtype, long[] shape, Object javaArray) {
         return copyOf(options, NpyImage.of(dtype, shape, javaArray));
     }
 
-    private static SharedArray copyOf(ArrayOptions options, NpyImage image) {
+    private static SharedArray copyOf(ShmOptions options, NpyImage image) {
         return create(options, image.dtype(), image.shape(), false, image::writeData);
     }
 
@@ -178,7 +176,7 @@ public final class SharedArray implements AutoCloseable {
      * {@code astype}). {@code f} is called once per element in C order with a reused index array
      * it must not keep.
      */
-    public static SharedArray fromFunction(ArrayOptions options, DType dtype, long[] shape,
+    public static SharedArray fromFunction(ShmOptions options, DType dtype, long[] shape,
             ToDoubleFunction<long[]> f) {
         long[] sh = shape.clone();
         return create(options, dtype, sh, false, d -> {
@@ -193,7 +191,7 @@ public final class SharedArray implements AutoCloseable {
     }
 
     /** Like {@link #fromFunction} with a long-valued function, exact for 64-bit integer types. */
-    public static SharedArray fromLongFunction(ArrayOptions options, DType dtype, long[] shape,
+    public static SharedArray fromLongFunction(ShmOptions options, DType dtype, long[] shape,
             ToLongFunction<long[]> f) {
         long[] sh = shape.clone();
         return create(options, dtype, sh, false, d -> {
@@ -210,32 +208,23 @@ public final class SharedArray implements AutoCloseable {
     /**
      * Copies a {@code .npy} file on disk into a new array segment (what {@code shm4j put} does).
      *
-     * @param npyFile the file
-     * @param nameOrNull the segment name, or null for a generated one
-     * @param lifetime scoped to this process, or persistent
      * @throws NpyFormatException if the file is not a well-formed .npy file
      * @throws UnsupportedDTypeException if its element type is not supported
+     * @throws io.shm4j.FileAccessException if the file cannot be read
      */
-    public static SharedArray putFile(Path npyFile, String nameOrNull, Lifetime lifetime) {
-        return load(npyFile, ArrayOptions.named(nameOrNull).withLifetime(lifetime));
-    }
-
-    /** Copies a {@code .npy} file on disk into a new array segment with the given options. */
-    public static SharedArray load(Path npyFile, ArrayOptions options) {
-        try (SharedArray file = map(npyFile)) {
+    public static SharedArray copyOf(ShmOptions options, Path npyFile) {
+        try (SharedArray file = open(npyFile)) {
             NpyHeader h = file.header;
             return create(options, h.dtype(), h.shape(), h.fortranOrder(),
                     d -> MemorySegment.copy(file.data, 0, d, 0, h.dataBytes()));
         }
     }
 
-    private static SharedArray create(ArrayOptions o, DType dtype, long[] shape, boolean fortran,
+    private static SharedArray create(ShmOptions o, DType dtype, long[] shape, boolean fortran,
             Consumer<MemorySegment> writer) {
         byte[] head = NpyLayout.encode(dtype, shape, fortran);
         long dataBytes = Math.multiplyExact(NpyLayout.elementCount(shape), (long) dtype.itemSize());
-        SegmentSpec spec = SegmentSpec.of(head.length + dataBytes).withName(o.name())
-                .withKind(SegmentKind.ARRAY).withLifetime(o.lifetime()).withMutable(o.mutable())
-                .withMode(o.mode()).withOwner(o.owner());
+        SegmentSpec spec = o.spec(head.length + dataBytes, SegmentKind.ARRAY);
         PendingSegment pending = o.directoryOrCurrent().reserve(spec);
         try {
             pending.prefault(); // the whole segment is written next: map its pages in one call
@@ -259,7 +248,7 @@ public final class SharedArray implements AutoCloseable {
 
     /** Attaches a published array; {@link Access#READ_WRITE} only for arrays created mutable. */
     public static SharedArray attach(String name, Access access) {
-        return wrap(ShmDirectory.current().attach(name, access));
+        return of(ShmDirectory.current().attach(name, access));
     }
 
     /** Attaches exactly the incarnation {@code ref} names, read-only. */
@@ -269,7 +258,7 @@ public final class SharedArray implements AutoCloseable {
 
     /** Attaches exactly the incarnation {@code ref} names. */
     public static SharedArray attach(SegmentRef ref, Access access) {
-        return wrap(ShmDirectory.current().attach(ref, access));
+        return of(ShmDirectory.current().attach(ref, access));
     }
 
     /**
@@ -277,7 +266,7 @@ public final class SharedArray implements AutoCloseable {
      * Foreign {@code .npy} files (for example written by {@code np.save} into /dev/shm) are
      * accepted; on a bad format the segment is closed and the exception thrown.
      */
-    public static SharedArray wrap(Segment segment) {
+    public static SharedArray of(Segment segment) {
         if (segment.kind() == SegmentKind.FRAME) {
             segment.close();
             throw new NpyFormatException("segment holds a data frame, not an array: name=" + segment.name()
@@ -286,86 +275,28 @@ public final class SharedArray implements AutoCloseable {
         return rootOf(new Backing(segment, null, segment.path()), segment.memory());
     }
 
-    /** Maps a {@code .npy} file on disk read-only (no copy); close the array to unmap it. */
-    public static SharedArray map(Path npyFile) {
-        Arena arena = Arena.ofShared();
-        MemorySegment m;
-        try (FileChannel ch = FileChannel.open(npyFile, StandardOpenOption.READ)) {
-            m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new io.shm4j.Shm4jException("no such .npy file: path=" + npyFile + "; check the path", e);
-        } catch (IOException e) {
-            arena.close();
-            throw new UncheckedIOException("cannot map .npy file: path=" + npyFile, e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
-        return rootOf(new Backing(null, arena, npyFile), m);
+    /**
+     * Opens a {@code .npy} file anywhere on disk read-only, mapped in place (no copy); close the
+     * array to unmap it.
+     *
+     * @throws io.shm4j.FileAccessException if the file cannot be opened
+     * @throws NpyFormatException if it is not a well-formed .npy file
+     */
+    public static SharedArray open(Path npyFile) {
+        NpyFiles.Mapped m = NpyFiles.map(npyFile);
+        return rootOf(new Backing(null, m.arena(), npyFile), m.memory());
     }
 
     /**
      * Writes this array (or view) to a {@code .npy} file NumPy reads (what {@code shm4j export}
      * does). Contiguous data is written in one pass in its own order; other views in C order. The
      * file is written under a temporary name and moved into place.
+     *
+     * @throws io.shm4j.FileAccessException if the file cannot be written
      */
     public void save(Path file) {
         checkOpen();
-        boolean fortran = !isCContiguous() && isFContiguous();
-        byte[] head = NpyLayout.encode(dtype, shape, fortran);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, ByteBuffer.wrap(head));
-                if (isCContiguous() || isFContiguous()) {
-                    long bytes = size * dtype.itemSize();
-                    for (long o = 0; o < bytes; o += COPY_CHUNK) {
-                        writeFully(ch, data.asSlice(offset + o, Math.min(COPY_CHUNK, bytes - o)).asByteBuffer());
-                    }
-                } else {
-                    int item = dtype.itemSize();
-                    forEachLine(false, (off, n, stride) -> {
-                        MemorySegment buf = MemorySegment.ofArray(new byte[Math.toIntExact(n * item)]);
-                        for (long i = 0; i < n; i++) {
-                            MemorySegment.copy(data, off + i * stride, buf, i * item, item);
-                        }
-                        writeFully(ch, buf.asByteBuffer());
-                    });
-                }
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            deleteQuietly(tmp);
-            throw new io.shm4j.Shm4jException("cannot save array: path=" + file + ", bytes=" + data.byteSize()
-                    + ", error=" + e.getMessage() + "; check free space and permissions of its directory", e);
-        } catch (RuntimeException | Error e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: the original failure is what the caller needs
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) {
-        try {
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        NpyFiles.save(this, file);
     }
 
     // ================================================================== describe
@@ -415,6 +346,15 @@ public final class SharedArray implements AutoCloseable {
         return writable;
     }
 
+    /**
+     * A non-owning handle on the whole array (what a store {@code get} or a task receives): it
+     * shares the mapping, is valid while this array is open, and closing it is harmless.
+     */
+    public SharedArray borrow() {
+        checkOpen();
+        return new SharedArray(backing, false, header, data, dtype, shape, strides, offset);
+    }
+
     /** Whether this is a view (owning nothing) rather than the array of a segment or file. */
     public boolean isView() {
         return !root;
@@ -438,8 +378,8 @@ public final class SharedArray implements AutoCloseable {
     /** The ref another process attaches with {@link #attach(SegmentRef)}. */
     public SegmentRef ref() {
         if (backing.segment == null) {
-            throw new IllegalStateException("a file mapped from disk has no segment ref: path=" + backing.path
-                    + "; copy it into shared memory with putFile");
+            throw new io.shm4j.NotInSharedMemoryException("an array opened from a file has no segment ref: path="
+                    + backing.path + "; copy it into shared memory with SharedArray.copyOf(options, path)");
         }
         return backing.segment.ref();
     }
@@ -486,7 +426,7 @@ public final class SharedArray implements AutoCloseable {
     public SharedArray slice(long from, long to) {
         requireDims(1, "slice");
         if (from < 0 || to < from || to > shape[0]) {
-            throw new ArrayBoundsException("slice out of bounds: from=" + from + ", to=" + to + ", length="
+            throw new OutOfBoundsException("slice out of bounds: from=" + from + ", to=" + to + ", length="
                     + shape[0] + "; need 0 <= from <= to <= length");
         }
         long[] sh = shape.clone();
@@ -550,7 +490,7 @@ public final class SharedArray implements AutoCloseable {
     /** The byte offset of an element in {@link #data()}; checked against the shape. */
     public long byteOffset(long... index) {
         if (index.length != shape.length) {
-            throw new ArrayBoundsException("wrong number of indices: given=" + index.length + ", ndim="
+            throw new OutOfBoundsException("wrong number of indices: given=" + index.length + ", ndim="
                     + shape.length + ", shape=" + NpyLayout.shapeString(shape));
         }
         long off = offset;
@@ -566,7 +506,7 @@ public final class SharedArray implements AutoCloseable {
 
     private long offset1(long i) {
         if (shape.length != 1) {
-            throw new ArrayBoundsException("wrong number of indices: given=1, ndim=" + shape.length + ", shape="
+            throw new OutOfBoundsException("wrong number of indices: given=1, ndim=" + shape.length + ", shape="
                     + NpyLayout.shapeString(shape));
         }
         if (CHECKS) {
@@ -577,7 +517,7 @@ public final class SharedArray implements AutoCloseable {
 
     private void checkIndex(int axis, long i) {
         if (i < 0 || i >= shape[axis]) {
-            throw new ArrayBoundsException("index out of bounds: axis=" + axis + ", index=" + i + ", size="
+            throw new OutOfBoundsException("index out of bounds: axis=" + axis + ", index=" + i + ", size="
                     + shape[axis] + ", shape=" + NpyLayout.shapeString(shape));
         }
     }
@@ -591,127 +531,65 @@ public final class SharedArray implements AutoCloseable {
         return data;
     }
 
-    private void need(DType a, DType b, DType c, String accessor) {
-        if (dtype != a && dtype != b && dtype != c) {
-            throw mismatch(accessor);
-        }
+    /** Byte offset of the first element (of a view: where its index 0 lies). */
+    long firstOffset() {
+        return offset;
     }
 
-    private DTypeMismatchException mismatch(String accessor) {
+    OutOfBoundsException indexCountError(int given) {
+        return new OutOfBoundsException("wrong number of indices: given=" + given + ", ndim=" + shape.length
+                + ", shape=" + NpyLayout.shapeString(shape));
+    }
+
+    OutOfBoundsException indexError(int axis, long i) {
+        return new OutOfBoundsException("index out of bounds: axis=" + axis + ", index=" + i + ", size="
+                + shape[axis] + ", shape=" + NpyLayout.shapeString(shape));
+    }
+
+    ReadOnlyArrayException readOnlyError() {
+        return new ReadOnlyArrayException("array is read-only: name=" + name()
+                + "; create it with ShmOptions.asMutable() and attach it with Access.READ_WRITE to write");
+    }
+
+    DTypeMismatchException mismatch(String accessor) {
         return new DTypeMismatchException("element type mismatch: dtype=" + dtype + ", accessor=" + accessor
                 + "; use the accessor of the array's type, or getAsDouble/getAsLong to convert");
     }
 
     private void needWritable() {
         if (!writable) {
-            throw new ReadOnlyArrayException("array is read-only: name=" + name()
-                    + "; create it with ArrayOptions.asMutable() and attach it with Access.READ_WRITE to write");
+            throw readOnlyError();
         }
     }
 
-    /** A float64 element. */
-    public double getDouble(long... index) {
-        need(DType.FLOAT64, DType.FLOAT64, DType.FLOAT64, "getDouble");
-        return data.get(Kernels.F64, byteOffset(index));
+    /** The elements as {@code double} (float64 arrays): plain, ordered and atomic access. */
+    public DoubleElements doubles() {
+        return new DoubleElements(this);
     }
 
-    /** Sets a float64 element. */
-    public void setDouble(long[] index, double value) {
-        need(DType.FLOAT64, DType.FLOAT64, DType.FLOAT64, "setDouble");
-        needWritable();
-        data.set(Kernels.F64, byteOffset(index), value);
+    /** The elements as {@code float} (float32 arrays): plain, ordered and atomic access. */
+    public FloatElements floats() {
+        return new FloatElements(this);
     }
 
-    /** Sets a float64 element of a 1-d array. */
-    public void setDouble(long i, double value) {
-        need(DType.FLOAT64, DType.FLOAT64, DType.FLOAT64, "setDouble");
-        needWritable();
-        data.set(Kernels.F64, offset1(i), value);
+    /** The elements as {@code long} (int64, uint64, datetime64[ns] arrays): plain, ordered and atomic access. */
+    public LongElements longs() {
+        return new LongElements(this);
     }
 
-    /** A float32 element. */
-    public float getFloat(long... index) {
-        need(DType.FLOAT32, DType.FLOAT32, DType.FLOAT32, "getFloat");
-        return data.get(Kernels.F32, byteOffset(index));
+    /** The elements as {@code int} (int32, uint32 arrays): plain, ordered and atomic access. */
+    public IntElements ints() {
+        return new IntElements(this);
     }
 
-    /** Sets a float32 element. */
-    public void setFloat(long[] index, float value) {
-        need(DType.FLOAT32, DType.FLOAT32, DType.FLOAT32, "setFloat");
-        needWritable();
-        data.set(Kernels.F32, byteOffset(index), value);
+    /** The elements as {@code short} (int16, uint16 arrays): plain and ordered access. */
+    public ShortElements shorts() {
+        return new ShortElements(this);
     }
 
-    /** An int64, uint64 (as its bits) or datetime64[ns] element. */
-    public long getLong(long... index) {
-        need(DType.INT64, DType.UINT64, DType.DATETIME64_NS, "getLong");
-        return data.get(Kernels.I64, byteOffset(index));
-    }
-
-    /** Sets an int64, uint64 or datetime64[ns] element. */
-    public void setLong(long[] index, long value) {
-        need(DType.INT64, DType.UINT64, DType.DATETIME64_NS, "setLong");
-        needWritable();
-        data.set(Kernels.I64, byteOffset(index), value);
-    }
-
-    /** Sets an int64, uint64 or datetime64[ns] element of a 1-d array. */
-    public void setLong(long i, long value) {
-        need(DType.INT64, DType.UINT64, DType.DATETIME64_NS, "setLong");
-        needWritable();
-        data.set(Kernels.I64, offset1(i), value);
-    }
-
-    /** An int32 or uint32 (as its bits) element. */
-    public int getInt(long... index) {
-        need(DType.INT32, DType.UINT32, DType.UINT32, "getInt");
-        return data.get(Kernels.I32, byteOffset(index));
-    }
-
-    /** Sets an int32 or uint32 element. */
-    public void setInt(long[] index, int value) {
-        need(DType.INT32, DType.UINT32, DType.UINT32, "setInt");
-        needWritable();
-        data.set(Kernels.I32, byteOffset(index), value);
-    }
-
-    /** An int16 or uint16 (as its bits) element. */
-    public short getShort(long... index) {
-        need(DType.INT16, DType.UINT16, DType.UINT16, "getShort");
-        return data.get(Kernels.I16, byteOffset(index));
-    }
-
-    /** Sets an int16 or uint16 element. */
-    public void setShort(long[] index, short value) {
-        need(DType.INT16, DType.UINT16, DType.UINT16, "setShort");
-        needWritable();
-        data.set(Kernels.I16, byteOffset(index), value);
-    }
-
-    /** An int8 or uint8 (as its bits) element. */
-    public byte getByte(long... index) {
-        need(DType.INT8, DType.UINT8, DType.UINT8, "getByte");
-        return data.get(Kernels.I8, byteOffset(index));
-    }
-
-    /** Sets an int8 or uint8 element. */
-    public void setByte(long[] index, byte value) {
-        need(DType.INT8, DType.UINT8, DType.UINT8, "setByte");
-        needWritable();
-        data.set(Kernels.I8, byteOffset(index), value);
-    }
-
-    /** A bool element. */
-    public boolean getBoolean(long... index) {
-        need(DType.BOOL, DType.BOOL, DType.BOOL, "getBoolean");
-        return data.get(Kernels.I8, byteOffset(index)) != 0;
-    }
-
-    /** Sets a bool element. */
-    public void setBoolean(long[] index, boolean value) {
-        need(DType.BOOL, DType.BOOL, DType.BOOL, "setBoolean");
-        needWritable();
-        data.set(Kernels.I8, byteOffset(index), (byte) (value ? 1 : 0));
+    /** The elements as {@code byte} (int8, uint8, bool arrays): plain and ordered access. */
+    public ByteElements bytes() {
+        return new ByteElements(this);
     }
 
     /** Any element as double: unsigned values exactly, bool as 0/1, datetime64 as its nanoseconds. */
@@ -730,97 +608,6 @@ public final class SharedArray implements AutoCloseable {
             throw mismatch("getAsLong");
         }
         return Kernels.readLong(dtype, data, byteOffset(index));
-    }
-
-    // ================================================================== atomics
-
-    /** Atomically adds to an int64/uint64/datetime64 element; returns the previous value. */
-    public long getAndAddLong(long[] index, long delta) {
-        return (long) LONG_VH.getAndAdd(atomicTarget(8), byteOffset(index), delta);
-    }
-
-    /** Atomically adds to an int64/uint64/datetime64 element of a 1-d array; returns the previous value. */
-    public long getAndAddLong(long i, long delta) {
-        return (long) LONG_VH.getAndAdd(atomicTarget(8), offset1(i), delta);
-    }
-
-    /** Atomically sets an int64/uint64/datetime64 element to {@code value} if it holds {@code expected}. */
-    public boolean compareAndSetLong(long[] index, long expected, long value) {
-        return (boolean) LONG_VH.compareAndSet(atomicTarget(8), byteOffset(index), expected, value);
-    }
-
-    /** Atomically adds to an int32/uint32 element; returns the previous value. */
-    public int getAndAddInt(long[] index, int delta) {
-        return (int) INT_VH.getAndAdd(atomicTarget(4), byteOffset(index), delta);
-    }
-
-    /** Atomically sets an int32/uint32 element to {@code value} if it holds {@code expected}. */
-    public boolean compareAndSetInt(long[] index, int expected, int value) {
-        return (boolean) INT_VH.compareAndSet(atomicTarget(4), byteOffset(index), expected, value);
-    }
-
-    /**
-     * Atomically adds to a float64 element (a compare-and-set loop on its 64 bits); returns the
-     * previous value. Lock-free, not wait-free.
-     */
-    public double getAndAddDouble(long[] index, double delta) {
-        MemorySegment d = atomicTarget(-8);
-        long off = byteOffset(index);
-        while (true) {
-            long bits = (long) LONG_VH.getVolatile(d, off);
-            double prev = Double.longBitsToDouble(bits);
-            if ((boolean) LONG_VH.compareAndSet(d, off, bits, Double.doubleToRawLongBits(prev + delta))) {
-                return prev;
-            }
-        }
-    }
-
-    /** Reads a 64-bit element with acquire semantics (pairs with {@link #setLongRelease}). */
-    public long getLongAcquire(long... index) {
-        need(DType.INT64, DType.UINT64, DType.DATETIME64_NS, "getLongAcquire");
-        return (long) LONG_VH.getAcquire(data, byteOffset(index));
-    }
-
-    /** Writes a 64-bit element with release semantics: earlier writes are visible to an acquiring reader that sees it. */
-    public void setLongRelease(long[] index, long value) {
-        LONG_VH.setRelease(atomicTarget(8), byteOffset(index), value);
-    }
-
-    /** Reads a 64-bit element with volatile semantics. */
-    public long getLongVolatile(long... index) {
-        need(DType.INT64, DType.UINT64, DType.DATETIME64_NS, "getLongVolatile");
-        return (long) LONG_VH.getVolatile(data, byteOffset(index));
-    }
-
-    /** Reads a 32-bit element with acquire semantics (pairs with {@link #setIntRelease}). */
-    public int getIntAcquire(long... index) {
-        need(DType.INT32, DType.UINT32, DType.UINT32, "getIntAcquire");
-        return (int) INT_VH.getAcquire(data, byteOffset(index));
-    }
-
-    /** Writes a 32-bit element with release semantics. */
-    public void setIntRelease(long[] index, int value) {
-        INT_VH.setRelease(atomicTarget(4), byteOffset(index), value);
-    }
-
-    /** Reads a float64 element with volatile semantics (for values updated by {@link #getAndAddDouble}). */
-    public double getDoubleVolatile(long... index) {
-        need(DType.FLOAT64, DType.FLOAT64, DType.FLOAT64, "getDoubleVolatile");
-        return Double.longBitsToDouble((long) LONG_VH.getVolatile(data, byteOffset(index)));
-    }
-
-    /** Checks the type (width 8/4: integer-like; -8: float64) and writability for an atomic op. */
-    private MemorySegment atomicTarget(int width) {
-        boolean ok = switch (width) {
-            case 8 -> dtype == DType.INT64 || dtype == DType.UINT64 || dtype == DType.DATETIME64_NS;
-            case 4 -> dtype == DType.INT32 || dtype == DType.UINT32;
-            default -> dtype == DType.FLOAT64;
-        };
-        if (!ok) {
-            throw mismatch(width == 8 ? "atomic long" : width == 4 ? "atomic int" : "atomic double");
-        }
-        needWritable();
-        return data;
     }
 
     // ================================================================== bulk
@@ -986,16 +773,16 @@ public final class SharedArray implements AutoCloseable {
         }
     }
 
-    // ================================================================== reductions
+    // ================================================================== reductions (ArrayReductions)
 
     /** Sum of all elements in double (NaN propagates; empty: 0.0). Not for datetime64. */
     public double sum() {
-        return reduceAll(Op.SUM, "sum");
+        return ArrayReductions.sum(this);
     }
 
     /** Sum treating NaN as zero (NumPy's {@code nansum}; empty or all-NaN: 0.0). */
     public double nansum() {
-        return reduceAll(Op.NANSUM, "nansum");
+        return ArrayReductions.nansum(this);
     }
 
     /**
@@ -1005,160 +792,64 @@ public final class SharedArray implements AutoCloseable {
      * @throws EmptyReductionException if the array is empty
      */
     public double min() {
-        return reduceAll(Op.MIN, "min");
+        return ArrayReductions.min(this);
     }
 
     /** Largest element (NaN propagates). @throws EmptyReductionException if the array is empty */
     public double max() {
-        return reduceAll(Op.MAX, "max");
+        return ArrayReductions.max(this);
     }
 
     /** Arithmetic mean ({@code sum() / size()}; empty: NaN, as NumPy). */
     public double mean() {
-        return sum() / size;
+        return ArrayReductions.mean(this);
     }
 
     /** Sum along {@code axis} of a 2-d array (axis 0: one result per column; 1: per row). */
     public double[] sum(int axis) {
-        return reduceAxis(Op.SUM, axis, "sum");
+        return ArrayReductions.sum(this, axis);
     }
 
     /** nansum along {@code axis} of a 2-d array. */
     public double[] nansum(int axis) {
-        return reduceAxis(Op.NANSUM, axis, "nansum");
+        return ArrayReductions.nansum(this, axis);
     }
 
     /** Minimum along {@code axis} of a 2-d array. @throws EmptyReductionException if the axis is empty */
     public double[] min(int axis) {
-        return reduceAxis(Op.MIN, axis, "min");
+        return ArrayReductions.min(this, axis);
     }
 
     /** Maximum along {@code axis} of a 2-d array. @throws EmptyReductionException if the axis is empty */
     public double[] max(int axis) {
-        return reduceAxis(Op.MAX, axis, "max");
+        return ArrayReductions.max(this, axis);
     }
 
     /** Mean along {@code axis} of a 2-d array (NaN where the axis is empty). */
     public double[] mean(int axis) {
-        double[] s = reduceAxis(Op.SUM, axis, "mean");
-        long n = shape[axis];
-        for (int i = 0; i < s.length; i++) {
-            s[i] /= n;
-        }
-        return s;
+        return ArrayReductions.mean(this, axis);
     }
 
     /** Exact wrapping sum of an integer or bool array as long (NumPy's int64/uint64 sum). */
     public long sumLong() {
-        if (dtype.kind() == DType.Kind.FLOAT || dtype == DType.DATETIME64_NS) {
-            throw mismatch("sumLong");
-        }
-        checkOpen();
-        long[] acc = {0};
-        forEachLine(true, (off, n, stride) -> acc[0] += Kernels.sumLong(dtype, data, off, n, stride));
-        return acc[0];
+        return ArrayReductions.sumLong(this);
     }
 
     /** Smallest element of an integer, bool or datetime64 array, exactly (uint64 as its bits). */
     public long minLong() {
-        return extremeLong(false);
+        return ArrayReductions.minLong(this);
     }
 
     /** Largest element of an integer, bool or datetime64 array, exactly (uint64 as its bits). */
     public long maxLong() {
-        return extremeLong(true);
-    }
-
-    private long extremeLong(boolean max) {
-        if (dtype.kind() == DType.Kind.FLOAT) {
-            throw mismatch(max ? "maxLong" : "minLong");
-        }
-        checkOpen();
-        if (size == 0) {
-            throw emptyReduction(max ? "max" : "min");
-        }
-        long[] acc = new long[1];
-        boolean[] first = {true};
-        boolean unsigned = dtype == DType.UINT64;
-        forEachLine(true, (off, n, stride) -> {
-            if (n == 0) {
-                return;
-            }
-            long x = Kernels.extremeLong(dtype, data, off, n, stride, max);
-            int c = unsigned ? Long.compareUnsigned(x, acc[0]) : Long.compare(x, acc[0]);
-            if (first[0] || (max ? c > 0 : c < 0)) {
-                acc[0] = x;
-                first[0] = false;
-            }
-        });
-        return acc[0];
-    }
-
-    private double reduceAll(Op op, String what) {
-        checkOpen();
-        checkReducible(op, what);
-        if (size == 0) {
-            if (op == Op.MIN || op == Op.MAX) {
-                throw emptyReduction(what);
-            }
-            return 0.0;
-        }
-        double[] acc = {op.identity()};
-        forEachLine(true, (off, n, stride) -> acc[0] = op.merge(acc[0], Kernels.reduce(op, dtype, data, off, n, stride)));
-        return acc[0];
-    }
-
-    private double[] reduceAxis(Op op, int axis, String what) {
-        checkOpen();
-        checkReducible(op, what);
-        if (shape.length != 2) {
-            throw new ShapeException(what + " along an axis needs a 2-d array: ndim=" + shape.length
-                    + "; reduce the whole array, or reshape it to 2-d");
-        }
-        if (axis != 0 && axis != 1) {
-            throw new ShapeException("axis out of range: axis=" + axis + ", ndim=2; use 0 or 1");
-        }
-        int other = 1 - axis;
-        long nOut = shape[other];
-        long nIn = shape[axis];
-        if (nOut > Integer.MAX_VALUE - 8) {
-            throw new ShapeException("too many results for a Java array: count=" + nOut);
-        }
-        double[] out = new double[(int) nOut];
-        if (nIn == 0 && nOut > 0 && (op == Op.MIN || op == Op.MAX)) {
-            throw emptyReduction(what);
-        }
-        Arrays.fill(out, op.identity());
-        if (Math.abs(strides[axis]) > Math.abs(strides[other])) {
-            // the reduced axis is the outer one in memory: add whole lines into the results
-            for (long i = 0; i < nIn; i++) {
-                Kernels.accumulate(op, dtype, data, offset + i * strides[axis], nOut, strides[other], out);
-            }
-        } else {
-            for (int j = 0; j < nOut; j++) {
-                out[j] = Kernels.reduce(op, dtype, data, offset + j * strides[other], nIn, strides[axis]);
-            }
-        }
-        return out;
-    }
-
-    private void checkReducible(Op op, String what) {
-        if ((op == Op.SUM || op == Op.NANSUM) && !dtype.isSummable()) {
-            throw new DTypeMismatchException("cannot " + what + " datetime64 values: dtype=" + dtype
-                    + "; use min/max (minLong/maxLong), or convert to int64");
-        }
-    }
-
-    private EmptyReductionException emptyReduction(String what) {
-        return new EmptyReductionException("zero-size array to reduction operation " + what
-                + " which has no identity: shape=" + NpyLayout.shapeString(shape) + "; check size() first");
+        return ArrayReductions.maxLong(this);
     }
 
     // ================================================================== iteration
 
     /** A run of {@code n} elements from byte offset {@code off}, {@code stride} bytes apart. */
     @FunctionalInterface
-    private interface LineVisitor {
+    interface LineVisitor {
         void line(long off, long n, long stride);
     }
 
@@ -1166,7 +857,7 @@ public final class SharedArray implements AutoCloseable {
      * Visits every element as lines along the last axis, in C order; when {@code anyOrder} and
      * the array is contiguous in either order, as one line in memory order.
      */
-    private void forEachLine(boolean anyOrder, LineVisitor v) {
+    void forEachLine(boolean anyOrder, LineVisitor v) {
         if (size == 0) {
             return;
         }
@@ -1198,7 +889,7 @@ public final class SharedArray implements AutoCloseable {
         }
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (backing.closed.get()) {
             throw new SegmentClosedException("array is closed: name=" + name()
                     + (root ? "" : " (a view of a closed array)") + "; attach it again to use it");

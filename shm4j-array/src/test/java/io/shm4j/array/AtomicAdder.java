@@ -15,14 +15,14 @@ public final class AtomicAdder {
                 SharedArray doubles = SharedArray.attach(args[1], Access.READ_WRITE)) {
             long[] cas = {1};
             for (int i = 0; i < n; i++) {
-                longs.getAndAddLong(0, 1);
+                longs.longs().getAndAdd(0, 1);
                 while (true) { // counter 1 through compare-and-set
-                    long v = longs.getLongVolatile(1);
-                    if (longs.compareAndSetLong(cas, v, v + 2)) {
+                    long v = longs.longs().getVolatile(1);
+                    if (longs.longs().compareAndSet(cas, v, v + 2)) {
                         break;
                     }
                 }
-                doubles.getAndAddDouble(new long[] {i % 2}, 0.5);
+                doubles.doubles().getAndAdd(new long[] {i % 2}, 0.5);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.shm4j.array;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.testkit.Processes;
@@ -16,8 +17,8 @@ class ConcurrentAtomicsTest {
 
     @Test
     void shouldAddExactlyFromFourProcessesAtOnce() {
-        try (SharedArray longs = SharedArray.zeros(TestNames.unique("atomic-l"), DType.INT64, 2);
-                SharedArray doubles = SharedArray.zeros(TestNames.unique("atomic-d"), DType.FLOAT64, 2)) {
+        try (SharedArray longs = SharedArray.zeros(ShmOptions.named(TestNames.unique("atomic-l")).asMutable(), DType.INT64, 2);
+                SharedArray doubles = SharedArray.zeros(ShmOptions.named(TestNames.unique("atomic-d")).asMutable(), DType.FLOAT64, 2)) {
             List<CompletableFuture<Processes.Result>> runs = new ArrayList<>();
             for (int p = 0; p < PROCESSES; p++) {
                 runs.add(CompletableFuture.supplyAsync(() -> Processes.java(AtomicAdder.class, longs.name(),
@@ -25,28 +26,28 @@ class ConcurrentAtomicsTest {
             }
             // this JVM adds too, while the others run
             for (int i = 0; i < ADDS; i++) {
-                longs.getAndAddLong(0, 1);
+                longs.longs().getAndAdd(0, 1);
             }
             runs.forEach(r -> r.join().assertOk());
-            assertThat(longs.getLongAcquire(0)).isEqualTo((long) (PROCESSES + 1) * ADDS);
-            assertThat(longs.getLongAcquire(1)).isEqualTo(2L * PROCESSES * ADDS);
-            assertThat(doubles.getDoubleVolatile(0) + doubles.getDoubleVolatile(1)).isEqualTo(0.5 * PROCESSES * ADDS);
-            assertThat(doubles.getDoubleVolatile(0)).isEqualTo(0.25 * PROCESSES * ADDS);
+            assertThat(longs.longs().getAcquire(0)).isEqualTo((long) (PROCESSES + 1) * ADDS);
+            assertThat(longs.longs().getAcquire(1)).isEqualTo(2L * PROCESSES * ADDS);
+            assertThat(doubles.doubles().getVolatile(0) + doubles.doubles().getVolatile(1)).isEqualTo(0.5 * PROCESSES * ADDS);
+            assertThat(doubles.doubles().getVolatile(0)).isEqualTo(0.25 * PROCESSES * ADDS);
         }
     }
 
     @Test
     void shouldAddIntsAtomicallyFromManyThreads() throws Exception {
-        try (SharedArray a = SharedArray.zeros((String) null, DType.UINT32, 1)) {
+        try (SharedArray a = SharedArray.zeros(ShmOptions.named((String) null).asMutable(), DType.UINT32, 1)) {
             long[] idx = {0};
             AtomicInteger casWins = new AtomicInteger();
             Thread[] ts = new Thread[4];
             for (int t = 0; t < ts.length; t++) {
                 ts[t] = Thread.ofPlatform().start(() -> {
                     for (int i = 0; i < 50_000; i++) {
-                        a.getAndAddInt(idx, 1);
-                        int v = a.getIntAcquire(0);
-                        if (a.compareAndSetInt(idx, v, v)) {
+                        a.ints().getAndAdd(idx, 1);
+                        int v = a.ints().getAcquire(0);
+                        if (a.ints().compareAndSet(idx, v, v)) {
                             casWins.incrementAndGet();
                         }
                     }
@@ -66,24 +67,24 @@ class ConcurrentAtomicsTest {
         // A reader that saw the flag must see the payload written before it; a plain (hoisted)
         // read of the flag would spin forever and fail at the deadline.
         int rounds = 20_000;
-        try (SharedArray a = SharedArray.zeros((String) null, DType.INT64, 3)) {
+        try (SharedArray a = SharedArray.zeros(ShmOptions.named((String) null).asMutable(), DType.INT64, 3)) {
             java.util.concurrent.CompletableFuture<Void> reader = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 for (long i = 1; i <= rounds; i++) {
-                    while (a.getLongAcquire(1) != i) {
+                    while (a.longs().getAcquire(1) != i) {
                         Thread.onSpinWait();
                     }
-                    if (a.getLong(2) != i * 7) {
+                    if (a.longs().get(2) != i * 7) {
                         throw new AssertionError("payload not visible after acquire: round=" + i
-                                + ", payload=" + a.getLong(2));
+                                + ", payload=" + a.longs().get(2));
                     }
-                    a.setLongRelease(new long[] {0}, i);
+                    a.longs().setRelease(new long[] {0}, i);
                 }
             });
             for (long i = 1; i <= rounds; i++) {
-                a.setLong(2, i * 7);
-                a.setLongRelease(new long[] {1}, i);
+                a.longs().set(2, i * 7);
+                a.longs().setRelease(new long[] {1}, i);
                 long deadline = System.nanoTime() + 10_000_000_000L;
-                while (a.getLongAcquire(0) != i) {
+                while (a.longs().getAcquire(0) != i) {
                     if (System.nanoTime() > deadline) {
                         throw new AssertionError("no acknowledgement: round=" + i);
                     }

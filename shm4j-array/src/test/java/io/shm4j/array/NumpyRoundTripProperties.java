@@ -1,5 +1,6 @@
 package io.shm4j.array;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.segment.ShmDirectory;
@@ -53,7 +54,7 @@ class NumpyRoundTripProperties {
         Path dir = ShmDirectory.current().path();
         try {
             for (Case c : cases) {
-                SharedArray a = SharedArray.copyOf(ArrayOptions.named(TestNames.unique("j2n")), c.dtype(),
+                SharedArray a = SharedArray.copyOf(ShmOptions.named(TestNames.unique("j2n")), c.dtype(),
                         c.shape(), randomJavaArray(c));
                 arrays.add(a);
                 args.add(a.name());
@@ -124,7 +125,7 @@ class NumpyRoundTripProperties {
                 try (SharedArray a = SharedArray.attach(names.get(i))) {
                     assertThat(a.dtype()).isEqualTo(c.dtype());
                     assertThat(a.shape()).isEqualTo(c.shape());
-                    SharedArray copy = SharedArray.copyOf(ArrayOptions.named(TestNames.unique("n2j-copy")),
+                    SharedArray copy = SharedArray.copyOf(ShmOptions.named(TestNames.unique("n2j-copy")),
                             a.dtype(), a.shape(), a.toArray());
                     copies.add(copy);
                     check.add(names.get(i));

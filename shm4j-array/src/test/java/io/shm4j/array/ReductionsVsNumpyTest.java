@@ -1,5 +1,6 @@
 package io.shm4j.array;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +42,7 @@ class ReductionsVsNumpyTest {
         List<String> args = new ArrayList<>();
         try {
             for (double[] v : vectors) {
-                SharedArray a = SharedArray.copyOf(ArrayOptions.named(TestNames.unique("red")), v);
+                SharedArray a = SharedArray.copyOf(ShmOptions.named(TestNames.unique("red")), v);
                 arrays.put(a.name(), a);
                 args.add(a.name());
             }
@@ -52,14 +53,14 @@ class ReductionsVsNumpyTest {
             }
             for (long[] shape : new long[][] {{300, 7}, {7, 300}, {0, 3}, {3, 0}}) {
                 int n = (int) (shape[0] * shape[1]);
-                SharedArray a = SharedArray.copyOf(ArrayOptions.named(TestNames.unique("red2")), DType.FLOAT64,
+                SharedArray a = SharedArray.copyOf(ShmOptions.named(TestNames.unique("red2")), DType.FLOAT64,
                         shape, java.util.Arrays.copyOf(m, n));
                 arrays.put(a.name(), a);
                 args.add(a.name());
             }
             // integer and float32 types go through the generic loops
             for (DType t : new DType[] {DType.INT32, DType.UINT8, DType.FLOAT32, DType.INT64, DType.BOOL}) {
-                SharedArray a = SharedArray.fromLongFunction(ArrayOptions.named(TestNames.unique("redi")), t,
+                SharedArray a = SharedArray.fromLongFunction(ShmOptions.named(TestNames.unique("redi")), t,
                         new long[] {50, 9}, i -> i[0] * 7 - i[1] * 13);
                 arrays.put(a.name(), a);
                 args.add(a.name());
@@ -166,7 +167,7 @@ class ReductionsVsNumpyTest {
 
     @Test
     void shouldSumIntegersExactlyAsLong() {
-        try (SharedArray a = SharedArray.copyOf(ArrayOptions.defaults(), new long[] {Long.MAX_VALUE, 1, -5})) {
+        try (SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), new long[] {Long.MAX_VALUE, 1, -5})) {
             assertThat(a.sumLong()).isEqualTo(Long.MIN_VALUE - 5); // wraps like NumPy's int64
             assertThat(a.minLong()).isEqualTo(-5);
             assertThat(a.maxLong()).isEqualTo(Long.MAX_VALUE);
@@ -175,7 +176,7 @@ class ReductionsVsNumpyTest {
 
     @Test
     void shouldRejectSummingDatetimesLikeNumpy() {
-        try (SharedArray a = SharedArray.copyOf(ArrayOptions.defaults(), DType.DATETIME64_NS, new long[] {2},
+        try (SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), DType.DATETIME64_NS, new long[] {2},
                 new long[] {5, 3})) {
             assertThatThrownBy(a::sum).isInstanceOf(DTypeMismatchException.class).hasMessageContaining("datetime64");
             assertThat(a.minLong()).isEqualTo(3);
@@ -185,7 +186,7 @@ class ReductionsVsNumpyTest {
 
     @Test
     void shouldRejectAxisReductionsOnOtherThan2dArrays() {
-        try (SharedArray a = SharedArray.copyOf(ArrayOptions.defaults(), new double[3])) {
+        try (SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), new double[3])) {
             assertThatThrownBy(() -> a.sum(0)).isInstanceOf(ShapeException.class).hasMessageContaining("2-d");
             assertThatThrownBy(() -> a.reshape(3, 1).sum(2)).isInstanceOf(ShapeException.class);
         }

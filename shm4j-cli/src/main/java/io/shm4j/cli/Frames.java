@@ -1,5 +1,6 @@
 package io.shm4j.cli;
 
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.ProcessIdentity;
@@ -18,7 +19,7 @@ final class Frames {
 
     /** Loads a CSV or Arrow IPC file into a new persistent frame; returns a one-line description. */
     static String put(Path file, String name, Lifetime lifetime, ProcessIdentity owner) {
-        try (SharedFrame f = SharedFrame.putFile(file, name, lifetime, owner)) {
+        try (SharedFrame f = SharedFrame.copyOf(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), file)) {
             return f.ref().name() + " frame " + f.rowCount() + " rows x " + f.columnNames().size()
                     + " columns, " + f.byteSize() + " bytes " + lifetime.name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -26,7 +27,7 @@ final class Frames {
 
     static void export(SegmentInfo info, Path file) {
         try (SharedFrame f = SharedFrame.attach(info.ref())) {
-            f.exportTo(file);
+            f.save(file);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.shm4j.cli;
 
+import io.shm4j.store.StoreAdmin;
 import io.shm4j.segment.GcReport;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.store.ObjectStore;
@@ -28,7 +29,7 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ShmDirectory dir = ShmDirectory.current();
-        List<String> stores = dryRun ? ObjectStore.abandoned(dir) : ObjectStore.reclaimAbandoned(dir);
+        List<String> stores = dryRun ? StoreAdmin.abandoned(dir) : StoreAdmin.reclaimAbandoned(dir);
         GcReport r = dir.gc(dryRun);
         var out = spec.commandLine().getOut();
         if (json) {

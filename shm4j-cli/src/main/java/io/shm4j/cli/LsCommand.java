@@ -1,5 +1,6 @@
 package io.shm4j.cli;
 
+import io.shm4j.store.StoreAdmin;
 import io.shm4j.segment.SegmentInfo;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.store.ObjectStore;
@@ -34,8 +35,8 @@ final class LsCommand implements Callable<Integer> {
         List<SegmentInfo> infos = all ? dir.listAll() : dir.list();
         Map<String, StoredObject> objects = new LinkedHashMap<>();
         Map<String, String> storeOf = new LinkedHashMap<>();
-        for (String store : ObjectStore.storeNames(dir)) {
-            for (StoredObject o : ObjectStore.objects(dir, store)) {
+        for (String store : StoreAdmin.storeNames(dir)) {
+            for (StoredObject o : StoreAdmin.objects(dir, store)) {
                 objects.put(o.name(), o);
                 storeOf.put(o.name(), store);
             }

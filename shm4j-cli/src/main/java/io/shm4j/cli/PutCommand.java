@@ -1,6 +1,6 @@
 package io.shm4j.cli;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.SharedArray;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Lifetime;
@@ -48,7 +48,7 @@ final class PutCommand implements Callable<Integer> {
         ProcessIdentity owner = owner();
         String created;
         if (n.endsWith(".npy")) {
-            try (SharedArray a = SharedArray.load(file, ArrayOptions.named(name).withLifetime(lifetime).withOwner(owner))) {
+            try (SharedArray a = SharedArray.copyOf(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), file)) {
                 created = a.describe();
             }
         } else if (Frames.handles(n)) {

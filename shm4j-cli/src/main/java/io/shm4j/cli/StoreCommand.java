@@ -1,5 +1,6 @@
 package io.shm4j.cli;
 
+import io.shm4j.store.StoreAdmin;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.store.ObjectStore;
 import io.shm4j.store.StoreStats;
@@ -37,8 +38,8 @@ final class StoreCommand implements Runnable {
         public Integer call() {
             ShmDirectory dir = ShmDirectory.current();
             List<StoreStats> all = new ArrayList<>();
-            for (String name : ObjectStore.storeNames(dir)) {
-                all.add(ObjectStore.stats(dir, name));
+            for (String name : StoreAdmin.storeNames(dir)) {
+                all.add(StoreAdmin.stats(dir, name));
             }
             var out = spec.commandLine().getOut();
             if (json) {

@@ -1,5 +1,6 @@
 package io.shm4j.cli;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.segment.PendingSegment;
@@ -24,7 +25,7 @@ class CliTest {
     @Test
     void shouldListSegmentsWithOwnerAndLifetime() {
         String name = TestNames.unique("cli-ls");
-        try (Segment s = Segment.create(name, 3 << 20)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 3 << 20)) {
             Run r = run("ls");
             assertThat(r.code()).isZero();
             assertThat(r.out()).containsPattern(name + "\\s+raw\\s+3\\.0 MiB\\s+"
@@ -38,7 +39,7 @@ class CliTest {
     @Test
     void shouldShowOneSegment() {
         String name = TestNames.unique("cli-info");
-        try (Segment s = Segment.create(name, 100)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 100)) {
             Run r = run("info", name);
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("name:", name, "kind:", "raw", "mode:", "0600");

@@ -2,7 +2,7 @@ package io.shm4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.SharedArray;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.pool.WorkerPool;
@@ -21,7 +21,7 @@ class ReadmeExampleTest {
             data[i] = (i % 1024) * 0.5;
         }
         // --- README: arrays and the pool
-        try (SharedArray prices = SharedArray.copyOf(ArrayOptions.named(name), data);  // a .npy file in /dev/shm
+        try (SharedArray prices = SharedArray.copyOf(ShmOptions.named(name), data);  // a .npy file in /dev/shm
              WorkerPool pool = WorkerPool.processes(2)) {                               // two worker JVMs
             List<Double> parts = pool.mapRows(prices, 8, (chunk, ctx) ->               // 8 tasks; refs travel, data does not
                     ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum());    // each worker maps it once
@@ -42,10 +42,10 @@ class ReadmeExampleTest {
     void shouldRunTheReadmeFrameExample() {
         String name = TestNames.unique("trades");
         // --- README: frames
-        try (SharedFrame trades = SharedFrame.builder(3).name(name)
+        try (SharedFrame trades = SharedFrame.builder(3)
                 .addStrings("symbol", new String[] {"AAPL", "MSFT", "AAPL"})
                 .addDoubles("price", new double[] {189.5, Double.NaN, 190.25})
-                .build()) {
+                .build(ShmOptions.named(name))) {
             double total = trades.doubles("price").nansum();                           // a zero-copy column view
             // --- end
             assertThat(total).isEqualTo(379.75);

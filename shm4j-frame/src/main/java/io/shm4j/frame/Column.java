@@ -105,7 +105,7 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
     /** Rows {@code [from, to)} as a view of the same type, without copying. */
     public Column slice(long from, long to) {
         if (from < 0 || to < from || to > length) {
-            throw new IndexOutOfBoundsException("slice out of range: from=" + from + ", to=" + to + ", rows=" + length);
+            throw new io.shm4j.OutOfBoundsException("slice out of range: from=" + from + ", to=" + to + ", rows=" + length);
         }
         java.util.List<Chunk> out = new java.util.ArrayList<>();
         for (int k = 0; k < chunks.length; k++) {
@@ -121,7 +121,7 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
     /** The chunk holding {@code row} (after checking it). */
     final int chunkOf(long row) {
         if (checks && (row < 0 || row >= length)) {
-            throw new IndexOutOfBoundsException("row out of range: row=" + row + ", rows=" + length + ", column="
+            throw new io.shm4j.OutOfBoundsException("row out of range: row=" + row + ", rows=" + length + ", column="
                     + field.name());
         }
         if (chunks.length == 1) {

@@ -4,7 +4,7 @@ import io.shm4j.frame.internal.ArrowField;
 import io.shm4j.frame.internal.ArrowWriter;
 import io.shm4j.frame.internal.ColumnSource;
 import io.shm4j.frame.internal.PandasMetadata;
-import io.shm4j.segment.Lifetime;
+import io.shm4j.segment.ShmOptions;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +31,7 @@ import java.util.function.LongUnaryOperator;
  *         .addTimestamps("date", null, i -> start + i * DAY_NANOS, null)
  *         .addDoubles("price", i -> prices[(int) i], i -> i % 2 == 0)
  *         .addStrings("sym", i -> symbols[(int) (i % symbols.length)])
- *         .name("prices").build()) { ... }
+ *         .build(ShmOptions.named("prices"))) { ... }
  * }</pre>
  *
  * <p>Not thread-safe; use once. String and category functions are called twice per row (to
@@ -42,9 +42,6 @@ public final class FrameBuilder {
     private final List<ColumnSource> sources = new ArrayList<>();
     private final List<String> indexNames = new ArrayList<>();
     private FrameIndex range = FrameIndex.defaultRange();
-    private String name;
-    private Lifetime lifetime = Lifetime.SCOPED;
-    private io.shm4j.segment.ProcessIdentity owner = io.shm4j.segment.ProcessIdentity.current();
 
     FrameBuilder(long rows) {
         if (rows < 0) {
@@ -68,27 +65,6 @@ public final class FrameBuilder {
             }
         }
         return b;
-    }
-
-    /** The segment name (default: a generated one). */
-    public FrameBuilder name(String segmentName) {
-        this.name = segmentName;
-        return this;
-    }
-
-    /**
-     * The process that owns the frame (default: this one); a scoped frame dies with it. A worker
-     * names its caller; the CLI names the shell that ran it.
-     */
-    public FrameBuilder owner(io.shm4j.segment.ProcessIdentity newOwner) {
-        this.owner = java.util.Objects.requireNonNull(newOwner, "owner");
-        return this;
-    }
-
-    /** Scoped (default: dies with its owner) or persistent. */
-    public FrameBuilder lifetime(Lifetime newLifetime) {
-        this.lifetime = Objects.requireNonNull(newLifetime, "lifetime");
-        return this;
     }
 
     /** Uses a RangeIndex {@code start, start+step, ...} named {@code indexName} (may be null). */
@@ -214,13 +190,26 @@ public final class FrameBuilder {
         return add(new ColumnCopy(column, source));
     }
 
-    /** Builds the frame into a new segment of kind {@code frame} and returns it attached. */
-    public SharedFrame build() {
-        return SharedFrame.create(plan(), name, lifetime, owner);
+    /**
+     * Builds the frame into a new segment of kind {@code frame} created with {@code options}
+     * (name, lifetime, mutability, mode, owner, directory) and returns its owning handle.
+     */
+    public SharedFrame build(ShmOptions options) {
+        return SharedFrame.create(plan(), Objects.requireNonNull(options, "options"));
     }
 
-    /** Writes the frame to an Arrow IPC file on disk instead (for example for export). */
-    public void writeTo(java.nio.file.Path file) {
+    /** Same as {@code build(ShmOptions.defaults())}: a generated name, scoped, immutable. */
+    public SharedFrame build() {
+        return build(ShmOptions.defaults());
+    }
+
+    /**
+     * Writes the frame to an Arrow IPC file on disk instead of shared memory (under a temporary
+     * name moved into place).
+     *
+     * @throws io.shm4j.FileAccessException if the file cannot be written
+     */
+    public void save(java.nio.file.Path file) {
         SharedFrame.writeFile(plan(), file);
     }
 

@@ -158,7 +158,7 @@ public final class FrameView {
     /** Rows {@code [from, to)} of every column and of the index (no copy). */
     public FrameView slice(long from, long to) {
         if (from < 0 || to < from || to > rows) {
-            throw new IndexOutOfBoundsException("slice out of range: from=" + from + ", to=" + to + ", rows=" + rows);
+            throw new io.shm4j.OutOfBoundsException("slice out of range: from=" + from + ", to=" + to + ", rows=" + rows);
         }
         return new FrameView(columns.stream().map(c -> c.slice(from, to)).toList(), index.slice(from, to), to - from);
     }
@@ -198,7 +198,7 @@ public final class FrameView {
      * Writes the frame to a file: {@code .csv}, or an Arrow IPC file for {@code .arrow},
      * {@code .feather}, {@code .ipc} (written anew from this view, 64-byte aligned).
      */
-    public void exportTo(Path file) {
+    public void save(Path file) {
         SharedFrame.export(this, null, file);
     }
 

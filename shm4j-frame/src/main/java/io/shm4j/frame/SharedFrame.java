@@ -5,7 +5,8 @@ import io.shm4j.Shm4jException;
 import io.shm4j.frame.internal.ArrowFileLayout;
 import io.shm4j.frame.internal.ArrowReader;
 import io.shm4j.frame.internal.ArrowWriter;
-import io.shm4j.segment.Lifetime;
+import io.shm4j.FileAccessException;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentClosedException;
@@ -50,7 +51,8 @@ public final class SharedFrame implements AutoCloseable {
     private final MemorySegment memory;
     private final FrameView view;
     private final long size;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean closed;
+    private final boolean owning;
 
     private SharedFrame(Segment segment, Arena fileArena, Path path, MemorySegment memory) {
         this.segment = segment;
@@ -59,6 +61,33 @@ public final class SharedFrame implements AutoCloseable {
         this.memory = memory;
         this.size = memory.byteSize();
         this.view = FrameView.of(ArrowReader.read(memory));
+        this.closed = new AtomicBoolean();
+        this.owning = true;
+    }
+
+    private SharedFrame(SharedFrame owner) {
+        this.segment = owner.segment;
+        this.fileArena = null;
+        this.path = owner.path;
+        this.memory = owner.memory;
+        this.size = owner.size;
+        this.view = owner.view;
+        this.closed = owner.closed;
+        this.owning = false;
+    }
+
+    /**
+     * A non-owning handle on the same mapping (what a store {@code get} or a task receives):
+     * valid while this frame is open; closing it is harmless and unmaps nothing.
+     */
+    public SharedFrame borrow() {
+        checkOpen();
+        return new SharedFrame(this);
+    }
+
+    /** Whether closing this handle unmaps (false for a {@link #borrow() borrowed} one). */
+    public boolean isOwning() {
+        return owning;
     }
 
     // ------------------------------------------------------------------ factories
@@ -106,7 +135,8 @@ public final class SharedFrame implements AutoCloseable {
             return new SharedFrame(null, arena, file, m);
         } catch (IOException e) {
             arena.close();
-            throw new Shm4jException("cannot open frame file: path=" + file + ", error=" + e.getMessage(), e);
+            throw new FileAccessException("cannot open frame file: path=" + file + ", error=" + e.getMessage()
+                    + "; check that it is a readable regular file", e);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -114,50 +144,33 @@ public final class SharedFrame implements AutoCloseable {
     }
 
     /**
-     * Puts a file into shared memory as a frame: {@code .csv} is parsed with type inference
-     * (see {@link #fromCsv}); {@code .arrow}, {@code .feather}, {@code .ipc} (uncompressed Arrow
-     * IPC files, any number of batches) are rewritten as one aligned batch. Other extensions are
-     * sniffed: Arrow magic, else CSV.
+     * Copies a file into shared memory as a new frame (what {@code shm4j put} does): {@code .csv}
+     * is parsed with type inference (header row; RFC 4180 quoting; empty unquoted field = null,
+     * {@code ""} = empty string; per column int64, float64, bool, timestamp or string);
+     * {@code .arrow}, {@code .feather}, {@code .ipc} (uncompressed Arrow IPC files, any number of
+     * batches) are rewritten as one aligned batch. Other extensions are sniffed: Arrow magic, else
+     * CSV.
      *
-     * @param name the segment name, or null for a generated one
+     * @throws io.shm4j.FileAccessException if the file cannot be read
      */
-    public static SharedFrame putFile(Path file, String name, Lifetime lifetime) {
-        return putFile(file, name, lifetime, io.shm4j.segment.ProcessIdentity.current());
-    }
-
-    /** Like {@link #putFile(Path, String, Lifetime)}, owned by {@code owner}. */
-    public static SharedFrame putFile(Path file, String name, Lifetime lifetime, io.shm4j.segment.ProcessIdentity owner) {
+    public static SharedFrame copyOf(ShmOptions options, Path file) {
         if (isCsv(file)) {
-            return FrameCsv.read(file).name(name).lifetime(lifetime).owner(owner).build();
+            return FrameCsv.read(file).build(options);
         }
         try (SharedFrame source = open(file)) {
-            return FrameBuilder.copyOf(source.view()).name(name).lifetime(lifetime).owner(owner).build();
+            return FrameBuilder.copyOf(source.view()).build(options);
         }
-    }
-
-    /**
-     * Reads a CSV file (header row; RFC 4180 quoting; empty unquoted field = null, {@code ""} =
-     * empty string) into a new frame, inferring per column int64, float64, bool, timestamp
-     * (ISO 8601, with or without offset) or string.
-     */
-    public static SharedFrame fromCsv(Path csv, String name, Lifetime lifetime) {
-        return FrameCsv.read(csv).name(name).lifetime(lifetime).build();
     }
 
     /** Copies a view (any selection or slice of any frame) into a new frame. */
-    public static SharedFrame copyOf(FrameView view, String name, Lifetime lifetime) {
-        return FrameBuilder.copyOf(view).name(name).lifetime(lifetime).build();
+    public static SharedFrame copyOf(ShmOptions options, FrameView view) {
+        return FrameBuilder.copyOf(view).build(options);
     }
 
-    static SharedFrame create(ArrowWriter.Plan plan, String name, Lifetime lifetime,
-            io.shm4j.segment.ProcessIdentity owner) {
-        SegmentSpec spec = SegmentSpec.of(plan.size()).withKind(SegmentKind.FRAME).withLifetime(lifetime).withOwner(owner)
-                .withHugePages(Settings.hugePages());
-        if (name != null) {
-            spec = spec.withName(name);
-        }
+    static SharedFrame create(ArrowWriter.Plan plan, ShmOptions options) {
+        SegmentSpec spec = options.spec(plan.size(), SegmentKind.FRAME).withHugePages(Settings.hugePages());
         Segment seg;
-        try (PendingSegment pending = Segment.reserve(spec)) {
+        try (PendingSegment pending = options.directoryOrCurrent().reserve(spec)) {
             plan.writeTo(pending.memory());
             seg = pending.publish();
         }
@@ -193,7 +206,7 @@ public final class SharedFrame implements AutoCloseable {
             } catch (IOException ignored) {
                 // reported below
             }
-            throw new Shm4jException("cannot write frame file: path=" + file + ", bytes=" + plan.size()
+            throw new FileAccessException("cannot write frame file: path=" + file + ", bytes=" + plan.size()
                     + ", error=" + e.getMessage() + "; check free space and permissions of its directory", e);
         } catch (RuntimeException | Error e) {
             try {
@@ -210,7 +223,7 @@ public final class SharedFrame implements AutoCloseable {
             try (Writer w = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16)) {
                 FrameCsv.write(view, w);
             } catch (IOException e) {
-                throw new Shm4jException("cannot write CSV: path=" + file + ", error=" + e.getMessage(), e);
+                throw new FileAccessException("cannot write CSV: path=" + file + ", error=" + e.getMessage(), e);
             }
         } else if (whole != null) {
             MemorySegment m = whole.memory();
@@ -224,10 +237,10 @@ public final class SharedFrame implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
-                throw new Shm4jException("cannot write Arrow file: path=" + file + ", error=" + e.getMessage(), e);
+                throw new FileAccessException("cannot write Arrow file: path=" + file + ", error=" + e.getMessage(), e);
             }
         } else {
-            FrameBuilder.copyOf(view).writeTo(file);
+            FrameBuilder.copyOf(view).save(file);
         }
     }
 
@@ -246,7 +259,7 @@ public final class SharedFrame implements AutoCloseable {
             byte[] head = in.readNBytes(ArrowFileLayout.MAGIC.length);
             return !java.util.Arrays.equals(head, ArrowFileLayout.MAGIC);
         } catch (IOException e) {
-            throw new Shm4jException("cannot read file: path=" + file + ", error=" + e.getMessage(), e);
+            throw new FileAccessException("cannot read file: path=" + file + ", error=" + e.getMessage(), e);
         }
     }
 
@@ -342,7 +355,7 @@ public final class SharedFrame implements AutoCloseable {
      * Writes the frame to {@code file}: {@code .csv} as CSV, otherwise the Arrow IPC file
      * bytes as they are in shared memory.
      */
-    public void exportTo(Path file) {
+    public void save(Path file) {
         export(view(), this, file);
     }
 
@@ -360,8 +373,8 @@ public final class SharedFrame implements AutoCloseable {
     /** The ref to send to another process ({@link #attach(SegmentRef)}); frames from files have none. */
     public SegmentRef ref() {
         if (segment == null) {
-            throw new UnsupportedOperationException("frame opened from a file has no segment ref: path=" + path
-                    + "; put it into shared memory with SharedFrame.putFile");
+            throw new io.shm4j.NotInSharedMemoryException("a frame opened from a file has no segment ref: path="
+                    + path + "; copy it into shared memory with SharedFrame.copyOf(options, path)");
         }
         return segment.ref();
     }
@@ -391,7 +404,7 @@ public final class SharedFrame implements AutoCloseable {
     /** Unmaps (and, on the owning handle of a scoped frame, removes the segment). Idempotent. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!owning || !closed.compareAndSet(false, true)) {
             return;
         }
         if (segment != null) {

@@ -88,7 +88,7 @@ public final class StringColumn extends Column {
             @Override
             public String get(int i) {
                 if (i < 0 || i >= n) {
-                    throw new IndexOutOfBoundsException("category out of range: index=" + i + ", size=" + n);
+                    throw new io.shm4j.OutOfBoundsException("category out of range: index=" + i + ", size=" + n);
                 }
                 return d.isNull(i) ? null : ColumnSource.decodeUtf8(bytes(d, i, wide, name()));
             }

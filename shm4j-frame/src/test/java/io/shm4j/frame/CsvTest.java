@@ -1,5 +1,6 @@
 package io.shm4j.frame;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,7 +27,7 @@ class CsvTest {
                 ,3,TRUE,,"say ""hi""\nthere",
                 4,1e3,false,2024-02-03T00:00,plain,2024-02-03T00:00:00+01:00
                 """);
-        try (SharedFrame f = SharedFrame.putFile(csv, TestNames.unique("csv"), Lifetime.SCOPED)) {
+        try (SharedFrame f = SharedFrame.copyOf(ShmOptions.named(TestNames.unique("csv")), csv)) {
             assertThat(f.column("id").type()).isEqualTo(ColumnType.INT64);
             assertThat(f.column("price").type()).isEqualTo(ColumnType.FLOAT64);
             assertThat(f.column("ok").type()).isEqualTo(ColumnType.BOOL);
@@ -56,10 +57,10 @@ class CsvTest {
         }).map(c -> c.type() == ColumnType.STRING ? new FrameModel.Col(c.name(), c.type(), null,
                 java.util.Arrays.stream(c.values()).map(v -> v == null ? null : "s" + v).toArray()) : c).toList());
         Path csv = dir.resolve("out.csv");
-        try (SharedFrame f = csvable.builder().name(TestNames.unique("csv")).build()) {
-            f.exportTo(csv);
+        try (SharedFrame f = csvable.builder().build(ShmOptions.named(TestNames.unique("csv")))) {
+            f.save(csv);
         }
-        try (SharedFrame back = SharedFrame.fromCsv(csv, TestNames.unique("csv"), Lifetime.SCOPED)) {
+        try (SharedFrame back = SharedFrame.copyOf(ShmOptions.named(TestNames.unique("csv")), csv)) {
             csvable.assertMatches(back.view(), false);
         }
     }
@@ -67,9 +68,9 @@ class CsvTest {
     @Test
     void shouldWriteTheIndexAndQuoteWhatNeedsIt() throws Exception {
         Path csv = dir.resolve("idx.csv");
-        try (SharedFrame f = SharedFrame.builder(2).name(TestNames.unique("csv")).rangeIndex("n", 5, 1)
-                .addStrings("s", new String[] {"a,b", ""}).addDoubles("x", new double[] {1, 2}, i -> i == 1).build()) {
-            f.exportTo(csv);
+        try (SharedFrame f = SharedFrame.builder(2).rangeIndex("n", 5, 1)
+                .addStrings("s", new String[] {"a,b", ""}).addDoubles("x", new double[] {1, 2}, i -> i == 1).build(ShmOptions.named(TestNames.unique("csv")))) {
+            f.save(csv);
         }
         assertThat(Files.readString(csv)).isEqualTo("n,s,x\n5,\"a,b\",1.0\n6,\"\",\n");
     }
@@ -78,7 +79,7 @@ class CsvTest {
     void shouldRejectARowWiderThanTheHeader() throws Exception {
         Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "a,b\n1,2,3\n");
-        assertThatThrownBy(() -> SharedFrame.fromCsv(csv, null, Lifetime.SCOPED))
+        assertThatThrownBy(() -> SharedFrame.copyOf(ShmOptions.defaults(), csv))
                 .isInstanceOf(FrameFormatException.class).hasMessageContaining("row=1").hasMessageContaining("fields=3");
     }
 
@@ -87,9 +88,9 @@ class CsvTest {
         Path arrow = dir.resolve("f.arrow");
         Path sliced = dir.resolve("slice.feather");
         FrameModel m = FrameModel.random(new Random(5), 20);
-        try (SharedFrame f = m.builder().name(TestNames.unique("exp")).build()) {
-            f.exportTo(arrow);
-            f.slice(0, 20).exportTo(sliced);
+        try (SharedFrame f = m.builder().build(ShmOptions.named(TestNames.unique("exp")))) {
+            f.save(arrow);
+            f.slice(0, 20).save(sliced);
             assertThat(Files.size(arrow)).isEqualTo(f.byteSize());
         }
         try (SharedFrame a = SharedFrame.open(arrow); SharedFrame b = SharedFrame.open(sliced)) {

@@ -1,5 +1,6 @@
 package io.shm4j.frame;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -108,8 +109,7 @@ class ForeignFramesTest {
 
     @Test
     void shouldPutAForeignFileIntoSharedMemoryAsOneAlignedBatch() {
-        try (SharedFrame f = SharedFrame.putFile(dir.resolve("batches.arrow"), TestNames.unique("put"),
-                io.shm4j.segment.Lifetime.SCOPED)) {
+        try (SharedFrame f = SharedFrame.copyOf(ShmOptions.named(TestNames.unique("put")).withLifetime(io.shm4j.segment.Lifetime.SCOPED), dir.resolve("batches.arrow"))) {
             assertThat(f.segment().kind()).isEqualTo(io.shm4j.segment.SegmentKind.FRAME);
             assertThat(f.doubles("f").chunkCount()).isEqualTo(1);
             assertPandasFrame(f.view());

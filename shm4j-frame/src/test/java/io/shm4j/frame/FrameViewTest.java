@@ -1,5 +1,6 @@
 package io.shm4j.frame;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,13 +14,13 @@ import org.junit.jupiter.api.Test;
 
 class FrameViewTest {
     static SharedFrame sample() {
-        return SharedFrame.builder(6).name(TestNames.unique("view"))
+        return SharedFrame.builder(6)
                 .addDoubles("x", new double[] {1, 2, 3, 4, 5, 6}, i -> i == 4)
                 .addIntegers("n", ColumnType.INT16, i -> i * 10, null)
                 .addStrings("s", new String[] {"a", "b", "c", "d", "e", "f"})
                 .addStrings("key", new String[] {"k0", "k1", "k2", "k3", "k4", "k5"})
                 .indexColumn("key")
-                .build();
+                .build(ShmOptions.named(TestNames.unique("view")));
     }
 
     @Test
@@ -81,8 +82,8 @@ class FrameViewTest {
 
     @Test
     void shouldHandleAFrameWithZeroRows() {
-        try (SharedFrame f = SharedFrame.builder(0).name(TestNames.unique("empty"))
-                .addDoubles("x", new double[0]).addStrings("s", new String[0]).addCategories("c", i -> null).build()) {
+        try (SharedFrame f = SharedFrame.builder(0)
+                .addDoubles("x", new double[0]).addStrings("s", new String[0]).addCategories("c", i -> null).build(ShmOptions.named(TestNames.unique("empty")))) {
             assertThat(f.rowCount()).isZero();
             assertThat(f.doubles("x").nansum()).isZero();
             assertThat(f.strings("c").categories()).isEmpty();
@@ -94,13 +95,13 @@ class FrameViewTest {
     void shouldHoldAThousandByFiveThousandLabelledFrame() {
         int rows = 1000;
         int cols = 5000;
-        FrameBuilder b = SharedFrame.builder(rows).name(TestNames.unique("wide"));
+        FrameBuilder b = SharedFrame.builder(rows);
         for (int c = 0; c < cols; c++) {
             int cc = c;
             b.addDoubles("col" + c, i -> cc * 1000.0 + i, null);
         }
         b.addStrings("label", i -> "row" + i).indexColumn("label");
-        try (SharedFrame f = b.build()) {
+        try (SharedFrame f = b.build(ShmOptions.named(TestNames.unique("wide")))) {
             assertThat(f.columnCount()).isEqualTo(cols);
             assertThat(f.doubles("col4999").get(999)).isEqualTo(4_999_999.0);
             assertThat(f.index().format(7)).isEqualTo("row7");
@@ -138,9 +139,8 @@ class FrameViewTest {
     void shouldCopyASelectionIntoANewFrame() {
         Random rnd = new Random(7);
         FrameModel m = FrameModel.random(rnd, 50);
-        try (SharedFrame f = m.builder().name(TestNames.unique("src")).build();
-                SharedFrame copy = SharedFrame.copyOf(f.slice(10, 40), TestNames.unique("copy"),
-                        io.shm4j.segment.Lifetime.SCOPED)) {
+        try (SharedFrame f = m.builder().build(ShmOptions.named(TestNames.unique("src")));
+                SharedFrame copy = SharedFrame.copyOf(ShmOptions.named(TestNames.unique("copy")).withLifetime(io.shm4j.segment.Lifetime.SCOPED), f.slice(10, 40))) {
             FrameModel part = new FrameModel(30, m.columns().stream().map(c -> new FrameModel.Col(c.name(), c.type(),
                     c.zone(), java.util.Arrays.copyOfRange(c.values(), 10, 40))).toList());
             part.assertMatches(copy.view(), false);

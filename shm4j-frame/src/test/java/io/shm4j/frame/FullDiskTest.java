@@ -17,7 +17,7 @@ class FullDiskTest {
         double[] values = new double[2_000_000]; // 16 MB
         try (SmallTmpfs small = SmallTmpfs.mount(4L << 20, "")) {
             var target = small.path().resolve("f.arrow");
-            assertThatThrownBy(() -> SharedFrame.builder(values.length).addDoubles("x", values).writeTo(target))
+            assertThatThrownBy(() -> SharedFrame.builder(values.length).addDoubles("x", values).save(target))
                     .isInstanceOf(Shm4jException.class)
                     .hasMessageContaining("path=" + target).hasMessageContaining("bytes=");
             try (var files = Files.list(small.path())) {

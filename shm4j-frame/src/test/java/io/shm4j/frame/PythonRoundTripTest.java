@@ -1,5 +1,6 @@
 package io.shm4j.frame;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.testkit.Processes;
@@ -58,7 +59,7 @@ class PythonRoundTripTest {
                 int rows = i == 0 ? 0 : sizes.get(i);
                 FrameModel m = FrameModel.random(rnd, rows);
                 models.add(m);
-                SharedFrame f = m.builder().name(TestNames.unique("rt")).build();
+                SharedFrame f = m.builder().build(ShmOptions.named(TestNames.unique("rt")));
                 frames.add(f);
                 m.assertMatches(f.view(), false);
                 args.add(f.path().toString());

@@ -1,5 +1,6 @@
 package io.shm4j.frame;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.testkit.Processes;
@@ -17,11 +18,11 @@ class RecordFrameTest {
 
     /** Builds the record frame: NaN (stored as null) where {@code i % 2 == 1}. */
     static SharedFrame build(int rows, String name) {
-        return SharedFrame.builder(rows).name(name)
+        return SharedFrame.builder(rows)
                 .addTimestamps("date", null, i -> 1_577_836_800_000_000_000L + (i % 3650) * DAY, null)
                 .addDoubles("value", i -> (i & 1) == 1 ? Double.NaN : (i % 1000) * 0.5, i -> (i & 1) == 1)
                 .addStrings("sym", i -> SYMBOLS[(int) (i & 7)])
-                .build();
+                .build(ShmOptions.named(name));
     }
 
     @Test

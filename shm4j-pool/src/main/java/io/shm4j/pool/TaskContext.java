@@ -1,6 +1,6 @@
 package io.shm4j.pool;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.SharedArray;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.Access;
@@ -100,14 +100,14 @@ public interface TaskContext {
      * (for example {@code SharedArray.zeros(ctx.resultArrayOptions(), ...)}), fill it, then
      * return {@link #publishResult(SharedArray)}.
      */
-    default ArrayOptions resultArrayOptions() {
-        return ArrayOptions.defaults().withOwner(caller());
+    default ShmOptions resultArrayOptions() {
+        return ShmOptions.defaults().withOwner(caller());
     }
 
     /**
      * Gives up this worker's handle of a result array created with {@link #resultArrayOptions}
      * and returns its ref, for the caller to take with {@code Segment.adopt(ref)} (then
-     * {@code SharedArray.wrap(segment)}).
+     * {@code SharedArray.of(segment)}).
      */
     SegmentRef publishResult(SharedArray array);
 

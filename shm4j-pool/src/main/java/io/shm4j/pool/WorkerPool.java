@@ -81,7 +81,7 @@ public interface WorkerPool extends AutoCloseable {
      * Applies {@code fn} to every item in parallel and returns the results in item order. The
      * function is serialized once and sent once to each worker.
      *
-     * @throws TaskFailedException (or another {@link PoolException}) of the first item, in item
+     * @throws TaskFailedException (the task threw) or {@link PoolException} (the pool failed) of the first item, in item
      *     order, that failed; the items not yet started are cancelled
      */
     <T, R> List<R> map(SerializableFunction<? super T, ? extends R> fn, Collection<? extends T> items);

@@ -1,5 +1,6 @@
 package io.shm4j.pool;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.segment.ProcessIdentity;
@@ -20,7 +21,7 @@ class CallerDeathTest {
     /** The caller: a pool of two workers and a scoped segment, then it waits to be killed. */
     public static final class Caller {
         public static void main(String[] args) throws Exception {
-            Segment s = Segment.create(args[0], 4096);
+            Segment s = Segment.create(ShmOptions.named(args[0]).asMutable(), 4096);
             WorkerPool pool = WorkerPool.builder().workers(2).progressBar(false).build();
             io.shm4j.segment.SegmentRef ref = s.ref();
             pool.map(i -> TaskContext.current().segment(ref).size(), List.of(1, 2, 3, 4)); // workers map it

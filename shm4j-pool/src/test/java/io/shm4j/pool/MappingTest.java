@@ -1,5 +1,6 @@
 package io.shm4j.pool;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shm4j.segment.Segment;
@@ -114,7 +115,7 @@ class MappingTest {
     void shouldNotUnmapASegmentReleasedWhileARunningTaskUsesIt() throws Exception {
         try (WorkerPool pool = WorkerPool.builder().workers(1).progressBar(false).build();
              Segment data = PoolContractTest.longs(1000);
-             Segment control = Segment.create(io.shm4j.testkit.TestNames.unique("control"), 16)) {
+             Segment control = Segment.create(ShmOptions.named(io.shm4j.testkit.TestNames.unique("control")).asMutable(), 16)) {
             long pid = pool.workerPids().getFirst();
             var task = pool.submit(readAfterGo(data.ref(), control.ref()));
             Awaits.until("the task mapped the data", Duration.ofSeconds(30),
@@ -131,7 +132,7 @@ class MappingTest {
     void shouldNotUnmapASegmentRemovedWhileARunningTaskUsesIt() throws Exception {
         try (WorkerPool pool = WorkerPool.builder().workers(1).progressBar(false)
                 .sweepInterval(Duration.ofMillis(10)).build();
-             Segment control = Segment.create(io.shm4j.testkit.TestNames.unique("control"), 16)) {
+             Segment control = Segment.create(ShmOptions.named(io.shm4j.testkit.TestNames.unique("control")).asMutable(), 16)) {
             long pid = pool.workerPids().getFirst();
             long inode;
             java.util.concurrent.CompletableFuture<Long> task;

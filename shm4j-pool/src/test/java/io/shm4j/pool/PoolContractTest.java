@@ -1,9 +1,10 @@
 package io.shm4j.pool;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.frame.SharedFrame;
@@ -167,7 +168,7 @@ abstract class PoolContractTest {
     @Test
     void shouldSumRowChunksOfASharedArrayOverCachedMappings() {
         try (WorkerPool pool = pool(2);
-             SharedArray a = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64,
+             SharedArray a = SharedArray.fromFunction(ShmOptions.defaults(), DType.FLOAT64,
                      new long[] {1000, 3}, idx -> idx[0] * 3 + idx[1])) {
             List<Double> sums = pool.mapRows(a, 4, (chunk, ctx) ->
                     ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum());
@@ -235,7 +236,7 @@ abstract class PoolContractTest {
         try (ObjectStore store = ObjectStore.open(ObjectStoreConfig.named(name).withCapacity(16 << 20));
              WorkerPool pool = pool(1)) {
             ObjectRef<SharedArray> ref = pool.submit(ctx -> {
-                try (SharedArray a = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64,
+                try (SharedArray a = SharedArray.fromFunction(ShmOptions.defaults(), DType.FLOAT64,
                         new long[] {100, 2}, idx -> idx[0] + idx[1])) {
                     return ctx.putResult(name, a);
                 }
@@ -259,7 +260,7 @@ abstract class PoolContractTest {
         try (WorkerPool pool = pool(1)) {
             SegmentRef ref = pool.submit(ctx -> ctx.publishResult(SharedArray.fromFunction(
                     ctx.resultArrayOptions(), DType.INT64, new long[] {100}, idx -> idx[0] * 2))).join();
-            try (SharedArray mine = SharedArray.wrap(Segment.adopt(ref))) {
+            try (SharedArray mine = SharedArray.of(Segment.adopt(ref))) {
                 assertThat(mine.segment().isOwning()).isTrue();
                 assertThat(mine.sumLong()).isEqualTo(9900);
             }
@@ -270,7 +271,7 @@ abstract class PoolContractTest {
     @Test
     void shouldLetTasksWriteDisjointSlicesOfAMutableOutputSegment() {
         int n = 4096;
-        try (WorkerPool pool = pool(2); Segment out = Segment.create(TestNames.unique("out"), n * 8L)) {
+        try (WorkerPool pool = pool(2); Segment out = Segment.create(ShmOptions.named(TestNames.unique("out")).asMutable(), n * 8L)) {
             SegmentRef ref = out.ref();
             pool.mapRows(ref, n, 4, (chunk, ctx) -> {
                 MemorySegment m = ctx.segment(chunk.ref(), Access.READ_WRITE).memory();
@@ -348,7 +349,7 @@ abstract class PoolContractTest {
     @Test
     void shouldRemoveAResultNobodyTakesBecauseItsFutureWasCancelled() throws Exception {
         String name = TestNames.unique("unclaimed");
-        try (WorkerPool pool = pool(1); Segment control = Segment.create(TestNames.unique("control"), 16)) {
+        try (WorkerPool pool = pool(1); Segment control = Segment.create(ShmOptions.named(TestNames.unique("control")).asMutable(), 16)) {
             SegmentRef c = control.ref();
             CompletableFuture<SegmentRef> f = pool.submit(ctx -> {
                 SegmentRef ref;
@@ -459,7 +460,7 @@ abstract class PoolContractTest {
     }
 
     static Segment longs(int rows) {
-        Segment s = Segment.create(TestNames.unique("longs"), rows * 8L);
+        Segment s = Segment.create(ShmOptions.named(TestNames.unique("longs")).asMutable(), rows * 8L);
         for (int i = 0; i < rows; i++) {
             s.memory().setAtIndex(ValueLayout.JAVA_LONG, i, i);
         }

@@ -1,5 +1,6 @@
 package io.shm4j.pool;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,7 +27,7 @@ class WorkerFailureTest {
     @Test
     void shouldRetryATaskWhoseWorkerIsKilledMidTaskOnAReplacementWorker() throws Exception {
         try (WorkerPool pool = builder(1).maxRetries(1).build();
-             Segment flag = Segment.create(TestNames.unique("flag"), 16)) {
+             Segment flag = Segment.create(ShmOptions.named(TestNames.unique("flag")).asMutable(), 16)) {
             SegmentRef ref = flag.ref();
             long firstPid = pool.workerPids().getFirst();
             CompletableFuture<String> f = pool.submit(ctx -> {
@@ -69,7 +70,7 @@ class WorkerFailureTest {
     @Test
     void shouldReportTheSignalWhenAWorkerIsKilledWithoutRetries() throws Exception {
         try (WorkerPool pool = builder(1).maxRetries(0).build();
-             Segment flag = Segment.create(TestNames.unique("started"), 8)) {
+             Segment flag = Segment.create(ShmOptions.named(TestNames.unique("started")).asMutable(), 8)) {
             long pid = pool.workerPids().getFirst();
             SegmentRef ref = flag.ref();
             CompletableFuture<Object> f = pool.submit(ctx -> {

@@ -40,14 +40,26 @@ public final class Segment implements AutoCloseable {
     }
 
     /**
-     * Creates, reserves and publishes a mutable raw segment of {@code size} zero bytes in the
-     * current shm directory, scoped to this process; this handle owns it.
+     * Creates, reserves and publishes a raw segment of {@code size} zero bytes with the given
+     * options (immutable unless {@link ShmOptions#asMutable()}; to fill an immutable segment,
+     * {@link #reserve} it, write, then publish). This handle owns a scoped segment.
      */
-    public static Segment create(String name, long size) {
-        return ShmDirectory.current().create(name, size);
+    public static Segment create(ShmOptions options, long size) {
+        PendingSegment pending = reserve(options, size);
+        try {
+            return pending.publish();
+        } catch (RuntimeException e) {
+            pending.close();
+            throw e;
+        }
     }
 
-    /** Reserves a segment to be written and then published; see {@link PendingSegment}. */
+    /** Reserves a raw segment with the given options, to be written and then published; see {@link PendingSegment}. */
+    public static PendingSegment reserve(ShmOptions options, long size) {
+        return options.directoryOrCurrent().reserve(options.spec(size, SegmentKind.RAW));
+    }
+
+    /** Reserves a segment from a low-level spec in the current shm directory; see {@link PendingSegment}. */
     public static PendingSegment reserve(SegmentSpec spec) {
         return ShmDirectory.current().reserve(spec);
     }

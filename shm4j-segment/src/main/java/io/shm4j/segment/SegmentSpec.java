@@ -3,8 +3,9 @@ package io.shm4j.segment;
 import io.shm4j.Settings;
 
 /**
- * What to create: size, name, kind, lifetime, owner, permissions, mutability. Immutable; each
- * {@code with} method returns a new spec.
+ * The low-level form of what {@link ShmDirectory#reserve} creates: {@link ShmOptions} plus the
+ * size, kind and huge-page advice ({@link ShmOptions#spec}). Immutable; each {@code with} method
+ * returns a new spec. Same defaults as {@link ShmOptions#defaults()}.
  *
  * @param size bytes to reserve (≥ 0)
  * @param name the name, or null for a generated unguessable one
@@ -18,7 +19,7 @@ import io.shm4j.Settings;
 public record SegmentSpec(long size, String name, SegmentKind kind, Lifetime lifetime,
         ProcessIdentity owner, int mode, boolean mutable, boolean hugePages) {
     /** Default permission bits: owner read and write only. */
-    public static final int DEFAULT_MODE = 0600;
+    public static final int DEFAULT_MODE = ShmOptions.DEFAULT_MODE;
 
     public SegmentSpec {
         if (size < 0) {

@@ -74,17 +74,6 @@ public final class ShmDirectory {
 
     // ---------------------------------------------------------------- create
 
-    /** Creates, reserves and publishes a mutable raw segment of zeros owned by this process. */
-    public Segment create(String name, long size) {
-        PendingSegment pending = reserve(SegmentSpec.of(size).withName(name).withMutable(true));
-        try {
-            return pending.publish();
-        } catch (RuntimeException e) {
-            pending.close();
-            throw e;
-        }
-    }
-
     /**
      * Reserves a segment: a temporary file with every page allocated ({@code posix_fallocate}),
      * mapped read-write. Write it, then {@link PendingSegment#publish()}.

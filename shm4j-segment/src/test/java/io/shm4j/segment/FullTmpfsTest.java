@@ -16,9 +16,9 @@ class FullTmpfsTest {
         assumeTrue(SmallTmpfs.available(), "needs root to mount a tmpfs (CI runs as root)");
         try (SmallTmpfs tmpfs = SmallTmpfs.mount(16L << 20, "")) {
             ShmDirectory small = ShmDirectory.of(tmpfs.path());
-            try (Segment first = small.create("first", 10L << 20)) {
+            try (Segment first = Segment.create(ShmOptions.named("first").asMutable().in(small), 10L << 20)) {
                 first.memory().fill((byte) 1); // every page reserved: writing cannot fault
-                assertThatThrownBy(() -> small.create("second", 10L << 20))
+                assertThatThrownBy(() -> Segment.create(ShmOptions.named("second").asMutable().in(small), 10L << 20))
                         .isInstanceOf(OutOfSharedMemoryException.class)
                         .hasMessageContaining("requested=" + (10L << 20))
                         .hasMessageContaining("free=")
@@ -28,7 +28,7 @@ class FullTmpfsTest {
                 }
                 assertThat(first.memory().get(ValueLayout.JAVA_BYTE, (10L << 20) - 1)).isEqualTo((byte) 1);
             }
-            assertThatThrownBy(() -> small.create("huge", 1L << 40))
+            assertThatThrownBy(() -> Segment.create(ShmOptions.named("huge").asMutable().in(small), 1L << 40))
                     .isInstanceOf(OutOfSharedMemoryException.class);
             try (var files = Files.list(tmpfs.path())) {
                 assertThat(files).isEmpty();

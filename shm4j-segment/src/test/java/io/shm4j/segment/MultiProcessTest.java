@@ -20,7 +20,7 @@ class MultiProcessTest {
     @Test
     void shouldLetASecondJvmReadWhatThisOneWrote() {
         String name = TestNames.unique("jvm2");
-        try (Segment s = Segment.create(name, SIZE)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), SIZE)) {
             for (long i = 0; i < SIZE; i++) {
                 s.memory().set(ValueLayout.JAVA_BYTE, i, SegmentChild.pattern(i));
             }
@@ -46,7 +46,7 @@ class MultiProcessTest {
     @Test
     void shouldBeAttachedByPythonSharedMemory() {
         String name = TestNames.unique("py-attach");
-        try (Segment s = Segment.create(name, SIZE)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), SIZE)) {
             for (long i = 0; i < SIZE; i++) {
                 s.memory().set(ValueLayout.JAVA_BYTE, i, SegmentChild.pattern(i));
             }
@@ -98,7 +98,7 @@ class MultiProcessTest {
         String foreign = TestNames.unique("not-ours");
         Files.write(dir.path().resolve(foreign), new byte[16]);
         Process child = Processes.javaBuilder(SegmentChild.class, "hold", scoped, persistent).start();
-        try (Segment live = Segment.create(mine, 4096);
+        try (Segment live = Segment.create(ShmOptions.named(mine).asMutable(), 4096);
                 BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
             String ready = out.readLine();
             assertThat(ready).as("child said ready").startsWith("READY ");

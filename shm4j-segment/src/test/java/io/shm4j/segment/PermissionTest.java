@@ -19,7 +19,7 @@ class PermissionTest {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run a process as nobody");
         String name = TestNames.unique("private");
         Path tmp = Files.createTempDirectory("shm4j-nobody-");
-        try (Segment s = Segment.create(name, 4096)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 4096)) {
             // A class path 'nobody' can read: this module's classes, copied.
             Path classes = Path.of(SegmentChild.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path main = Path.of(Segment.class.getProtectionDomain().getCodeSource().getLocation().toURI());

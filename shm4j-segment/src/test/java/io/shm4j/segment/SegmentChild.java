@@ -37,7 +37,7 @@ public final class SegmentChild {
                 }
             }
             case "hold" -> {
-                Segment scoped = Segment.create(args[1], 4096);
+                Segment scoped = Segment.create(ShmOptions.named(args[1]).asMutable(), 4096);
                 try (PendingSegment p = Segment.reserve(SegmentSpec.of(4096).withName(args[2]).persistent())) {
                     p.publish().close();
                 }

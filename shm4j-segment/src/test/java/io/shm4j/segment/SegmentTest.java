@@ -18,7 +18,7 @@ class SegmentTest {
     @Test
     void shouldCreateAttachAndShareBytes() {
         String name = TestNames.unique("rw");
-        try (Segment created = Segment.create(name, 4096)) {
+        try (Segment created = Segment.create(ShmOptions.named(name).asMutable(), 4096)) {
             created.memory().set(ValueLayout.JAVA_LONG, 8, 0x1234_5678_9abcL);
             try (Segment attached = Segment.attach(name)) {
                 assertThat(attached.size()).isEqualTo(4096);
@@ -35,7 +35,7 @@ class SegmentTest {
     @Test
     void shouldAttachReadOnlyByDefaultAndRefuseWrites() {
         String name = TestNames.unique("ro");
-        try (Segment created = Segment.create(name, 64); Segment ro = Segment.attach(name)) {
+        try (Segment created = Segment.create(ShmOptions.named(name).asMutable(), 64); Segment ro = Segment.attach(name)) {
             assertThatThrownBy(() -> ro.memory().set(ValueLayout.JAVA_BYTE, 0, (byte) 1))
                     .isInstanceOf(IllegalArgumentException.class);
             try (Segment rw = Segment.attach(name, Access.READ_WRITE)) {
@@ -76,8 +76,8 @@ class SegmentTest {
     @Test
     void shouldRefuseToPublishOverAnExistingName() {
         String name = TestNames.unique("dup");
-        try (Segment first = Segment.create(name, 16)) {
-            assertThatThrownBy(() -> Segment.create(name, 16))
+        try (Segment first = Segment.create(ShmOptions.named(name).asMutable(), 16)) {
+            assertThatThrownBy(() -> Segment.create(ShmOptions.named(name).asMutable(), 16))
                     .isInstanceOf(SegmentExistsException.class)
                     .hasMessageContaining("name=" + name);
             try (PendingSegment late = Segment.reserve(SegmentSpec.of(16).withName(TestNames.unique("late")))) {
@@ -90,7 +90,7 @@ class SegmentTest {
     @Test
     void shouldKeepMappingsValidAfterUnlink() {
         String name = TestNames.unique("unlink");
-        try (Segment s = Segment.create(name, 4096); Segment reader = Segment.attach(name)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 4096); Segment reader = Segment.attach(name)) {
             s.memory().set(ValueLayout.JAVA_INT, 100, 99);
             s.unlink();
             assertThat(dir.find(name)).isEmpty();
@@ -102,7 +102,7 @@ class SegmentTest {
     @Test
     void shouldThrowTypedErrorsAfterCloseNeverCrash() {
         String name = TestNames.unique("closed");
-        Segment s = Segment.create(name, 4096);
+        Segment s = Segment.create(ShmOptions.named(name).asMutable(), 4096);
         MemorySegment raw = s.memory();
         s.close();
         s.close(); // idempotent
@@ -130,7 +130,7 @@ class SegmentTest {
     void shouldCreateMode0600UnlessAskedOtherwise() throws Exception {
         String a = TestNames.unique("mode");
         String b = TestNames.unique("mode");
-        try (Segment s = Segment.create(a, 8);
+        try (Segment s = Segment.create(ShmOptions.named(a).asMutable(), 8);
                 PendingSegment p = Segment.reserve(SegmentSpec.of(8).withName(b).withMode(0644));
                 Segment t = p.publish()) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.path())))
@@ -143,15 +143,15 @@ class SegmentTest {
 
     @Test
     void shouldRejectBadNamesWithTheReason() {
-        assertThatThrownBy(() -> Segment.create("", 8)).isInstanceOf(InvalidNameException.class)
+        assertThatThrownBy(() -> Segment.create(ShmOptions.named("").asMutable(), 8)).isInstanceOf(InvalidNameException.class)
                 .hasMessageContaining("empty");
-        assertThatThrownBy(() -> Segment.create("a/b", 8)).isInstanceOf(InvalidNameException.class)
+        assertThatThrownBy(() -> Segment.create(ShmOptions.named("a/b").asMutable(), 8)).isInstanceOf(InvalidNameException.class)
                 .hasMessageContaining("'/'");
-        assertThatThrownBy(() -> Segment.create("..", 8)).isInstanceOf(InvalidNameException.class);
-        assertThatThrownBy(() -> Segment.create(".hidden", 8)).isInstanceOf(InvalidNameException.class);
-        assertThatThrownBy(() -> Segment.create("nul\0x", 8)).isInstanceOf(InvalidNameException.class)
+        assertThatThrownBy(() -> Segment.create(ShmOptions.named("..").asMutable(), 8)).isInstanceOf(InvalidNameException.class);
+        assertThatThrownBy(() -> Segment.create(ShmOptions.named(".hidden").asMutable(), 8)).isInstanceOf(InvalidNameException.class);
+        assertThatThrownBy(() -> Segment.create(ShmOptions.named("nul\0x").asMutable(), 8)).isInstanceOf(InvalidNameException.class)
                 .hasMessageContaining("control character");
-        assertThatThrownBy(() -> Segment.create("x".repeat(256), 8)).isInstanceOf(InvalidNameException.class)
+        assertThatThrownBy(() -> Segment.create(ShmOptions.named("x".repeat(256)).asMutable(), 8)).isInstanceOf(InvalidNameException.class)
                 .hasMessageContaining("length=256");
         assertThatThrownBy(() -> Segment.attach("../etc/passwd")).isInstanceOf(InvalidNameException.class);
     }
@@ -187,7 +187,7 @@ class SegmentTest {
         }
         String link = TestNames.unique("alink");
         String target = TestNames.unique("target");
-        try (Segment t = Segment.create(target, 8)) {
+        try (Segment t = Segment.create(ShmOptions.named(target).asMutable(), 8)) {
             Files.createSymbolicLink(dir.path().resolve(link), t.path());
             try {
                 assertThatThrownBy(() -> Segment.attach(link)).isInstanceOf(NotASegmentException.class)
@@ -197,7 +197,7 @@ class SegmentTest {
             }
         }
         String damaged = TestNames.unique("damaged");
-        try (Segment s = Segment.create(damaged, 8)) {
+        try (Segment s = Segment.create(ShmOptions.named(damaged).asMutable(), 8)) {
             Files.getFileAttributeView(s.path(), java.nio.file.attribute.UserDefinedFileAttributeView.class)
                     .write("shm4j", java.nio.ByteBuffer.wrap("v=99;kind=raw".getBytes()));
             assertThatThrownBy(() -> Segment.attach(damaged)).isInstanceOf(NotASegmentException.class)
@@ -211,10 +211,10 @@ class SegmentTest {
     void shouldRefuseStaleRefs() {
         String name = TestNames.unique("stale");
         SegmentRef old;
-        try (Segment s = Segment.create(name, 8)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 8)) {
             old = s.ref();
         }
-        try (Segment again = Segment.create(name, 8)) {
+        try (Segment again = Segment.create(ShmOptions.named(name).asMutable(), 8)) {
             assertThat(again.ref().generation()).isNotEqualTo(old.generation());
             assertThatThrownBy(() -> Segment.attach(old, Access.READ_ONLY))
                     .isInstanceOf(StaleSegmentException.class).hasMessageContaining("name=" + name);
@@ -228,7 +228,7 @@ class SegmentTest {
     void shouldHandleSegmentsLargerThan2GiB() {
         long size = (5L << 29) + 4096; // 2.5 GiB + a page
         String name = TestNames.unique("big");
-        try (Segment s = Segment.create(name, size)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), size)) {
             long far = size - 8;
             s.memory().set(ValueLayout.JAVA_LONG, far, -42L);
             s.memory().set(ValueLayout.JAVA_LONG, 1L << 31, 7L);
@@ -243,7 +243,7 @@ class SegmentTest {
     @Test
     void shouldAllowZeroByteSegments() {
         String name = TestNames.unique("empty");
-        try (Segment s = Segment.create(name, 0); Segment r = Segment.attach(name)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 0); Segment r = Segment.attach(name)) {
             assertThat(r.size()).isZero();
             assertThat(s.memory().byteSize()).isZero();
         }
@@ -254,7 +254,7 @@ class SegmentTest {
         String ours = TestNames.unique("listed");
         String foreign = TestNames.unique("foreign");
         Files.write(dir.path().resolve(foreign), new byte[10]);
-        try (Segment s = Segment.create(ours, 100)) {
+        try (Segment s = Segment.create(ShmOptions.named(ours).asMutable(), 100)) {
             assertThat(dir.list()).extracting(SegmentInfo::name).contains(ours).doesNotContain(foreign);
             SegmentInfo f = dir.listAll().stream().filter(i -> i.name().equals(foreign)).findFirst().orElseThrow();
             assertThat(f.foreign()).isTrue();
@@ -278,9 +278,9 @@ class SegmentTest {
     @Test
     void shouldNotRemoveAReplacementWhenTheOldOwnerCloses() {
         String name = TestNames.unique("replaced");
-        Segment old = Segment.create(name, 8);
+        Segment old = Segment.create(ShmOptions.named(name).asMutable(), 8);
         dir.remove(name);
-        try (Segment replacement = Segment.create(name, 16)) {
+        try (Segment replacement = Segment.create(ShmOptions.named(name).asMutable(), 16)) {
             old.close(); // owning handle: unlinks only its own incarnation
             assertThat(dir.info(name).generation()).isEqualTo(replacement.ref().generation());
         }

@@ -31,6 +31,15 @@ public interface ObjectCodec<T> {
      */
     T decode(MemorySegment bytes);
 
+    /**
+     * Whether {@link #decode} returns a copy that does not refer to the object's memory (as
+     * {@code bytes} and {@code java} do): then {@link ObjectStore#get} leaves no hold behind.
+     * Default false: the value may be a view, and the get holds the object until released.
+     */
+    default boolean decodesToCopy() {
+        return false;
+    }
+
     /** A value ready to be written: its size and a writer that fills exactly that many bytes. */
     interface Encoded {
         /** The encoded size in bytes. */

@@ -83,7 +83,7 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * Puts a Java primitive array as a {@code .npy} array of {@code dtype} and {@code shape}, in C
-     * order (as {@link io.shm4j.array.SharedArray#copyOf(io.shm4j.array.ArrayOptions,
+     * order (as {@link io.shm4j.array.SharedArray#copyOf(io.shm4j.segment.ShmOptions,
      * io.shm4j.array.DType, long[], Object)} would, without making a segment first).
      *
      * @param dtype the element type, or null to infer it
@@ -94,10 +94,14 @@ public interface ObjectStore extends AutoCloseable {
     ObjectRef<io.shm4j.array.SharedArray> putArray(io.shm4j.array.DType dtype, long[] shape, Object javaArray);
 
     /**
-     * The value of an object, pinning it in this process (one more hold). Restores a spilled
-     * object first. Arrays and frames (and blobs) are views of this process's one mapping of the
-     * object, the same for every get here: they belong to the store, valid until the last hold
-     * here is released — release the ref rather than closing them (see {@link MappedCodec}).
+     * The value of an object. Restores a spilled object first. One rule for what comes back:
+     * <ul>
+     * <li>a <b>borrowed view</b> — arrays, frames and blobs: non-owning views of this process's one
+     * mapping of the object (closing them is harmless). The get takes one hold (pin) in this
+     * process; the view is valid until the last hold here is {@linkplain #release released};
+     * <li>a <b>copy</b> — codecs that {@linkplain ObjectCodec#decodesToCopy() decode to a copy}
+     * ({@code bytes}, {@code java}): the get leaves no hold behind.
+     * </ul>
      *
      * @throws ObjectLostException if the object was evicted or its store closed
      * @throws SpillCorruptedException if its spill file is damaged
@@ -123,42 +127,4 @@ public interface ObjectStore extends AutoCloseable {
     /** Releases this handle's holds; the last handle of the last process removes the store. Idempotent. */
     @Override
     void close();
-
-    // ------------------------------------------------------------ inspection, for the CLI
-
-    /** The stores present in a shm directory (open or abandoned), by name. */
-    static List<String> storeNames(ShmDirectory dir) {
-        return StoreClient.storeNames(dir);
-    }
-
-    /** Stats of a store without opening it (read-only; {@code shm4j store stats}). */
-    static StoreStats stats(ShmDirectory dir, String name) {
-        return StoreClient.inspectStats(dir, name);
-    }
-
-    /** Objects of a store without opening it (read-only; {@code shm4j ls}). */
-    static List<StoredObject> objects(ShmDirectory dir, String name) {
-        return StoreClient.inspectObjects(dir, name);
-    }
-
-    /**
-     * Removes the stores whose every process died without closing them (objects, spill files,
-     * bookkeeping); for {@code shm4j gc}. Stores with a live process are not touched.
-     *
-     * @return the names of the stores removed
-     */
-    static List<String> reclaimAbandoned(ShmDirectory dir) {
-        return StoreClient.reclaimAbandoned(dir);
-    }
-
-    /**
-     * The stores {@link #reclaimAbandoned} would remove now — every process that had them open
-     * is dead — without removing anything; for {@code shm4j gc --dry-run}. Read-only: takes no
-     * lock, so a store that a process opens meanwhile may still be listed.
-     *
-     * @return the names of the abandoned stores
-     */
-    static List<String> abandoned(ShmDirectory dir) {
-        return StoreClient.abandoned(dir);
-    }
 }

@@ -3,7 +3,7 @@ package io.shm4j.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.DType;
 import io.shm4j.array.DTypeMismatchException;
 import io.shm4j.array.NpyLayout;
@@ -35,7 +35,7 @@ class ArrayAndFrameObjectsTest {
     private static final long CAPACITY = 8 << 20;
 
     private static SharedArray sample(DType dtype, long... shape) {
-        return SharedArray.fromLongFunction(ArrayOptions.defaults(), dtype, shape, idx -> {
+        return SharedArray.fromLongFunction(ShmOptions.defaults(), dtype, shape, idx -> {
             long v = 0;
             for (long i : idx) {
                 v = v * 7 + i + 1;
@@ -128,7 +128,7 @@ class ArrayAndFrameObjectsTest {
                 pending.memory().set(ValueLayout.JAVA_DOUBLE, head.length + 8L * (i + 4 * j), values[i * 6 + j]);
             }
         }
-        try (SharedArray f = SharedArray.wrap(pending.publish());
+        try (SharedArray f = SharedArray.of(pending.publish());
                 SharedArray c = sample(DType.INT64, 3, 4, 5);
                 ObjectStore store = ObjectStore.open(StoreTesting.config("views", CAPACITY))) {
             assertThat(f.isFContiguous()).isTrue();
@@ -149,7 +149,7 @@ class ArrayAndFrameObjectsTest {
 
             SharedArray scalar = store.get(store.put(c.row(0).row(1).row(2))); // 0-d
             assertThat(scalar.ndim()).isZero();
-            assertThat(scalar.getLong()).isEqualTo(c.getLong(0, 1, 2));
+            assertThat(scalar.longs().get()).isEqualTo(c.longs().get(0, 1, 2));
         }
     }
 
@@ -164,7 +164,7 @@ class ArrayAndFrameObjectsTest {
             long[] l = {1, 2, 3, 4, 5, 6};
             SharedArray la = store.get(store.putArray(DType.INT64, new long[] {2, 3}, l));
             assertThat(la.shape()).containsExactly(2, 3);
-            assertThat(la.getLong(1, 2)).isEqualTo(6);
+            assertThat(la.longs().get(1, 2)).isEqualTo(6);
 
             boolean[] b = {true, false, true};
             assertThat((boolean[]) store.get(store.putArray(b)).toArray()).containsExactly(b);
@@ -253,7 +253,7 @@ class ArrayAndFrameObjectsTest {
         Arrays.fill(ten, 1.0);
         try (ObjectStore store = ObjectStore.open(StoreTesting.config("put-for", CAPACITY));
                 ObjectStore task = ObjectStore.open(ObjectStoreConfig.named(store.name()));
-                SharedArray ones = SharedArray.copyOf(ArrayOptions.defaults(), ten)) {
+                SharedArray ones = SharedArray.copyOf(ShmOptions.defaults(), ten)) {
             ObjectRef<SharedArray> kept = task.putFor(ones, self);
             ObjectRef<SharedArray> dropped = task.putFor(ones, self);
             task.close(); // the task's handle ends; the pins it gave stay

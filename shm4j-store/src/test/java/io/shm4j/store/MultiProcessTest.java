@@ -119,7 +119,7 @@ class MultiProcessTest {
             assertThat(stats.used()).isLessThanOrEqualTo(capacity);
             assertThat(stats.members()).isEqualTo(1);
         }
-        assertThat(ObjectStore.storeNames(ShmDirectory.current())).doesNotContain(config.name());
+        assertThat(StoreAdmin.storeNames(ShmDirectory.current())).doesNotContain(config.name());
         assertThat(spill.toFile().list()).isEmpty();
     }
 
@@ -132,24 +132,24 @@ class MultiProcessTest {
             var reader = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             assertThat(reader.readLine()).isEqualTo("started");
             Awaits.until("objects were put", Duration.ofSeconds(30),
-                    () -> !ObjectStore.objects(ShmDirectory.current(), name).isEmpty());
+                    () -> !StoreAdmin.objects(ShmDirectory.current(), name).isEmpty());
             Processes.kill9(child.toHandle());
         } finally {
             child.destroyForcibly().waitFor();
         }
-        assertThat(ObjectStore.storeNames(ShmDirectory.current())).contains(name);
-        assertThat(ObjectStore.stats(ShmDirectory.current(), name).members()).isZero();
+        assertThat(StoreAdmin.storeNames(ShmDirectory.current())).contains(name);
+        assertThat(StoreAdmin.stats(ShmDirectory.current(), name).members()).isZero();
 
         try (ObjectStore live = ObjectStore.open(StoreTesting.config("live", 1 << 20))) {
-            List<String> abandoned = ObjectStore.abandoned(ShmDirectory.current()); // the dry run of gc
+            List<String> abandoned = StoreAdmin.abandoned(ShmDirectory.current()); // the dry run of gc
             assertThat(abandoned).contains(name).doesNotContain(live.name());
         }
-        assertThat(ObjectStore.storeNames(ShmDirectory.current())).as("a dry run removes nothing").contains(name);
-        assertThat(ObjectStore.objects(ShmDirectory.current(), name)).isNotEmpty();
+        assertThat(StoreAdmin.storeNames(ShmDirectory.current())).as("a dry run removes nothing").contains(name);
+        assertThat(StoreAdmin.objects(ShmDirectory.current(), name)).isNotEmpty();
 
-        assertThat(ObjectStore.reclaimAbandoned(ShmDirectory.current())).contains(name);
+        assertThat(StoreAdmin.reclaimAbandoned(ShmDirectory.current())).contains(name);
 
-        assertThat(ObjectStore.storeNames(ShmDirectory.current())).doesNotContain(name);
+        assertThat(StoreAdmin.storeNames(ShmDirectory.current())).doesNotContain(name);
         assertThat(ShmDirectory.current().list()).noneMatch(i -> i.name().startsWith(name));
         try (var s = Files.list(ShmDirectory.current().path())) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".shm4j-tmp." + child.pid() + "."));

@@ -140,10 +140,10 @@ class ObjectStoreRoundTripTest {
         ObjectStore store = ObjectStore.open(StoreTesting.config("cleanup", 1 << 20));
         String name = store.name();
         store.put("x");
-        assertThat(ObjectStore.storeNames(ShmDirectory.current())).contains(name);
+        assertThat(StoreAdmin.storeNames(ShmDirectory.current())).contains(name);
         store.close();
         store.close(); // idempotent
-        assertThat(ObjectStore.storeNames(ShmDirectory.current())).doesNotContain(name);
+        assertThat(StoreAdmin.storeNames(ShmDirectory.current())).doesNotContain(name);
         assertThat(ShmDirectory.current().list()).noneMatch(i -> i.name().startsWith(name));
     }
 

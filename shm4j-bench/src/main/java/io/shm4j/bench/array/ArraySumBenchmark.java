@@ -1,6 +1,6 @@
 package io.shm4j.bench.array;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.SharedArray;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ public final class ArraySumBenchmark {
             return copy[n - 1];
         });
         double tCreate = bestCreate(reps, heap);
-        try (SharedArray a = SharedArray.copyOf(ArrayOptions.defaults(), heap)) {
+        try (SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), heap)) {
             double tHeap = best(reps, () -> heapSum(heap));
             double tSum = best(reps, a::sum);
             double tNansum = best(reps, a::nansum);
@@ -116,7 +116,7 @@ public final class ArraySumBenchmark {
         double best = Double.MAX_VALUE;
         for (int r = 0; r <= reps; r++) {
             long t = System.nanoTime();
-            SharedArray a = SharedArray.copyOf(ArrayOptions.defaults(), heap);
+            SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), heap);
             double s = (System.nanoTime() - t) / 1e9;
             a.close();
             if (r > 0) {

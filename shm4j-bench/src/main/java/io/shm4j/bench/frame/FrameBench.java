@@ -1,5 +1,6 @@
 package io.shm4j.bench.frame;
 
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.Settings;
 import io.shm4j.frame.DoubleColumn;
 import io.shm4j.frame.SharedFrame;
@@ -35,11 +36,11 @@ public final class FrameBench {
 
     /** Builds the record frame into shared memory. */
     static SharedFrame build(long rows, String name) {
-        return SharedFrame.builder(rows).name(name)
+        return SharedFrame.builder(rows)
                 .addTimestamps("date", null, i -> T0 + (i % 3650) * DAY, null)
                 .addDoubles("value", i -> (i & 1) == 1 ? Double.NaN : (i % 1000) * 0.5, i -> (i & 1) == 1)
                 .addStrings("sym", i -> SYMBOLS[(int) (i & 7)])
-                .build();
+                .build(ShmOptions.named(name));
     }
 
     static final String PYTHON = """

@@ -1,5 +1,6 @@
 package io.shm4j.bench.segment;
 
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.bench.Samples;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.Segment;
@@ -73,7 +74,7 @@ public final class SegmentBench {
         }
         // 2. attach an existing segment (no page touched)
         Samples attach;
-        try (Segment s = Segment.create(io.shm4j.segment.SegmentNames.generate(), size)) {
+        try (Segment s = Segment.create(ShmOptions.named(io.shm4j.segment.SegmentNames.generate()).asMutable(), size)) {
             attach = Samples.timeMillis(20, 200, () -> {
                 try (Segment a = Segment.attach(s.name())) {
                     if (a.size() != size) {

@@ -1,6 +1,6 @@
 package io.shm4j.bench.workload;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.SharedArray;
 import io.shm4j.bench.BenchOptions;
 import io.shm4j.bench.Measurement;
@@ -73,7 +73,7 @@ final class ArraySum implements Workload {
         fill(heap);
         double heapSeconds = RunContext.since(t0);
         t0 = System.nanoTime();
-        try (SharedArray array = SharedArray.copyOf(ArrayOptions.defaults(), heap)) {
+        try (SharedArray array = SharedArray.copyOf(ShmOptions.defaults(), heap)) {
             double sharedSeconds = RunContext.since(t0);
             double want = expected(n);
             ctx.strategy("threads-heap", "baseline", () -> threadsHeap(ctx, heap, want, heapSeconds));
@@ -270,7 +270,7 @@ final class ArraySum implements Workload {
 
     /** Maps the {@code .npy} file, sums the span, unmaps (numpy.memmap per task, as bench.py). */
     static Double mapFileAndSum(FileSpan span) {
-        try (SharedArray a = SharedArray.map(Path.of(span.path()))) {
+        try (SharedArray a = SharedArray.open(Path.of(span.path()))) {
             return a.slice(span.from(), span.to()).sum();
         }
     }

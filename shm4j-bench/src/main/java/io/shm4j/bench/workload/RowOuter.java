@@ -1,6 +1,6 @@
 package io.shm4j.bench.workload;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.bench.BenchOptions;
@@ -76,7 +76,7 @@ final class RowOuter implements Workload {
         }
         double heapSeconds = RunContext.since(t0);
         t0 = System.nanoTime();
-        try (SharedArray frame = SharedArray.copyOf(ArrayOptions.defaults(), DType.FLOAT64,
+        try (SharedArray frame = SharedArray.copyOf(ShmOptions.defaults(), DType.FLOAT64,
                 new long[] {ROWS, cols}, heapFrame)) {
             double sharedSeconds = RunContext.since(t0);
             Checker checker = new Checker(heapFrame, cols);
@@ -98,7 +98,7 @@ final class RowOuter implements Workload {
             double dataSeconds) throws Exception {
         String name = backend == Backend.PROCESSES ? "shm4j-processes" : "shm4j-threads";
         long t0 = System.nanoTime();
-        try (SharedArray out = SharedArray.zeros(ArrayOptions.defaults().asMutable(), DType.FLOAT64, TASKS, ROWS,
+        try (SharedArray out = SharedArray.zeros(ShmOptions.defaults().asMutable(), DType.FLOAT64, TASKS, ROWS,
                 cols)) {
             double put = RunContext.since(t0);
             RunContext.StartedPool started = ctx.startPool(backend);
@@ -127,7 +127,7 @@ final class RowOuter implements Workload {
                 List<SharedArray> results = new ArrayList<>(TASKS);
                 try {
                     for (SegmentRef ref : pool.map(fn, ks)) {
-                        results.add(SharedArray.wrap(Segment.adopt(ref)));
+                        results.add(SharedArray.of(Segment.adopt(ref)));
                     }
                 } catch (RuntimeException e) {
                     results.forEach(SharedArray::close);

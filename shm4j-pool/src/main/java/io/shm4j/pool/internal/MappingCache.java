@@ -31,7 +31,7 @@ final class MappingCache implements AutoCloseable {
 
     /** The array {@code ref} names, over the cached mapping (made now if there is none). */
     SharedArray array(SegmentRef ref, Access access) {
-        return wrapped(ref, access, SharedArray.class, SharedArray::wrap);
+        return wrapped(ref, access, SharedArray.class, SharedArray::of);
     }
 
     /** The frame {@code ref} names, read-only, over the cached mapping (made now if there is none). */

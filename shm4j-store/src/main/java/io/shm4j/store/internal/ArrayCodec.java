@@ -93,12 +93,12 @@ public final class ArrayCodec implements MappedCodec<SharedArray> {
 
     @Override
     public SharedArray wrap(Segment mapping) {
-        return SharedArray.wrap(mapping);
+        return SharedArray.of(mapping);
     }
 
-    /** A view of the whole array (0-d arrays: a reshape), so that closing it does not unmap. */
+    /** A borrowed handle on the store's mapping: closing it is harmless. */
     @Override
     public SharedArray share(SharedArray wrapped) {
-        return wrapped.ndim() == 0 ? wrapped.reshape() : wrapped.slice(0, wrapped.shape()[0]);
+        return wrapped.borrow();
     }
 }

@@ -13,6 +13,11 @@ public final class BytesCodec implements ObjectCodec<byte[]> {
     public static final String ID = "bytes";
 
     @Override
+    public boolean decodesToCopy() {
+        return true;
+    }
+
+    @Override
     public String id() {
         return ID;
     }

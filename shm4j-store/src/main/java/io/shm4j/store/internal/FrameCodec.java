@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * {@code arrow}: a data frame as the Arrow IPC file it already is — the object's bytes are a
  * copy of the frame's bytes, so pyarrow, pandas and polars open the object file in place.
- * {@code get} returns a {@link SharedFrame} over the store's mapping; it belongs to the store
- * (release the ref rather than closing it).
+ * {@code get} returns a borrowed (non-owning) {@link SharedFrame} over the store's mapping:
+ * closing it is harmless; release the ref to drop the hold.
  *
  * <p>Stateless, thread-safe.
  */
@@ -35,5 +35,11 @@ public final class FrameCodec implements MappedCodec<SharedFrame> {
     @Override
     public SharedFrame wrap(Segment mapping) {
         return SharedFrame.of(mapping);
+    }
+
+    /** A borrowed handle on the store's mapping: closing it is harmless. */
+    @Override
+    public SharedFrame share(SharedFrame wrapped) {
+        return wrapped.borrow();
     }
 }

@@ -22,6 +22,11 @@ public final class JavaCodec implements ObjectCodec<Serializable> {
     public static final String ID = "java";
 
     @Override
+    public boolean decodesToCopy() {
+        return true;
+    }
+
+    @Override
     public String id() {
         return ID;
     }

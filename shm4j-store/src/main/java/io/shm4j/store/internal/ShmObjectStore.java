@@ -98,12 +98,17 @@ final class ShmObjectStore implements ObjectStore {
         ObjectCodec<T> codec = (ObjectCodec<T>) codec(ref.codec());
         var segment = client.acquire(ref);
         holds.merge(ref.name(), 1, Integer::sum);
+        T value;
         try {
-            return codec instanceof MappedCodec mapped ? (T) client.value(ref, mapped) : codec.decode(segment.memory());
+            value = codec instanceof MappedCodec mapped ? (T) client.value(ref, mapped) : codec.decode(segment.memory());
         } catch (RuntimeException e) {
             release(ref);
             throw e;
         }
+        if (codec.decodesToCopy()) {
+            release(ref); // a copy refers to nothing shared: the get leaves no hold behind
+        }
+        return value;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.shm4j.store.internal;
 
+import io.shm4j.store.StoreAdmin;
 import io.shm4j.Settings;
 import io.shm4j.segment.Access;
 import io.shm4j.segment.Lifetime;
@@ -789,7 +790,7 @@ public final class StoreClient {
     private static StoreState stateOf(StorePaths paths) {
         Optional<StoreState> s = StoreState.read(paths.state(), paths.store());
         return s.orElseThrow(() -> new ObjectStoreException("no such store: store=" + paths.store()
-                + ", dir=" + paths.shm().path() + "; list stores with ObjectStore.storeNames(dir)"));
+                + ", dir=" + paths.shm().path() + "; list stores with StoreAdmin.storeNames(dir)"));
     }
 
     /** Stores whose processes all died, without removing them; see {@link ObjectStore#abandoned}. */
