@@ -3,9 +3,7 @@ package io.shm4j.array;
 import io.shm4j.OutOfBoundsException;
 import io.shm4j.Settings;
 import io.shm4j.array.internal.Kernels;
-import io.shm4j.array.internal.Kernels.Op;
 import io.shm4j.segment.Access;
-import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.ShmOptions;
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.Segment;
@@ -14,20 +12,11 @@ import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.SegmentRef;
 import io.shm4j.segment.SegmentSpec;
 import io.shm4j.segment.ShmDirectory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -553,10 +542,10 @@ public final class SharedArray implements AutoCloseable {
 
     DTypeMismatchException mismatch(String accessor) {
         return new DTypeMismatchException("element type mismatch: dtype=" + dtype + ", accessor=" + accessor
-                + "; use the accessor of the array's type, or getAsDouble/getAsLong to convert");
+                + "; use the view of the array's type (doubles, floats, longs, ints, shorts, bytes), or getAsDouble/getAsLong to convert");
     }
 
-    private void needWritable() {
+    void needWritable() {
         if (!writable) {
             throw readOnlyError();
         }
@@ -610,43 +599,16 @@ public final class SharedArray implements AutoCloseable {
         return Kernels.readLong(dtype, data, byteOffset(index));
     }
 
-    // ================================================================== bulk
+    // ================================================================== bulk (ArrayCopies)
 
     /** Sets every element to {@code value} cast to the element type (as NumPy's {@code fill}). */
     public void fill(double value) {
-        needWritable();
-        checkOpen();
-        if (dtype == DType.FLOAT64 && isCContiguous()) {
-            fillContiguous(Double.doubleToRawLongBits(value));
-            return;
-        }
-        forEachLine(true, (off, n, stride) -> {
-            for (long i = 0; i < n; i++) {
-                Kernels.writeDouble(dtype, data, off + i * stride, value);
-            }
-        });
+        ArrayCopies.fill(this, value);
     }
 
     /** Sets every element to {@code value} cast to the element type. */
     public void fill(long value) {
-        needWritable();
-        checkOpen();
-        forEachLine(true, (off, n, stride) -> {
-            for (long i = 0; i < n; i++) {
-                Kernels.writeLong(dtype, data, off + i * stride, value);
-            }
-        });
-    }
-
-    private void fillContiguous(long bits) {
-        MemorySegment region = data.asSlice(offset, size * 8);
-        if (bits == 0) {
-            region.fill((byte) 0);
-            return;
-        }
-        for (long o = 0; o < region.byteSize(); o += 8) {
-            region.set(Kernels.I64, o, bits);
-        }
+        ArrayCopies.fill(this, value);
     }
 
     /**
@@ -657,120 +619,22 @@ public final class SharedArray implements AutoCloseable {
      * @throws ShapeException if the array has more than {@link Integer#MAX_VALUE} elements
      */
     public Object toArray() {
-        checkOpen();
-        int n = javaLength();
-        Object out = switch (dtype) {
-            case FLOAT64 -> new double[n];
-            case FLOAT32 -> new float[n];
-            case INT64, UINT64, DATETIME64_NS -> new long[n];
-            case INT32, UINT32 -> new int[n];
-            case INT16, UINT16 -> new short[n];
-            case INT8, UINT8 -> new byte[n];
-            case BOOL -> new boolean[n];
-        };
-        copyOut(out);
-        return out;
+        return ArrayCopies.toArray(this);
     }
 
     /** A copy of the elements in C order converted to double (as {@code a.astype(float64)}). */
     public double[] toDoubleArray() {
-        if (dtype == DType.FLOAT64) {
-            return (double[]) toArray();
-        }
-        checkOpen();
-        double[] out = new double[javaLength()];
-        int[] k = {0};
-        forEachLine(false, (off, n, stride) -> {
-            for (long i = 0; i < n; i++) {
-                out[k[0]++] = Kernels.readDouble(dtype, data, off + i * stride);
-            }
-        });
-        return out;
+        return ArrayCopies.toDoubleArray(this);
     }
 
     /** A copy of the elements in C order widened to long (integer, bool and datetime types). */
     public long[] toLongArray() {
-        if (dtype.kind() == DType.Kind.FLOAT) {
-            throw mismatch("toLongArray");
-        }
-        checkOpen();
-        long[] out = new long[javaLength()];
-        int[] k = {0};
-        forEachLine(false, (off, n, stride) -> {
-            for (long i = 0; i < n; i++) {
-                out[k[0]++] = Kernels.readLong(dtype, data, off + i * stride);
-            }
-        });
-        return out;
+        return ArrayCopies.toLongArray(this);
     }
 
     /** Copies a Java array of the element type's width into this array, in C order. */
     public void copyFrom(Object javaArray) {
-        needWritable();
-        checkOpen();
-        long n = java.lang.reflect.Array.getLength(java.util.Objects.requireNonNull(javaArray, "javaArray"));
-        if (n != size) {
-            throw new ShapeException("Java array length does not match the array: length=" + n + ", size=" + size
-                    + ", shape=" + NpyLayout.shapeString(shape));
-        }
-        NpyImage image = NpyImage.of(dtype, null, javaArray); // checks the Java array's width
-        if (isCContiguous()) {
-            image.writeData(data.asSlice(offset));
-            return;
-        }
-        int[] k = {0};
-        forEachLine(false, (off, cnt, stride) -> {
-            for (long i = 0; i < cnt; i++) {
-                writeJavaElement(javaArray, k[0]++, off + i * stride);
-            }
-        });
-    }
-
-    private int javaLength() {
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new ShapeException("too many elements for a Java array: size=" + size
-                    + "; copy it out in slices (slice(from, to).toArray())");
-        }
-        return (int) size;
-    }
-
-    private void copyOut(Object out) {
-        if (isCContiguous() && !(out instanceof boolean[])) {
-            MemorySegment.copy(data, dtype.layout(), offset, out, 0, (int) size);
-            return;
-        }
-        int[] k = {0};
-        forEachLine(false, (off, n, stride) -> {
-            for (long i = 0; i < n; i++) {
-                readJavaElement(out, k[0]++, off + i * stride);
-            }
-        });
-    }
-
-    private void readJavaElement(Object out, int i, long off) {
-        switch (out) {
-            case double[] a -> a[i] = data.get(Kernels.F64, off);
-            case float[] a -> a[i] = data.get(Kernels.F32, off);
-            case long[] a -> a[i] = data.get(Kernels.I64, off);
-            case int[] a -> a[i] = data.get(Kernels.I32, off);
-            case short[] a -> a[i] = data.get(Kernels.I16, off);
-            case byte[] a -> a[i] = data.get(Kernels.I8, off);
-            case boolean[] a -> a[i] = data.get(Kernels.I8, off) != 0;
-            default -> throw new IllegalArgumentException("not a primitive array: " + out.getClass());
-        }
-    }
-
-    private void writeJavaElement(Object in, int i, long off) {
-        switch (in) {
-            case double[] a -> data.set(Kernels.F64, off, a[i]);
-            case float[] a -> data.set(Kernels.F32, off, a[i]);
-            case long[] a -> data.set(Kernels.I64, off, a[i]);
-            case int[] a -> data.set(Kernels.I32, off, a[i]);
-            case short[] a -> data.set(Kernels.I16, off, a[i]);
-            case byte[] a -> data.set(Kernels.I8, off, a[i]);
-            case boolean[] a -> data.set(Kernels.I8, off, (byte) (a[i] ? 1 : 0));
-            default -> throw new IllegalArgumentException("not a primitive array: " + in.getClass());
-        }
+        ArrayCopies.copyFrom(this, javaArray);
     }
 
     // ================================================================== reductions (ArrayReductions)
@@ -880,7 +744,7 @@ public final class SharedArray implements AutoCloseable {
         }
     }
 
-    private static void increment(long[] idx, long[] shape) {
+    static void increment(long[] idx, long[] shape) {
         for (int k = idx.length - 1; k >= 0; k--) {
             if (++idx[k] < shape[k]) {
                 return;

@@ -214,7 +214,7 @@ class SharedArrayTest {
     void shouldRejectAnElementTypeMismatchOnAccess() {
         try (SharedArray a = SharedArray.zeros(ShmOptions.named((String) null).asMutable(), DType.INT32, 2)) {
             assertThatThrownBy(() -> a.doubles().get(0)).isInstanceOf(DTypeMismatchException.class)
-                    .hasMessageContaining("dtype=int32").hasMessageContaining("accessor=getDouble");
+                    .hasMessageContaining("dtype=int32").hasMessageContaining("accessor=doubles()");
             assertThatThrownBy(() -> a.longs().getAndAdd(0, 1)).isInstanceOf(DTypeMismatchException.class);
             assertThatThrownBy(() -> a.copyFrom(new double[2])).isInstanceOf(DTypeMismatchException.class);
         }

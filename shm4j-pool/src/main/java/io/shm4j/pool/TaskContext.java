@@ -8,7 +8,6 @@ import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
-import io.shm4j.segment.SegmentSpec;
 import io.shm4j.store.ObjectRef;
 import io.shm4j.store.ObjectStore;
 
@@ -96,16 +95,19 @@ public interface TaskContext {
     }
 
     /**
-     * Options for a result array owned by the caller (scoped to it): create it with them
-     * (for example {@code SharedArray.zeros(ctx.resultArrayOptions(), ...)}), fill it, then
-     * return {@link #publishResult(SharedArray)}.
+     * Options for a result owned by the caller (scoped to it, so that it survives this worker and
+     * dies with the caller): create an array with them (for example
+     * {@code SharedArray.zeros(ctx.resultOptions(), ...)}) and return
+     * {@link #publishResult(SharedArray)}, or reserve a raw segment
+     * ({@code Segment.reserve(ctx.resultOptions(), size)}), write it and return
+     * {@link #publishResult(PendingSegment)}.
      */
-    default ShmOptions resultArrayOptions() {
+    default ShmOptions resultOptions() {
         return ShmOptions.defaults().withOwner(caller());
     }
 
     /**
-     * Gives up this worker's handle of a result array created with {@link #resultArrayOptions}
+     * Gives up this worker's handle of a result array created with {@link #resultOptions}
      * and returns its ref, for the caller to take with {@code Segment.adopt(ref)} (then
      * {@code SharedArray.of(segment)}).
      */
@@ -115,16 +117,7 @@ public interface TaskContext {
     ProcessIdentity caller();
 
     /**
-     * A spec for a result segment of {@code size} bytes owned by the caller (scoped to it), so
-     * that the segment survives this worker and dies with the caller. Reserve it
-     * ({@link Segment#reserve}), write it, then hand it over with {@link #publishResult}.
-     */
-    default SegmentSpec resultSpec(long size) {
-        return SegmentSpec.of(size).withOwner(caller());
-    }
-
-    /**
-     * Publishes a result segment reserved with {@link #resultSpec} and gives up this worker's
+     * Publishes a result segment reserved with {@link #resultOptions} and gives up this worker's
      * handle, so that the returned ref is all that is left here; return it from the task. The
      * caller takes ownership with {@link Segment#adopt(SegmentRef)}. The pool keeps no handle, in
      * either backend: closing the pool never removes a result.

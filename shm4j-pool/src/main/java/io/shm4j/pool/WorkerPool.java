@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * <p><b>Shared arguments</b> travel as {@link SegmentRef}s captured by the task or passed as
  * items. A worker maps each segment once ({@link TaskContext#segment}) and keeps the mapping
  * until {@link #release} or until the name disappears or is replaced. A large result is written
- * by the worker into a segment owned by the caller ({@link TaskContext#resultSpec}) and taken
+ * by the worker into a segment owned by the caller ({@link TaskContext#resultOptions}) and taken
  * with {@link io.shm4j.segment.Segment#adopt}; or the caller passes a mutable segment whose
  * disjoint slices the tasks write.
  *

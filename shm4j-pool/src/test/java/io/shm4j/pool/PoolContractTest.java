@@ -259,7 +259,7 @@ abstract class PoolContractTest {
     void shouldMoveAResultArrayCreatedByAWorkerToTheCaller() {
         try (WorkerPool pool = pool(1)) {
             SegmentRef ref = pool.submit(ctx -> ctx.publishResult(SharedArray.fromFunction(
-                    ctx.resultArrayOptions(), DType.INT64, new long[] {100}, idx -> idx[0] * 2))).join();
+                    ctx.resultOptions(), DType.INT64, new long[] {100}, idx -> idx[0] * 2))).join();
             try (SharedArray mine = SharedArray.of(Segment.adopt(ref))) {
                 assertThat(mine.segment().isOwning()).isTrue();
                 assertThat(mine.sumLong()).isEqualTo(9900);
@@ -291,7 +291,7 @@ abstract class PoolContractTest {
     void shouldMoveAResultSegmentCreatedByAWorkerToTheCaller() {
         try (WorkerPool pool = pool(1)) {
             SegmentRef result = pool.submit(ctx -> {
-                try (PendingSegment p = Segment.reserve(ctx.resultSpec(8 * 1000))) {
+                try (PendingSegment p = Segment.reserve(ctx.resultOptions(), 8 * 1000)) {
                     for (int i = 0; i < 1000; i++) {
                         p.memory().setAtIndex(ValueLayout.JAVA_DOUBLE, i, i * 0.5);
                     }
@@ -326,7 +326,7 @@ abstract class PoolContractTest {
         Segment mine;
         try (WorkerPool pool = pool(1)) {
             result = pool.submit(ctx -> {
-                try (PendingSegment p = Segment.reserve(ctx.resultSpec(8 * 1000))) {
+                try (PendingSegment p = Segment.reserve(ctx.resultOptions(), 8 * 1000)) {
                     p.memory().setAtIndex(ValueLayout.JAVA_DOUBLE, 999, 7.5);
                     return ctx.publishResult(p);
                 }
@@ -353,7 +353,7 @@ abstract class PoolContractTest {
             SegmentRef c = control.ref();
             CompletableFuture<SegmentRef> f = pool.submit(ctx -> {
                 SegmentRef ref;
-                try (PendingSegment p = Segment.reserve(ctx.resultSpec(64).withName(name))) {
+                try (PendingSegment p = Segment.reserve(ctx.resultOptions().withName(name), 64)) {
                     ref = ctx.publishResult(p);
                 }
                 MemorySegment m = ctx.segment(c, Access.READ_WRITE).memory();
@@ -384,7 +384,7 @@ abstract class PoolContractTest {
                     throw new IllegalStateException("item 0 fails");
                 }
                 TaskContext ctx = TaskContext.current();
-                try (PendingSegment p = Segment.reserve(ctx.resultSpec(64).withName(prefix + "-" + i))) {
+                try (PendingSegment p = Segment.reserve(ctx.resultOptions().withName(prefix + "-" + i), 64)) {
                     return ctx.publishResult(p);
                 }
             }, List.of(0, 1, 2, 3, 4, 5))).hasMessageContaining("item 0 fails");

@@ -74,6 +74,11 @@ public final class Segment implements AutoCloseable {
         return ShmDirectory.current().attach(name, access);
     }
 
+    /** Attaches exactly the incarnation {@code ref} names, read-only, or throws {@link StaleSegmentException}. */
+    public static Segment attach(SegmentRef ref) {
+        return attach(ref, Access.READ_ONLY);
+    }
+
     /** Attaches exactly the incarnation {@code ref} names, or throws {@link StaleSegmentException}. */
     public static Segment attach(SegmentRef ref, Access access) {
         return ShmDirectory.current().attach(ref, access);

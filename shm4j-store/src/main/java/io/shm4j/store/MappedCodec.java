@@ -10,10 +10,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The store calls {@link #wrap} once per process while the object is pinned there, handing
  * over its one read-only mapping of the object; every {@code get} in the process then returns
- * {@link #share share(value)}. When the last hold in the process is released, the store closes
- * the wrapped value (which unmaps). So values from {@code get} belong to the store: release the
- * ref instead of closing them. (Closing one anyway unmaps it early in this process; the hold
- * stays until released, and the next {@code get} maps the object again.)
+ * {@link #share share(value)}: a borrowed handle that owns nothing (closing it is harmless, as
+ * for every borrowed value in shm4j). When the last hold in the process is released, the store
+ * closes the wrapped value (which unmaps).
  *
  * <p>Implementations must be thread-safe and stateless.
  *
@@ -30,12 +29,10 @@ public interface MappedCodec<T extends AutoCloseable> extends ObjectCodec<T> {
     T wrap(Segment mapping);
 
     /**
-     * What one {@code get} returns given the wrapped value: the value itself (the default) or a
-     * view of it that owns nothing, so that closing it cannot unmap the store's mapping.
+     * What one {@code get} returns given the wrapped value: a view of it that owns nothing, so
+     * that closing it cannot unmap the store's mapping (for example {@code wrapped.borrow()}).
      */
-    default T share(T wrapped) {
-        return wrapped;
-    }
+    T share(T wrapped);
 
     /**
      * Not used by the store for mapped codecs (it calls {@link #wrap}); values of this codec

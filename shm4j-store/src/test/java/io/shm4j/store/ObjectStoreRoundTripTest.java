@@ -136,6 +136,21 @@ class ObjectStoreRoundTripTest {
     }
 
     @Test
+    void shouldLeaveNoHoldBehindAGetThatReturnsACopy() {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("copyhold", 1 << 20))) {
+            ObjectRef<byte[]> bytes = store.put(new byte[] {1, 2, 3});
+            ObjectRef<Point> point = store.put(new Point("p", 1, 2, List.of(3)));
+            store.release(bytes); // the puts' holds
+            store.release(point);
+            assertThat(store.stats().pinned()).as("nothing pinned after the puts' release").isZero();
+            assertThat(store.get(bytes)).containsExactly(1, 2, 3);
+            assertThat(store.get(point).label()).isEqualTo("p");
+            assertThat(store.stats().pinned()).as("a copy leaves no hold").isZero();
+            assertThat(store.objects()).allSatisfy(o -> assertThat(o.pins()).isEmpty());
+        }
+    }
+
+    @Test
     void shouldRemoveEverythingWhenTheLastHandleCloses() {
         ObjectStore store = ObjectStore.open(StoreTesting.config("cleanup", 1 << 20));
         String name = store.name();

@@ -218,7 +218,7 @@ final class RowOuter implements Workload {
         return k -> {
             TaskContext ctx = TaskContext.current();
             double[] row = ctx.array(frame).row(taskRow(k)).toDoubleArray();
-            SharedArray result = SharedArray.zeros(ctx.resultArrayOptions().asMutable(), DType.FLOAT64, ROWS, cols);
+            SharedArray result = SharedArray.zeros(ctx.resultOptions().asMutable(), DType.FLOAT64, ROWS, cols);
             try {
                 compute(k, row, 0, cols, result.data(), 0);
                 return ctx.publishResult(result);
