@@ -133,28 +133,28 @@ final class ArrayCopies {
         });
     }
 
-    private static void readJavaElement(SharedArray a, Object out, int i, long off) {
+    private static void readJavaElement(SharedArray arr, Object out, int i, long off) {
         switch (out) {
-            case double[] a -> a[i] = a.data.get(Kernels.F64, off);
-            case float[] a -> a[i] = a.data.get(Kernels.F32, off);
-            case long[] a -> a[i] = a.data.get(Kernels.I64, off);
-            case int[] a -> a[i] = a.data.get(Kernels.I32, off);
-            case short[] a -> a[i] = a.data.get(Kernels.I16, off);
-            case byte[] a -> a[i] = a.data.get(Kernels.I8, off);
-            case boolean[] a -> a[i] = a.data.get(Kernels.I8, off) != 0;
+            case double[] a -> a[i] = arr.data.get(Kernels.F64, off);
+            case float[] a -> a[i] = arr.data.get(Kernels.F32, off);
+            case long[] a -> a[i] = arr.data.get(Kernels.I64, off);
+            case int[] a -> a[i] = arr.data.get(Kernels.I32, off);
+            case short[] a -> a[i] = arr.data.get(Kernels.I16, off);
+            case byte[] a -> a[i] = arr.data.get(Kernels.I8, off);
+            case boolean[] a -> a[i] = arr.data.get(Kernels.I8, off) != 0;
             default -> throw new IllegalArgumentException("not a primitive array: " + out.getClass());
         }
     }
 
-    private static void writeJavaElement(SharedArray a, Object in, int i, long off) {
+    private static void writeJavaElement(SharedArray arr, Object in, int i, long off) {
         switch (in) {
-            case double[] a -> a.data.set(Kernels.F64, off, a[i]);
-            case float[] a -> a.data.set(Kernels.F32, off, a[i]);
-            case long[] a -> a.data.set(Kernels.I64, off, a[i]);
-            case int[] a -> a.data.set(Kernels.I32, off, a[i]);
-            case short[] a -> a.data.set(Kernels.I16, off, a[i]);
-            case byte[] a -> a.data.set(Kernels.I8, off, a[i]);
-            case boolean[] a -> a.data.set(Kernels.I8, off, (byte) (a[i] ? 1 : 0));
+            case double[] a -> arr.data.set(Kernels.F64, off, a[i]);
+            case float[] a -> arr.data.set(Kernels.F32, off, a[i]);
+            case long[] a -> arr.data.set(Kernels.I64, off, a[i]);
+            case int[] a -> arr.data.set(Kernels.I32, off, a[i]);
+            case short[] a -> arr.data.set(Kernels.I16, off, a[i]);
+            case byte[] a -> arr.data.set(Kernels.I8, off, a[i]);
+            case boolean[] a -> arr.data.set(Kernels.I8, off, (byte) (a[i] ? 1 : 0));
             default -> throw new IllegalArgumentException("not a primitive array: " + in.getClass());
         }
     }

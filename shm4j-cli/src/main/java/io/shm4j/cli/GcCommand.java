@@ -3,7 +3,6 @@ package io.shm4j.cli;
 import io.shm4j.store.StoreAdmin;
 import io.shm4j.segment.GcReport;
 import io.shm4j.segment.ShmDirectory;
-import io.shm4j.store.ObjectStore;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -3,7 +3,6 @@ package io.shm4j.cli;
 import io.shm4j.store.StoreAdmin;
 import io.shm4j.segment.SegmentInfo;
 import io.shm4j.segment.ShmDirectory;
-import io.shm4j.store.ObjectStore;
 import io.shm4j.store.StoredObject;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,6 @@ package io.shm4j.cli;
 
 import io.shm4j.store.StoreAdmin;
 import io.shm4j.segment.ShmDirectory;
-import io.shm4j.store.ObjectStore;
 import io.shm4j.store.StoreStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
