@@ -61,7 +61,7 @@ class FrameViewTest {
                     .hasMessageContaining("[x, n, s]");
             assertThat(f.ints("n").get(3)).isEqualTo(30);
             assertThat(f.longs("n").sum()).isEqualTo(150);
-            assertThatThrownBy(() -> f.doubles("x").get(6)).isInstanceOf(IndexOutOfBoundsException.class)
+            assertThatThrownBy(() -> f.doubles("x").get(6)).isInstanceOf(io.shm4j.OutOfBoundsException.class)
                     .hasMessageContaining("row=6");
         }
     }
