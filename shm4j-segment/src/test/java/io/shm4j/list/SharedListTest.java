@@ -1,5 +1,6 @@
 package io.shm4j.list;
 
+import io.shm4j.segment.ShmOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -107,7 +108,7 @@ class SharedListTest {
     @Test
     void shouldRefuseSegmentsThatAreNotShareableLists() {
         String name = TestNames.unique("not-a-list");
-        try (Segment raw = Segment.create(name, 64)) {
+        try (Segment raw = Segment.create(ShmOptions.named(name).asMutable(), 64)) {
             raw.memory().fill((byte) 0x7f);
             assertThatThrownBy(() -> SharedList.attach(name)).isInstanceOf(ListFormatException.class)
                     .hasMessageContaining("count out of range").hasMessageContaining("name=" + name);
