@@ -793,7 +793,7 @@ public final class StoreClient {
                 + ", dir=" + paths.shm().path() + "; list stores with StoreAdmin.storeNames(dir)"));
     }
 
-    /** Stores whose processes all died, without removing them; see {@link ObjectStore#abandoned}. */
+    /** Stores whose processes all died, without removing them; see {@link io.shm4j.store.StoreAdmin#abandoned}. */
     public static List<String> abandoned(ShmDirectory dir) {
         ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
         List<String> out = new ArrayList<>();
@@ -811,7 +811,7 @@ public final class StoreClient {
         return out;
     }
 
-    /** Removes stores whose processes all died; see {@link ObjectStore#reclaimAbandoned}. */
+    /** Removes stores whose processes all died; see {@link io.shm4j.store.StoreAdmin#reclaimAbandoned}. */
     public static List<String> reclaimAbandoned(ShmDirectory dir) {
         ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
         List<String> removed = new ArrayList<>();
