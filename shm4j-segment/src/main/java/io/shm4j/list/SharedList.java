@@ -5,7 +5,7 @@ import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.SegmentRef;
-import io.shm4j.segment.SegmentSpec;
+import io.shm4j.segment.ShmOptions;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -46,7 +46,7 @@ import java.util.Objects;
  * readers yourself (for example through an int item used as a version or flag).
  *
  * <p><b>Ownership:</b> a list created here is a shm4j segment of kind {@code list} with shm4j's
- * bookkeeping: scoped to this process unless the spec says persistent, removed by {@link #close()}
+ * bookkeeping: scoped to this process unless the options say persistent, removed by {@link #close()}
  * of the creating handle, at exit, or by {@code shm4j gc} after a crash. A list Python created is
  * a foreign segment: {@link #close()} only unmaps, {@link #unlink()} removes the name (as
  * Python's {@code shm.unlink()}).
@@ -80,22 +80,21 @@ public final class SharedList implements AutoCloseable {
      * handle owns it.
      */
     public static SharedList create(List<?> items) {
-        return create(SegmentSpec.of(0), items);
+        return create(ShmOptions.defaults(), items);
     }
 
     /** Creates a list holding {@code items} under {@code name}, scoped to this process; this handle owns it. */
     public static SharedList create(String name, List<?> items) {
-        return create(SegmentSpec.of(0).withName(name), items);
+        return create(ShmOptions.named(name), items);
     }
 
     /**
-     * Creates a list holding {@code items} with the spec's name, lifetime, owner and mode (its
-     * size and kind are computed; a list is always mutable), reserved, written and published
-     * atomically.
+     * Creates a list holding {@code items} with the options' name, lifetime, owner, mode and
+     * directory (a list is always mutable), reserved, written and published atomically.
      *
      * @throws ListItemException if an item is of a type a {@code ShareableList} cannot hold
      */
-    public static SharedList create(SegmentSpec spec, List<?> items) {
+    public static SharedList create(ShmOptions options, List<?> items) {
         Objects.requireNonNull(items, "items");
         int n = items.size();
         ItemType[] types = new ItemType[n];
@@ -114,7 +113,7 @@ public final class SharedList implements AutoCloseable {
             offsets[i + 1] = offsets[i] + slot;
         }
         long size = ShareableListLayout.size(n, offsets[n]);
-        PendingSegment pending = Segment.reserve(spec.withSize(size).withKind(SegmentKind.LIST).withMutable(true));
+        PendingSegment pending = options.directoryOrCurrent().reserve(options.asMutable().spec(size, SegmentKind.LIST));
         Segment segment;
         try {
             MemorySegment m = pending.memory();

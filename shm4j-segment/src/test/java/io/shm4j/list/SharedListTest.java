@@ -8,7 +8,6 @@ import io.shm4j.segment.Access;
 import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentKind;
-import io.shm4j.segment.SegmentSpec;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.testkit.TestNames;
 import java.lang.foreign.ValueLayout;
@@ -55,7 +54,7 @@ class SharedListTest {
             assertThat(list.ref().name()).isEqualTo(name);
         }
         assertThat(dir.find(name)).isEmpty();
-        try (SharedList list = SharedList.create(SegmentSpec.of(0).withName(name).persistent(), List.of(1L))) {
+        try (SharedList list = SharedList.create(ShmOptions.named(name).persistent(), List.of(1L))) {
             assertThat(list.getLong(0)).isEqualTo(1);
         }
         assertThat(dir.find(name)).isPresent();
