@@ -359,9 +359,13 @@ public final class SharedArray implements AutoCloseable {
         return backing.path;
     }
 
-    /** The underlying segment, or null for a mapped file on disk. */
+    /**
+     * The underlying segment, or null for a mapped file on disk. On a view (owning nothing) it is
+     * a {@linkplain Segment#borrow() borrowed} handle: closing it does nothing.
+     */
     public Segment segment() {
-        return backing.segment;
+        Segment s = backing.segment;
+        return root || s == null || s.isClosed() ? s : s.borrow();
     }
 
     /** The ref another process attaches with {@link #attach(SegmentRef)}. */

@@ -66,7 +66,7 @@ public final class SharedFrame implements AutoCloseable {
     }
 
     private SharedFrame(SharedFrame owner) {
-        this.segment = owner.segment;
+        this.segment = owner.segment == null ? null : owner.segment.borrow(); // closing it is harmless too
         this.fileArena = null;
         this.path = owner.path;
         this.memory = owner.memory;
@@ -401,7 +401,10 @@ public final class SharedFrame implements AutoCloseable {
         }
     }
 
-    /** Unmaps (and, on the owning handle of a scoped frame, removes the segment). Idempotent. */
+    /**
+     * Unmaps (and, on the owning handle of a scoped frame, removes the segment). Idempotent; does
+     * nothing on a {@linkplain #borrow() borrowed} frame.
+     */
     @Override
     public void close() {
         if (!owning || !closed.compareAndSet(false, true)) {

@@ -16,9 +16,15 @@ import io.shm4j.store.ObjectStore;
  * per worker and reused across tasks; object stores ({@link #store}, {@link #get},
  * {@link #putResult}); and the identity of the caller, to which results belong.
  *
- * <p><b>Ownership:</b> segments, arrays and frames returned by {@link #segment}, {@link #array}
- * and {@link #frame} belong to the worker's cache: do not close them. They stay mapped until the caller {@linkplain WorkerPool#release releases}
- * the ref or the segment's name disappears or is replaced (a periodic sweep).
+ * <p><b>Leases:</b> segments, arrays and frames returned by {@link #segment}, {@link #array}
+ * and {@link #frame} are borrowed views of the worker's cached mapping ({@link Segment#borrow()},
+ * {@link SharedArray#borrow()}, {@link SharedFrame#borrow()}): closing one does nothing, so a
+ * task may use try-with-resources on them. The task holds a lease on each mapping it asked for
+ * until it ends: a {@linkplain WorkerPool#release release} of the ref, or the removal or
+ * replacement of its name (found by a periodic sweep), takes effect when the last task using
+ * the mapping ends — never under a running task, on either backend. Do not keep the views
+ * beyond the task: after it they may be unmapped at any time (access then throws
+ * {@link IllegalStateException}, never crashes).
  *
  * <p><b>Threading:</b> valid only on the thread running the task, while it runs.
  */
@@ -32,34 +38,35 @@ public interface TaskContext {
         return io.shm4j.pool.internal.CurrentContext.require();
     }
 
-    /** The read-only mapping of {@code ref}, mapped on first use and then reused. */
+    /** The read-only mapping of {@code ref} (a borrowed handle), mapped on first use and then reused. */
     default Segment segment(SegmentRef ref) {
         return segment(ref, Access.READ_ONLY);
     }
 
     /**
-     * The mapping of {@code ref} with {@code access}, mapped on first use and then reused. Use
+     * The mapping of {@code ref} with {@code access}, mapped on first use and then reused: a
+     * {@linkplain Segment#borrow() borrowed} handle, whose close does nothing. Use
      * {@link Access#READ_WRITE} on a mutable output segment whose disjoint slices tasks write.
      *
      * @throws io.shm4j.segment.StaleSegmentException if the name now holds another incarnation
      */
     Segment segment(SegmentRef ref, Access access);
 
-    /** The read-only array {@code ref} names, over this worker's cached mapping; do not close it. */
+    /** The read-only array {@code ref} names: a borrowed view of this worker's cached mapping. */
     default SharedArray array(SegmentRef ref) {
         return array(ref, Access.READ_ONLY);
     }
 
     /**
-     * The array {@code ref} names with {@code access}, over this worker's cached mapping (made
-     * once, reused by later tasks); owned by the cache: do not close it. Use
+     * The array {@code ref} names with {@code access}: a borrowed view of this worker's cached
+     * mapping (made once, reused by later tasks); closing it does nothing. Use
      * {@link Access#READ_WRITE} on a mutable output array whose disjoint slices tasks write.
      */
     SharedArray array(SegmentRef ref, Access access);
 
     /**
-     * The read-only frame {@code ref} names, over this worker's cached mapping (made once, reused
-     * by later tasks); owned by the cache: do not close it. With {@link WorkerPool#mapRows(SharedFrame,
+     * The read-only frame {@code ref} names: a borrowed view of this worker's cached mapping
+     * (mapped and parsed once, reused by later tasks); closing it does nothing. With {@link WorkerPool#mapRows(SharedFrame,
      * int, RowTask)}: {@code ctx.frame(chunk.ref()).doubles("x").slice(chunk.start(), chunk.end())}.
      */
     SharedFrame frame(SegmentRef ref);

@@ -146,7 +146,9 @@ public interface WorkerPool extends AutoCloseable {
 
     /**
      * Tells every worker to drop its mapping of {@code ref} (call it before or after closing
-     * the segment here). Completes when every live worker has unmapped it.
+     * the segment here). A mapping that running tasks use is dropped when the last of them ends
+     * (their leases, {@link TaskContext}); tasks that start later map it again. Completes when
+     * every live worker has unmapped it. Never blocks, on either backend.
      */
     CompletableFuture<Void> release(SegmentRef ref);
 

@@ -459,6 +459,262 @@ abstract class PoolContractTest {
         }
     }
 
+    // ---------------------------------------------------------------- leases, stalls, deaths
+
+    /** Whether workers are processes of their own (they can be stopped, killed, outlive a caller). */
+    boolean separateProcesses() {
+        return false;
+    }
+
+    /** Stops the worker process {@code pid} (SIGSTOP); nothing to do on a backend without processes. */
+    void stopProcess(long pid) {
+    }
+
+    /** Resumes the worker process {@code pid} (SIGCONT), if it is still there. */
+    void resumeProcess(long pid) {
+    }
+
+    /**
+     * A task that maps {@code data} as a segment, an array or a frame (by kind), says it runs
+     * (word 0 of {@code control}: its pid), waits for the go (word 1), then reads the mapping.
+     */
+    static Task<Double> readAfterGo(SegmentRef data, SegmentRef control) {
+        return ctx -> {
+            MemorySegment c = ctx.segment(control, Access.READ_WRITE).memory();
+            double value = switch (data.kind().label()) {
+                case "array" -> ctx.array(data).sum();
+                case "frame" -> ctx.frame(data).doubles("x").nansum();
+                default -> ctx.segment(data).memory().getAtIndex(ValueLayout.JAVA_LONG, 999);
+            };
+            c.set(ValueLayout.JAVA_LONG, 0, ProcessHandle.current().pid());
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (c.get(ValueLayout.JAVA_LONG, 8) == 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            double again = switch (data.kind().label()) {
+                case "array" -> ctx.array(data).sum();
+                case "frame" -> ctx.frame(data).doubles("x").nansum();
+                default -> ctx.segment(data).memory().getAtIndex(ValueLayout.JAVA_LONG, 999);
+            };
+            if (again != value) {
+                throw new IllegalStateException("the mapping changed under the task: before=" + value + ", after=" + again);
+            }
+            return again;
+        };
+    }
+
+    @Test
+    void shouldDropAMappingReleasedWhileTasksUseItOnlyWhenTheLastOfThemEnds() throws Exception {
+        try (WorkerPool pool = pool(2);
+             Segment raw = longs(1000);
+             SharedArray array = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64, new long[] {1000},
+                     idx -> idx[0]);
+             SharedFrame frame = SharedFrame.builder(1000).addDoubles("x", i -> i, i -> false).build()) {
+            for (SegmentRef data : List.of(raw.ref(), array.ref(), frame.ref())) {
+                try (Segment control = Segment.create(TestNames.unique("control"), 16)) {
+                    CompletableFuture<Double> running = pool.submit(readAfterGo(data, control.ref()));
+                    io.shm4j.testkit.Awaits.until("the task mapped " + data.kind(), Duration.ofSeconds(30),
+                            () -> control.memory().get(ValueLayout.JAVA_LONG, 0) != 0);
+                    CompletableFuture<Void> released = pool.release(data);
+                    // Later tasks (on the other worker, or the same thread pool) map it again and read it.
+                    double expected = data.kind() == io.shm4j.segment.SegmentKind.RAW ? 999 : 999 * 1000 / 2.0;
+                    assertThat(pool.submit(readAfterGoNow(data)).get(30, TimeUnit.SECONDS)).isEqualTo(expected);
+                    long end = System.nanoTime() + 300_000_000L; // a window for a wrong early unmap to show
+                    while (!released.isDone() && System.nanoTime() < end) {
+                        Thread.onSpinWait();
+                    }
+                    assertThat(released).as("release of %s waits for the running task", data.kind()).isNotDone();
+                    control.memory().set(ValueLayout.JAVA_LONG, 8, 1);
+                    assertThat(running.get(30, TimeUnit.SECONDS)).isEqualTo(expected);
+                    released.get(30, TimeUnit.SECONDS);
+                    pool.release(data).get(30, TimeUnit.SECONDS); // the later task's mapping
+                }
+            }
+        }
+    }
+
+    private static Task<Double> readAfterGoNow(SegmentRef data) {
+        return ctx -> switch (data.kind().label()) {
+            case "array" -> ctx.array(data).sum();
+            case "frame" -> ctx.frame(data).doubles("x").nansum();
+            default -> (double) ctx.segment(data).memory().getAtIndex(ValueLayout.JAVA_LONG, 999);
+        };
+    }
+
+    @Test
+    void shouldKeepTheCachedMappingWhenATaskClosesItsView() {
+        try (WorkerPool pool = pool(2);
+             Segment raw = longs(1000);
+             SharedArray array = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64, new long[] {1000},
+                     idx -> idx[0]);
+             SharedFrame frame = SharedFrame.builder(1000).addDoubles("x", i -> i, i -> false).build()) {
+            SegmentRef r = raw.ref();
+            SegmentRef a = array.ref();
+            SegmentRef f = frame.ref();
+            List<String> out = pool.map(i -> {
+                TaskContext ctx = TaskContext.current();
+                long x;
+                double y;
+                double z;
+                try (Segment s = ctx.segment(r); SharedArray arr = ctx.array(a); SharedFrame fr = ctx.frame(f)) {
+                    x = s.memory().getAtIndex(ValueLayout.JAVA_LONG, 999);
+                    y = arr.sum();
+                    z = fr.doubles("x").sum();
+                    arr.segment().close(); // the view's segment is borrowed too
+                    fr.segment().close();
+                }
+                // closed views are harmless: asking again in the same task works
+                return x + " " + y + " " + z + " " + ctx.array(a).sum() + " " + ctx.segment(r).isClosed();
+            }, IntStream.range(0, 40).boxed().toList());
+            assertThat(out).containsOnly("999 499500.0 499500.0 499500.0 false");
+            pool.release(r).join();
+            pool.release(a).join();
+            pool.release(f).join();
+        }
+    }
+
+    @Test
+    void shouldTimeOutATaskOfAStoppedWorkerAndKeepServing() throws Exception {
+        Duration timeout = Duration.ofMillis(1500);
+        try (WorkerPool pool = builder(2).taskTimeout(timeout).closeTimeout(Duration.ofSeconds(60)).build();
+             Segment control = Segment.create(TestNames.unique("control"), 16)) {
+            List<Long> before = pool.workerPids();
+            SegmentRef c = control.ref();
+            pool.map(i -> TaskContext.current().segment(c).size(), IntStream.range(0, 16).boxed().toList()); // warm
+            CompletableFuture<Object> stuck = pool.submit(ctx -> { // ignores interrupts, as a stopped worker would
+                MemorySegment m = ctx.segment(c, Access.READ_WRITE).memory();
+                m.set(ValueLayout.JAVA_LONG, 0, ProcessHandle.current().pid());
+                while (m.get(ValueLayout.JAVA_LONG, 8) == 0) {
+                    Thread.onSpinWait();
+                }
+                return null;
+            });
+            io.shm4j.testkit.Awaits.until("the task runs", Duration.ofSeconds(30),
+                    () -> control.memory().get(ValueLayout.JAVA_LONG, 0) != 0 || stuck.isDone());
+            assertThat(stuck).as("the task started before its timeout").isNotDone();
+            long stopped = separateProcesses() ? control.memory().get(ValueLayout.JAVA_LONG, 0) : -1;
+            long stuckAt = System.nanoTime();
+            if (stopped > 0) {
+                stopProcess(stopped);
+            }
+            try {
+                byte[] big = new byte[4 << 20];
+                List<CompletableFuture<Integer>> served = new CopyOnWriteArrayList<>();
+                long[] slowest = {0};
+                Thread submitter = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 8; i++) { // 32 MB: more than a socket buffer holds
+                        long t0 = System.nanoTime();
+                        served.add(pool.submit(ctx -> big.length));
+                        slowest[0] = Math.max(slowest[0], System.nanoTime() - t0);
+                    }
+                });
+                submitter.join(10_000);
+                assertThat(submitter.isAlive()).as("submit blocked").isFalse();
+                assertThat(Duration.ofNanos(slowest[0])).as("the slowest submit").isLessThan(Duration.ofSeconds(1));
+                long t0 = System.nanoTime();
+                assertThat(pool.workerPids()).as("workerPids answers").isNotNull();
+                assertThat(pool.release(c)).as("release returns").isNotNull();
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+                assertThatThrownBy(() -> stuck.get(30, TimeUnit.SECONDS)).cause()
+                        .isInstanceOf(TaskTimeoutException.class);
+                assertThat(Duration.ofNanos(System.nanoTime() - stuckAt)).as("failed within timeout + 1 s")
+                        .isLessThan(timeout.plusSeconds(3)); // 1 s is the target (PoolBench); slack for a loaded machine
+                for (CompletableFuture<Integer> f : served) {
+                    assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(4 << 20);
+                }
+                if (stopped > 0) {
+                    io.shm4j.testkit.Awaits.until("the stopped worker is replaced", Duration.ofSeconds(30),
+                            () -> pool.workerPids().size() == 2 && !pool.workerPids().contains(stopped));
+                    assertThat(pool.workerPids()).containsAnyElementsOf(before);
+                }
+            } finally {
+                control.memory().set(ValueLayout.JAVA_LONG, 8, 1); // the threads backend's task ends
+                if (stopped > 0) {
+                    resumeProcess(stopped);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRunEveryTaskWhenAWorkerIsKilledWithItsSocketBufferFull() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(separateProcesses(), "workers are threads of this process");
+        try (WorkerPool pool = builder(1).maxRetries(1).closeTimeout(Duration.ofSeconds(60)).build()) {
+            long pid = pool.workerPids().getFirst();
+            stopProcess(pid);
+            try {
+                byte[] big = new byte[2 << 20];
+                List<CompletableFuture<Integer>> fs = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    int k = i;
+                    fs.add(pool.submit(ctx -> big.length + k));
+                }
+                io.shm4j.testkit.Processes.kill9(ProcessHandle.of(pid).orElseThrow());
+                for (int i = 0; i < fs.size(); i++) {
+                    assertThat(fs.get(i).get(60, TimeUnit.SECONDS)).isEqualTo((2 << 20) + i);
+                }
+                assertThat(pool.workerPids()).hasSize(1).doesNotContain(pid);
+            } finally {
+                resumeProcess(pid);
+            }
+        }
+    }
+
+    /**
+     * A caller killed while it dispatches: a pool of two workers, a scoped segment the workers
+     * map, and a thread submitting 4 MB tasks faster than they run, so frames are being written
+     * when the test kills it.
+     */
+    public static final class DispatchingCaller {
+        public static void main(String[] args) throws Exception {
+            Segment s = Segment.create(args[0], 4096);
+            WorkerPool pool = WorkerPool.builder().workers(2).progressBar(false).build();
+            SegmentRef ref = s.ref();
+            pool.map(i -> TaskContext.current().segment(ref).size(), List.of(1, 2, 3, 4)); // workers map it
+            byte[] big = new byte[4 << 20];
+            AtomicInteger submitted = new AtomicInteger();
+            Thread.ofPlatform().start(() -> {
+                while (true) {
+                    pool.submit(ctx -> {
+                        Thread.sleep(20);
+                        return big.length;
+                    });
+                    submitted.incrementAndGet();
+                }
+            });
+            while (submitted.get() < 16) {
+                Thread.onSpinWait();
+            }
+            System.out.println("READY " + pool.workerPids().get(0) + " " + pool.workerPids().get(1));
+            System.out.flush();
+            Thread.sleep(120_000);
+        }
+    }
+
+    @Test
+    void shouldStopWorkersAndReclaimSegmentsWhenTheCallerIsKilledMidDispatch() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(separateProcesses(), "no process outlives this one");
+        String name = TestNames.unique("dispatching");
+        Process caller = io.shm4j.testkit.Processes.javaBuilder(DispatchingCaller.class, name)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    caller.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).startsWith("READY ");
+            List<ProcessIdentity> workers = java.util.Arrays.stream(line.substring(6).split(" "))
+                    .map(p -> ProcessIdentity.of(Long.parseLong(p)).orElseThrow()).toList();
+            assertThat(io.shm4j.segment.ShmDirectory.current().find(name)).isPresent();
+            io.shm4j.testkit.Processes.kill9(caller.toHandle());
+            io.shm4j.testkit.Awaits.until("workers exit by themselves", Duration.ofSeconds(5),
+                    () -> workers.stream().noneMatch(ProcessIdentity::isAlive));
+            io.shm4j.testkit.Awaits.until("the workers reclaim the dead caller's segment", Duration.ofSeconds(5),
+                    () -> io.shm4j.segment.ShmDirectory.current().find(name).isEmpty());
+        } finally {
+            caller.destroyForcibly().waitFor();
+        }
+    }
+
     static Segment longs(int rows) {
         Segment s = Segment.create(ShmOptions.named(TestNames.unique("longs")).asMutable(), rows * 8L);
         for (int i = 0; i < rows; i++) {

@@ -54,4 +54,26 @@ class ProcessesPoolTest extends PoolContractTest {
     Backend backend() {
         return Backend.PROCESSES;
     }
+
+    @Override
+    boolean separateProcesses() {
+        return true;
+    }
+
+    @Override
+    void stopProcess(long pid) {
+        signal("STOP", pid);
+    }
+
+    @Override
+    void resumeProcess(long pid) {
+        io.shm4j.testkit.Processes.run(new ProcessBuilder("kill", "-CONT", Long.toString(pid)),
+                java.time.Duration.ofSeconds(10)); // fails harmlessly when the worker was killed
+    }
+
+    private static void signal(String name, long pid) {
+        var r = io.shm4j.testkit.Processes.run(new ProcessBuilder("kill", "-" + name, Long.toString(pid)),
+                java.time.Duration.ofSeconds(10));
+        org.assertj.core.api.Assertions.assertThat(r.exitCode()).as("kill -%s %d: %s", name, pid, r).isZero();
+    }
 }

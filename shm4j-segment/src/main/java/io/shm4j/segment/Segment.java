@@ -29,7 +29,9 @@ public final class Segment implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final boolean owning;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Null on a handle of its own; the lender on a {@linkplain #borrow() borrowed} one. */
+    private final Segment lender;
+    private final AtomicBoolean closed;
 
     Segment(ShmDirectory directory, SegmentInfo info, Arena arena, MemorySegment memory, boolean owning) {
         this.directory = directory;
@@ -37,6 +39,38 @@ public final class Segment implements AutoCloseable {
         this.arena = arena;
         this.memory = memory;
         this.owning = owning;
+        this.lender = null;
+        this.closed = new AtomicBoolean();
+    }
+
+    private Segment(Segment lender) {
+        this.directory = lender.directory;
+        this.info = lender.info;
+        this.arena = lender.arena;
+        this.memory = lender.memory;
+        this.owning = false;
+        this.lender = lender;
+        this.closed = lender.closed; // closed when the lender is
+    }
+
+    /**
+     * A non-owning handle on this mapping, for a borrower (a pool task, for example): the same
+     * memory, valid while this handle is open, and {@link #close()} on it does nothing — a
+     * borrower cannot unmap what it does not own. {@link #isClosed()} tells whether the lender
+     * closed.
+     *
+     * @throws SegmentClosedException after {@link #close()}
+     */
+    public Segment borrow() {
+        if (closed.get()) {
+            throw closedException();
+        }
+        return new Segment(lender != null ? lender : this);
+    }
+
+    /** Whether this handle was {@linkplain #borrow() borrowed}: closing it does nothing. */
+    public boolean isBorrowed() {
+        return lender != null;
     }
 
     /**
@@ -160,10 +194,13 @@ public final class Segment implements AutoCloseable {
         OwnedSegments.removeIfSame(info.path(), info.generation());
     }
 
-    /** Unmaps in this process, and on an owning handle also removes the name. Idempotent. */
+    /**
+     * Unmaps in this process, and on an owning handle also removes the name. Idempotent; does
+     * nothing on a {@linkplain #borrow() borrowed} handle.
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (lender != null || !closed.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -183,7 +220,7 @@ public final class Segment implements AutoCloseable {
      * the owner died. Idempotent, and a later {@link #close()} does nothing.
      */
     public void closeWithoutUnlink() {
-        if (closed.compareAndSet(false, true)) {
+        if (lender == null && closed.compareAndSet(false, true)) {
             arena.close();
         }
     }
@@ -197,6 +234,6 @@ public final class Segment implements AutoCloseable {
     public String toString() {
         return "Segment[name=" + info.name() + ", kind=" + info.kind().label() + ", size="
                 + info.size() + (isReadOnly() ? ", read-only" : ", read-write")
-                + (owning ? ", owning" : "") + (closed.get() ? ", closed" : "") + "]";
+                + (owning ? ", owning" : "") + (lender != null ? ", borrowed" : "") + (closed.get() ? ", closed" : "") + "]";
     }
 }

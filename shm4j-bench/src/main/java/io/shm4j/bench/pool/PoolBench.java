@@ -10,13 +10,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
 /**
- * Pool start time and empty-task round trips through N workers, processes and threads side by
- * side. A plain program rather than JMH: what is measured is other processes.
+ * Pool start time, empty-task round trips through N workers (processes and threads side by
+ * side), and a stalled worker: one of the workers stopped with {@code SIGSTOP} while 4 MB tasks
+ * are submitted with a task timeout. A plain program rather than JMH: what is measured is other
+ * processes.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp ... io.shm4j.bench.pool.PoolBench [workers] [tasks] [rounds]
+ * java --enable-native-access=ALL-UNNAMED -cp ... io.shm4j.bench.pool.PoolBench [workers] [tasks] [rounds] [parts]
  * </pre>
- * Defaults: 2 workers, 200,000 tasks, 5 rounds. Prints medians (and min..max) per measure.
+ * Defaults: 2 workers, 200,000 tasks, 5 rounds, parts {@code start,throughput,stall}. Prints
+ * medians (and min..max) per measure. It uses only the pool's public API, so the same class runs
+ * against another build of the pool (for side-by-side figures, {@code compare-pool.sh}).
  */
 public final class PoolBench {
     private PoolBench() {}
@@ -31,12 +35,101 @@ public final class PoolBench {
         int workers = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int tasks = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        List<String> parts = List.of((args.length > 3 ? args[3] : "start,throughput,stall").split(","));
         System.out.printf(Locale.ROOT, "pool benchmark: workers=%d, tasks=%d, rounds=%d, cpus=%d%n",
                 workers, tasks, rounds, Runtime.getRuntime().availableProcessors());
-        startTime(workers, rounds);
-        for (Backend backend : Backend.values()) {
-            throughput(backend, workers, tasks, rounds);
+        if (parts.contains("start")) {
+            startTime(workers, rounds);
         }
+        if (parts.contains("throughput")) {
+            for (Backend backend : Backend.values()) {
+                throughput(backend, workers, tasks, rounds);
+            }
+        }
+        if (parts.contains("stall")) {
+            stall(rounds);
+        }
+    }
+
+    /** How long the stall scenario waits for a blocked submit before it resumes the stopped worker. */
+    private static final long BLOCKED_LIMIT_MS = 10_000;
+
+    /**
+     * One of 2 workers stopped with SIGSTOP, then 8 tasks of 4 MB submitted, with a task timeout
+     * of 1 s. Measures the slowest submit, when the task sent to the stopped worker fails
+     * (target: within timeout + 1 s of its submit), when every other task is done, and when a
+     * replacement worker is up. A submit still blocked after 10 s is reported as such; then the
+     * worker is resumed (SIGCONT) so that the round can end.
+     */
+    private static void stall(int rounds) throws Exception {
+        double[] submitMax = new double[rounds];
+        double[] failAfter = new double[rounds];
+        double[] allDone = new double[rounds];
+        double[] replaced = new double[rounds];
+        long timeoutMs = 1000;
+        for (int r = 0; r < rounds; r++) {
+            try (WorkerPool pool = WorkerPool.builder().workers(2).progressBar(false)
+                    .taskTimeout(java.time.Duration.ofMillis(timeoutMs)).build()) {
+                pool.map(x -> x, IntStream.range(0, 2000).boxed().toList()); // warm, and a known task time
+                long victim = pool.workerPids().getFirst(); // slot 0: the first task goes there when both are idle
+                signal("STOP", victim);
+                byte[] big = new byte[4 << 20];
+                List<CompletableFuture<Integer>> fs = new java.util.concurrent.CopyOnWriteArrayList<>();
+                long[] submitNanos = new long[8];
+                long[] failedAt = {-1};
+                long t0 = System.nanoTime();
+                Thread submitter = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < submitNanos.length; i++) {
+                        long s0 = System.nanoTime();
+                        CompletableFuture<Integer> f = pool.submit(ctx -> big.length);
+                        submitNanos[i] = System.nanoTime() - s0;
+                        f.whenComplete((v, e) -> {
+                            if (e != null) {
+                                synchronized (failedAt) {
+                                    failedAt[0] = System.nanoTime();
+                                }
+                            }
+                        });
+                        fs.add(f);
+                    }
+                });
+                submitter.join(BLOCKED_LIMIT_MS);
+                boolean blocked = submitter.isAlive();
+                if (blocked) {
+                    signal("CONT", victim); // the old pool blocks in submit until the worker reads again
+                    submitter.join();
+                }
+                long maxSubmit = Arrays.stream(submitNanos).max().orElse(0);
+                submitMax[r] = blocked ? Double.POSITIVE_INFINITY : maxSubmit / 1e6;
+                for (CompletableFuture<Integer> f : fs) {
+                    try {
+                        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // the timed-out task
+                    }
+                }
+                allDone[r] = (System.nanoTime() - t0) / 1e6;
+                synchronized (failedAt) {
+                    failAfter[r] = failedAt[0] < 0 ? Double.NaN : (failedAt[0] - t0) / 1e6;
+                }
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (System.nanoTime() < deadline
+                        && !(pool.workerPids().size() == 2 && !pool.workerPids().contains(victim))) {
+                    Thread.sleep(1);
+                }
+                replaced[r] = pool.workerPids().contains(victim) ? Double.NaN : (System.nanoTime() - t0) / 1e6;
+                signal("CONT", victim); // harmless when it is gone
+            }
+        }
+        report("stall: slowest submit, 4 MB task (ms)", submitMax);
+        report("stall: timed-out task failed after (ms)", failAfter);
+        report("stall: all 8 tasks done after (ms)", allDone);
+        report("stall: stopped worker replaced after (ms)", replaced);
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
 
     private static void startTime(int workers, int rounds) throws Exception {
@@ -95,7 +188,7 @@ public final class PoolBench {
 
     private static void report(String what, double[] values) {
         double[] v = values.clone();
-        Arrays.sort(v);
+        Arrays.sort(v); // blocked (+Infinity) and not happened (NaN) sort last
         System.out.printf(Locale.ROOT, "%-42s median %,12.1f   (min %,.1f .. max %,.1f)%n", what,
                 v[v.length / 2], v[0], v[v.length - 1]);
     }

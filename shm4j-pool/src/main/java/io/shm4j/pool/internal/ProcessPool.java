@@ -56,10 +56,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * running (up to {@code maxRetries}, then {@link WorkerDiedException}), puts the tasks queued
  * behind it back at the head of the queue, and starts a replacement in the same slot.
  *
- * <p><b>Threading:</b> thread-safe. One lock guards the queue and all worker state, and socket
- * writes happen under it (workers always read, so writes never wait long). Each worker has an
- * I/O thread that reads its answers and completes futures outside the lock; one acceptor thread
- * takes new connections.
+ * <p><b>Threading:</b> thread-safe. One lock guards the queue and all worker state; it is held
+ * only to change that state, never for I/O or to start a process. Frames for a worker are queued
+ * to its {@link FrameWriter}, the one thread that writes its socket: a worker that stops reading
+ * (stopped with {@code SIGSTOP}, swapped out, in a long GC) blocks its writer only, and
+ * {@code submit}, answers from other workers, {@code release}, {@code close} and
+ * {@code workerPids} go on. Each worker also has a reader thread that reads its answers and
+ * completes futures outside the lock; one acceptor thread takes new connections. Task timeouts
+ * are checked by a monitor thread that reads each worker's running task without the lock and
+ * kills the worker of a task past its timeout; the worker's death is then handled like any other
+ * (its reader sees the end of the connection), and a replacement is started outside the lock.
  *
  * <p><b>Ownership:</b> owns its worker processes, its socket directory and its threads, all
  * released by {@link #close()} or {@link #shutdownNow()}.
@@ -70,6 +76,8 @@ final class ProcessPool extends AbstractPool {
     private record FnHandle(int id) implements Fn {}
 
     private static final AtomicLong RECORDINGS = new AtomicLong();
+    /** A worker with tasks outstanding gets no further task once this many bytes of tasks are outstanding. */
+    static final long SEND_AHEAD_BYTES = 1 << 20;
     private static final System.Logger LOG = System.getLogger("io.shm4j.pool");
 
     private final WorkerLauncher launcher;
@@ -87,11 +95,16 @@ final class ProcessPool extends AbstractPool {
     private final AtomicInteger fnIds = new AtomicInteger();
     private final AtomicLong requestIds = new AtomicLong();
     private final ScheduledExecutorService monitor;
+    /** The connected workers, for the timeout monitor, which reads them without the lock. */
+    private final java.util.concurrent.CopyOnWriteArrayList<WorkerHandle> monitored =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private State state = State.STARTING;
     private int unfinished;
     private int startFailures;
     private String startFailure;
+    /** Replacement workers decided under the lock and being started outside it. */
+    private int spawning;
 
     private ProcessPool(PoolConfig config) throws IOException {
         super(config);
@@ -139,9 +152,15 @@ final class ProcessPool extends AbstractPool {
         long deadline = System.nanoTime() + config.startTimeout().toNanos();
         lock.lock();
         try {
-            for (int i = 0; i < slots.length; i++) {
-                spawn(i);
-            }
+            spawning += slots.length;
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < slots.length; i++) {
+            spawn(i);
+        }
+        lock.lock();
+        try {
             while (connected() < slots.length) {
                 if (startFailure != null) {
                     throw new PoolException("a worker failed to start: " + startFailure);
@@ -175,8 +194,32 @@ final class ProcessPool extends AbstractPool {
 
     // ---------------------------------------------------------------- workers: start, connect
 
-    /** Starts a worker process for {@code slot}. Caller holds the lock. */
+    /**
+     * Starts a worker process for {@code slot}; the caller counted it in {@link #spawning} under
+     * the lock. Runs without the lock: starting a JVM takes milliseconds.
+     */
     private void spawn(int slot) {
+        while (true) {
+            String failure = launch(slot);
+            if (failure == null) {
+                return;
+            }
+            lock.lock();
+            try {
+                spawning--; // not counted while its failure is judged: "no worker left" means none at all
+                changed.signalAll();
+                if (!onStartFailure(slot, failure)) {
+                    return;
+                }
+                spawning++;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Starts the process; null when it runs (it connects later), else why it could not start. */
+    private String launch(int slot) {
         Path record = null;
         if (slot == 0 && launcher.shouldRecordArchive()) {
             record = launcher.recordingPath(RECORDINGS.incrementAndGet());
@@ -187,45 +230,72 @@ final class ProcessPool extends AbstractPool {
         try {
             p = pb.start();
         } catch (IOException e) {
-            onStartFailure(slot, "cannot run java: command=" + cmd.get(0) + ", error=" + e);
-            return;
+            return "cannot run java: command=" + cmd.get(0) + ", error=" + e;
         }
         WorkerHandle w = new WorkerHandle(slot, p, record);
         w.pumpStderr();
-        starting.put(p.pid(), w);
+        boolean closed;
+        lock.lock();
+        try {
+            spawning--;
+            closed = state == State.CLOSED;
+            if (!closed) {
+                starting.put(p.pid(), w);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (closed) { // the pool closed while this worker started
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }
         p.onExit().thenRun(() -> {
+            boolean again;
             lock.lock();
             try {
-                if (starting.remove(p.pid()) == w) {
-                    String tail = w.stderrTail();
-                    onStartFailure(slot, "worker exited before connecting: slot=" + slot + ", pid=" + p.pid()
-                            + ", exitCode=" + p.exitValue() + (tail.isEmpty() ? "" : ", stderr=" + tail));
+                again = starting.remove(p.pid()) == w && onStartFailure(slot, "worker exited before connecting: slot="
+                        + slot + ", pid=" + p.pid() + ", exitCode=" + p.exitValue()
+                        + (w.stderrTail().isEmpty() ? "" : ", stderr=" + w.stderrTail()));
+                if (again) {
+                    spawning++;
                 }
             } finally {
                 lock.unlock();
             }
+            if (again) {
+                spawn(slot);
+            }
         });
+        return null;
     }
 
-    /** Caller holds the lock. */
-    private void onStartFailure(int slot, String why) {
+    /**
+     * Records a worker that failed to start; true if it should be started again (the caller does
+     * that outside the lock, counted in {@link #spawning}). Caller holds the lock.
+     */
+    private boolean onStartFailure(int slot, String why) {
         if (state == State.STARTING) {
             startFailure = why;
             changed.signalAll();
-            return;
+            return false;
         }
         if (state == State.CLOSED) {
-            return;
+            return false;
         }
         if (++startFailures <= 3) {
-            spawn(slot);
-            return;
+            return true;
         }
         startFailure = why;
         LOG.log(System.Logger.Level.WARNING, "a worker cannot be started, its slot stays empty: slot=" + slot
                 + ", workers=" + connected() + " of " + slots.length + ", error=" + why
                 + "; the pool runs on with the workers it has");
-        if (connected() == 0 && starting.isEmpty()) {
+        if (connected() == 0 && starting.isEmpty() && spawning == 0) {
             List<PendingTask> lost = new ArrayList<>(queue);
             queue.clear();
             for (PendingTask t : lost) {
@@ -233,6 +303,7 @@ final class ProcessPool extends AbstractPool {
                         + "; the pool cannot run tasks, close it"));
             }
         }
+        return false;
     }
 
     private void acceptLoop() {
@@ -264,8 +335,10 @@ final class ProcessPool extends AbstractPool {
                         continue;
                     }
                     w.channel = ch;
-                    w.out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.output(ch), 1 << 16));
+                    w.writer = new FrameWriter(ch, w.process);
+                    w.writer.start("shm4j-pool-writer-" + slot);
                     slots[slot] = w;
+                    monitored.add(w);
                     startFailures = 0;
                     changed.signalAll();
                     dispatch();
@@ -291,8 +364,7 @@ final class ProcessPool extends AbstractPool {
     public <R> CompletableFuture<R> submit(Task<R> task) {
         java.util.Objects.requireNonNull(task, "task");
         long id = taskIds.incrementAndGet();
-        byte[] body = Values.serialize(task, "task");
-        byte[] frame = taskFrame(id, 0, out -> out.write(body));
+        byte[] frame = taskFrame(id, 0, out -> Values.serializeTo(task, "task", out));
         PendingTask t = new PendingTask(id, 0, frame, null);
         enqueue(List.of(t));
         @SuppressWarnings("unchecked")
@@ -320,8 +392,7 @@ final class ProcessPool extends AbstractPool {
         try {
             for (WorkerHandle w : slots) {
                 if (w != null && w.defined.remove(id)) {
-                    write(w, forget);
-                    flush(w);
+                    send(w, forget);
                 }
             }
         } finally {
@@ -353,7 +424,7 @@ final class ProcessPool extends AbstractPool {
                 throw new PoolClosedException("pool is " + state.name().toLowerCase(java.util.Locale.ROOT)
                         + ": backend=processes; submit to a new pool");
             }
-            if (connected() == 0 && starting.isEmpty()) {
+            if (connected() == 0 && starting.isEmpty() && spawning == 0) {
                 throw new PoolException("no worker can be started: workers=0 of " + slots.length
                         + ", error=" + startFailure + "; the pool cannot run tasks, close it");
             }
@@ -365,14 +436,17 @@ final class ProcessPool extends AbstractPool {
         }
     }
 
-    /** Sends queued tasks to workers with room. Caller holds the lock. */
+    /**
+     * Hands queued tasks to workers with room, least loaded first: their frames go to each
+     * worker's writer queue, one batch per worker. Never blocks. Caller holds the lock.
+     */
     private void dispatch() {
-        Set<WorkerHandle> touched = null;
+        Map<WorkerHandle, List<byte[]>> batches = null;
+        int depthMax = config.maxPipelinePerWorker();
         while (!queue.isEmpty()) {
             WorkerHandle best = null;
             for (WorkerHandle w : slots) {
-                if (w != null && !w.broken && !w.retiring
-                        && w.outstanding.size() < w.depth(config.maxPipelinePerWorker())
+                if (w != null && !w.broken && !w.retiring && hasRoom(w, depthMax)
                         && (best == null || w.outstanding.size() < best.outstanding.size())) {
                     best = w;
                 }
@@ -386,51 +460,44 @@ final class ProcessPool extends AbstractPool {
                 changed.signalAll();
                 continue;
             }
+            if (batches == null) {
+                batches = new HashMap<>(4);
+            }
+            List<byte[]> batch = batches.computeIfAbsent(best, k -> new ArrayList<>());
             if (t.fnId != 0 && !best.defined.contains(t.fnId)) {
                 byte[] define = defineFrames.get(t.fnId);
                 if (define == null) {
                     finish(t, null, new PoolException("function was unregistered before its task ran: taskId=" + t.id));
                     continue;
                 }
-                write(best, define);
+                batch.add(define);
                 best.defined.add(t.fnId);
             }
             if (best.outstanding.isEmpty()) {
-                best.headStartNanos = System.nanoTime();
+                best.head = new WorkerHandle.Head(t.id, System.nanoTime());
             }
             best.outstanding.add(t);
-            write(best, t.frame);
-            if (touched == null) {
-                touched = new HashSet<>(4);
-            }
-            touched.add(best);
+            best.outstandingBytes += t.frame.length;
+            batch.add(t.frame);
         }
-        if (touched != null) {
-            for (WorkerHandle w : touched) {
-                flush(w);
+        if (batches != null) {
+            for (Map.Entry<WorkerHandle, List<byte[]>> b : batches.entrySet()) {
+                b.getKey().lastRelease = null;
+                b.getKey().writer.offer(b.getValue());
             }
         }
     }
 
-    private void write(WorkerHandle w, byte[] frame) {
-        if (w.broken) {
-            return;
-        }
-        try {
-            w.out.write(frame);
-        } catch (IOException e) {
-            w.broken = true; // its reader sees the end of the connection and handles the death
-        }
+    private static boolean hasRoom(WorkerHandle w, int depthMax) {
+        int n = w.outstanding.size();
+        return n == 0 || (n < w.depth(depthMax) && w.outstandingBytes < SEND_AHEAD_BYTES);
     }
 
-    private void flush(WorkerHandle w) {
-        if (w.broken) {
-            return;
-        }
-        try {
-            w.out.flush();
-        } catch (IOException e) {
-            w.broken = true;
+    /** Queues one control frame for a worker. Caller holds the lock. */
+    private static void send(WorkerHandle w, byte[] frame) {
+        if (!w.broken) {
+            w.lastRelease = null;
+            w.writer.offer(frame);
         }
     }
 
@@ -527,7 +594,9 @@ final class ProcessPool extends AbstractPool {
             if (t == null || t.id != id) {
                 throw new IOException("answer out of order: expected=" + (t == null ? "none" : t.id) + ", got=" + id);
             }
-            w.headStartNanos = System.nanoTime();
+            w.outstandingBytes -= t.frame.length;
+            PendingTask next = w.outstanding.peek();
+            w.head = next == null ? null : new WorkerHandle.Head(next.id, System.nanoTime());
             w.recordRun(nanos);
             unfinished--;
             changed.signalAll();
@@ -575,13 +644,18 @@ final class ProcessPool extends AbstractPool {
         } catch (IOException ignored) {
             // closing anyway
         }
+        w.writer.close();
+        monitored.remove(w);
         List<CompletableFuture<Void>> releases;
+        boolean replace = false;
         lock.lock();
         try {
             if (slots[w.slot] == w) {
                 slots[w.slot] = null;
             }
             w.broken = true;
+            w.head = null;
+            w.outstandingBytes = 0;
             releases = new ArrayList<>(w.releases.values());
             w.releases.clear();
             List<PendingTask> lost = new ArrayList<>(w.outstanding);
@@ -604,7 +678,8 @@ final class ProcessPool extends AbstractPool {
                     }
                 }
                 if (!w.retiring) {
-                    spawn(w.slot);
+                    replace = true;
+                    spawning++;
                 }
                 dispatch();
             }
@@ -613,6 +688,9 @@ final class ProcessPool extends AbstractPool {
         }
         for (CompletableFuture<Void> f : releases) {
             f.complete(null); // a dead worker holds no mapping
+        }
+        if (replace) {
+            spawn(w.slot); // outside the lock: starting a JVM takes milliseconds
         }
     }
 
@@ -632,19 +710,20 @@ final class ProcessPool extends AbstractPool {
                 + (tail.isEmpty() ? "" : ". Worker stderr: " + tail), t.id, w.pid(), exit, signal);
     }
 
+    /**
+     * Kills the worker of a task past its timeout. Takes no lock: it reads each worker's head
+     * task (volatile), so a pool lock held by anyone never delays a timeout; the death is then
+     * handled by the worker's reader ({@link #lost}), which fails the timed-out task.
+     */
     private void checkTimeouts() {
         long now = System.nanoTime();
         long limit = config.taskTimeout().toNanos();
-        lock.lock();
-        try {
-            for (WorkerHandle w : slots) {
-                if (w != null && !w.outstanding.isEmpty() && w.timedOutTask < 0 && now - w.headStartNanos > limit) {
-                    w.timedOutTask = w.outstanding.getFirst().id;
-                    w.process.destroyForcibly();
-                }
+        for (WorkerHandle w : monitored) {
+            WorkerHandle.Head h = w.head;
+            if (h != null && w.timedOutTask < 0 && now - h.startNanos() > limit) {
+                w.timedOutTask = h.taskId();
+                w.process.destroyForcibly(); // SIGKILL: works on a stopped process too
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -655,20 +734,26 @@ final class ProcessPool extends AbstractPool {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         lock.lock();
         try {
+            Object key = List.of(ref.name(), ref.generation());
             for (WorkerHandle w : slots) {
                 if (w == null || w.broken) {
+                    continue;
+                }
+                if (key.equals(w.lastRelease) && !w.lastReleaseFuture.isDone()) {
+                    acks.add(w.lastReleaseFuture); // the same RELEASE is queued last: nothing to add
                     continue;
                 }
                 long requestId = requestIds.incrementAndGet();
                 CompletableFuture<Void> f = new CompletableFuture<>();
                 w.releases.put(requestId, f);
                 acks.add(f);
-                write(w, frame(Wire.RELEASE, out -> {
+                send(w, frame(Wire.RELEASE, out -> {
                     out.writeLong(requestId);
                     out.writeUTF(ref.name());
                     out.writeLong(ref.generation());
                 }));
-                flush(w);
+                w.lastRelease = key;
+                w.lastReleaseFuture = f;
             }
         } finally {
             lock.unlock();
@@ -742,8 +827,7 @@ final class ProcessPool extends AbstractPool {
             for (WorkerHandle w : slots) {
                 if (w != null) {
                     w.retiring = true;
-                    write(w, shutdown);
-                    flush(w);
+                    send(w, shutdown);
                     stopping.add(w);
                 }
             }
@@ -753,6 +837,7 @@ final class ProcessPool extends AbstractPool {
                 stopping.add(w);
             }
             starting.clear();
+            awaitSpawns();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdownNow();
@@ -787,6 +872,7 @@ final class ProcessPool extends AbstractPool {
             starting.clear();
             unfinished = 0;
             changed.signalAll();
+            awaitSpawns();
         } finally {
             lock.unlock();
         }
@@ -804,6 +890,26 @@ final class ProcessPool extends AbstractPool {
         }
         stop(stopping, 10);
         return n;
+    }
+
+    /**
+     * Waits (at most 10 s) until workers being started outside the lock are registered or gone:
+     * they see the pool closed and stop themselves. Caller holds the lock.
+     */
+    private void awaitSpawns() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (spawning > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                changed.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Waits for the workers to exit (killing stragglers), then frees the socket and threads. */
@@ -880,22 +986,34 @@ final class ProcessPool extends AbstractPool {
     }
 
     private static byte[] frame(byte type, BodyWriter body) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        FrameBytes bytes = new FrameBytes();
         DataOutputStream out = new DataOutputStream(bytes);
         try {
             out.writeInt(0);
             out.writeByte(type);
             body.write(out);
+            out.flush();
         } catch (IOException e) {
             throw new PoolException("cannot encode a frame: type=" + type + ", error=" + e, e);
         }
-        byte[] b = bytes.toByteArray();
-        int length = b.length - 4;
-        b[0] = (byte) (length >>> 24);
-        b[1] = (byte) (length >>> 16);
-        b[2] = (byte) (length >>> 8);
-        b[3] = (byte) length;
-        return b;
+        return bytes.frame();
+    }
+
+    /** Frame bytes with the length written in place, without a copy when the buffer is full. */
+    private static final class FrameBytes extends ByteArrayOutputStream {
+        FrameBytes() {
+            super(128);
+        }
+
+        byte[] frame() {
+            byte[] b = count == buf.length ? buf : java.util.Arrays.copyOf(buf, count);
+            int length = count - 4;
+            b[0] = (byte) (length >>> 24);
+            b[1] = (byte) (length >>> 16);
+            b[2] = (byte) (length >>> 8);
+            b[3] = (byte) length;
+            return b;
+        }
     }
 
     private static byte[] taskFrame(long id, int fnId, BodyWriter payload) {

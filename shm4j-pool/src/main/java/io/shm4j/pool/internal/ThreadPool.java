@@ -113,11 +113,8 @@ final class ThreadPool extends AbstractPool {
             failure = t;
         } finally {
             CurrentContext.clear();
-            try {
-                stores.close(); // the task's pins end with it, before its future completes
-            } catch (RuntimeException e) {
-                failure = failure == null ? e : failure;
-            }
+            RuntimeException e = context.end(); // leases and pins end with the task, before its future completes
+            failure = failure == null ? e : failure;
             if (timeout != null) {
                 timeout.cancel(false);
                 Thread.interrupted(); // a late timeout must not leak an interrupt into the next task
@@ -159,8 +156,7 @@ final class ThreadPool extends AbstractPool {
 
     @Override
     public CompletableFuture<Void> release(SegmentRef ref) {
-        cache.release(ref.name(), ref.generation());
-        return CompletableFuture.completedFuture(null);
+        return cache.release(ref.name(), ref.generation()).unmapped(); // when the last task using it ends
     }
 
     @Override

@@ -177,6 +177,32 @@ final class Values {
         return bytes.toByteArray();
     }
 
+    /** Java-serializes {@code v} straight into {@code out} (no intermediate array). */
+    static void serializeTo(Object v, String what, java.io.OutputStream out) throws IOException {
+        ObjectOutputStream oos;
+        try {
+            oos = new ObjectOutputStream(new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len); // FilterOutputStream would write byte by byte
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush(); // the frame goes on after the object
+                }
+            });
+            oos.writeObject(v);
+            oos.close();
+        } catch (IOException | RuntimeException e) {
+            throw new TaskNotSerializableException("cannot serialize the " + what
+                    + " to send it to a worker: class=" + (v == null ? "null" : v.getClass().getName())
+                    + ", problem=" + e + "; make it Serializable (a lambda must be assigned to Task or"
+                    + " SerializableFunction) and capture only serializable values such as refs,"
+                    + " never `this` of a non-serializable class or the shared data itself", e);
+        }
+    }
+
     static Object deserialize(byte[] b) throws IOException {
         try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(b))) {
             return ois.readObject();

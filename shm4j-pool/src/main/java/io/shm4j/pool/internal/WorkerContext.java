@@ -7,24 +7,43 @@ import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
 
 /**
- * The context of one running task: the worker's mapping cache, the task's object-store handles
- * (closed by the backend when the task ends) and the task's facts. Used by the task's thread only.
+ * The context of one running task: its leases on the worker's mapping cache and its object-store
+ * handles (both ended by the backend when the task ends, {@link #end()}) and the task's facts.
+ * Used by the task's thread only; {@link #end()} by the thread that ran the task, after it.
+ *
+ * <p>What {@code segment}, {@code array} and {@code frame} return are borrowed handles on the
+ * cache's mappings: closing them does nothing, and the mappings stay while the task runs, even
+ * if the caller releases the ref meanwhile.
  *
  * <p>Ownership of results: {@code publishResult} unmaps the task's handle without removing the
  * name ({@link Segment#closeWithoutUnlink()}), in both backends, so the pool never holds a
  * result: the caller owns it from the ref on (in the threads backend the caller's process is
  * this one, and the handle would otherwise be an owning one).
  */
-record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
-        int workerIndex, java.util.List<SegmentRef> published) implements TaskContext {
+record WorkerContext(MappingCache.Leases leases, StoreHandles.TaskScope stores, ProcessIdentity caller,
+        long taskId, int workerIndex, java.util.List<SegmentRef> published) implements TaskContext {
     WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
             int workerIndex) {
-        this(cache, stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1));
+        this(cache.leases(), stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1));
+    }
+
+    /**
+     * Ends the task's leases and store handles (its pins), before its result is sent; the
+     * failure of closing the stores, if any, is returned.
+     */
+    RuntimeException end() {
+        leases.close();
+        try {
+            stores.close();
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
     }
 
     @Override
     public io.shm4j.frame.SharedFrame frame(SegmentRef ref) {
-        return cache.frame(ref);
+        return leases.frame(ref);
     }
 
     @Override
@@ -34,7 +53,7 @@ record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessI
 
     @Override
     public io.shm4j.array.SharedArray array(SegmentRef ref, Access access) {
-        return cache.array(ref, access);
+        return leases.array(ref, access);
     }
 
     @Override
@@ -56,6 +75,6 @@ record WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessI
 
     @Override
     public Segment segment(SegmentRef ref, Access access) {
-        return cache.get(ref, access);
+        return leases.segment(ref, access);
     }
 }

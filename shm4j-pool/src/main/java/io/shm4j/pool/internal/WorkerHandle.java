@@ -1,6 +1,5 @@
 package io.shm4j.pool.internal;
 
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.SocketChannel;
@@ -14,13 +13,19 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The caller's side of one worker process: the process, its connection, the tasks sent to it
- * and not yet answered (in the order it runs them), and what the scheduler knows about it.
+ * The caller's side of one worker process: the process, its connection and writer, the tasks
+ * sent to it and not yet answered (in the order it runs them), and what the scheduler knows
+ * about it.
  *
- * <p>Threading: the mutable fields are guarded by the pool's lock; {@link #out} is written only
- * under that lock. The reader thread owns the input side.
+ * <p>Threading: the mutable fields are guarded by the pool's lock, except {@link #head} and
+ * {@link #timedOutTask}, which the timeout monitor reads and writes without it. Frames go out
+ * through {@link #writer} only (never written under the pool's lock); the reader thread owns
+ * the input side.
  */
 final class WorkerHandle {
+    /** The task the worker runs now (the oldest unanswered one) and since when. */
+    record Head(long taskId, long startNanos) {}
+
     final int slot;
     final Process process;
     final Path recording;
@@ -28,15 +33,20 @@ final class WorkerHandle {
     private final StringBuilder stderrTail = new StringBuilder();
 
     SocketChannel channel;
-    DataOutputStream out;
+    FrameWriter writer;
     final ArrayDeque<PendingTask> outstanding = new ArrayDeque<>();
+    /** Bytes of the TASK frames of {@link #outstanding}. */
+    long outstandingBytes;
     final Set<Integer> defined = new HashSet<>();
     final Map<Long, CompletableFuture<Void>> releases = new HashMap<>();
-    long headStartNanos;
+    /** The release whose RELEASE frame was the last one queued (nothing queued since), else null. */
+    Object lastRelease;
+    CompletableFuture<Void> lastReleaseFuture;
     double runNanosAverage;
     boolean broken;
     boolean retiring;
-    long timedOutTask = -1;
+    volatile Head head;
+    volatile long timedOutTask = -1;
 
     WorkerHandle(int slot, Process process, Path recording) {
         this.slot = slot;

@@ -146,7 +146,7 @@ public final class WorkerMain {
         long requestId = in.readLong();
         String name = in.readUTF();
         long generation = in.readLong();
-        int dropped = cache.release(name, generation);
+        int dropped = cache.release(name, generation).retired(); // no task runs now: unmapped already
         synchronized (out) { // flushed by the loop when nothing more is queued
             out.writeInt(1 + 8 + 4);
             out.writeByte(Wire.RELEASED);
@@ -234,12 +234,9 @@ public final class WorkerMain {
         } finally {
             CurrentContext.clear();
         }
-        try {
-            stores.close(); // the task's pins end with it, before its result is sent
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            }
+        RuntimeException ended = context.end(); // leases and pins end with the task, before its result is sent
+        if (failure == null) {
+            failure = ended;
         }
         long nanos = System.nanoTime() - start;
         resultBytes.reset();

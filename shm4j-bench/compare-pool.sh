@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Side-by-side figures of two builds of the pool in one run, interleaved (base, new, base, new ...):
+# PoolBench (start, empty-task throughput, the SIGSTOP stall) and `shm4j bench` workloads A-D
+# (Java strategies), each run alternately on the base build's jars and on this tree's.
+#
+#   shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
+#
+# BASE_TREE is another checkout built with `./mvnw -DskipTests package` (for example
+# `git worktree add --detach /tmp/pool-base main`). PoolBench is this tree's class on both sides
+# (it uses only the pool's public API), placed first on the base class path. Output: the raw
+# logs in target/compare-pool/, and a summary of medians and new/base ratios on stdout.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+base="$(cd "$1" && pwd)"
+rounds="${2:-3}"
+size="${3:-0.05}"
+java="$("$root/bin/find-jdk")"
+out="$root/shm4j-bench/target/compare-pool"
+mkdir -p "$out"
+rm -f "$out"/*.log
+
+cp_of() { # the runtime class path of a built tree: its bench jar and dependencies
+  local t="$1"
+  local jars
+  jars="$(ls "$t"/shm4j-bench/target/shm4j-bench-*.jar | grep -v -- '-sources\|-javadoc' | head -1)"
+  echo "$jars:$t/shm4j-bench/target/lib/*"
+}
+new_cp="$(cp_of "$root")"
+base_cp="$root/shm4j-bench/target/classes:$(cp_of "$base")" # this tree's PoolBench first
+
+run_pool() { # side, log
+  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 100000 5 >> "$out/pool-$1.log" 2>&1
+}
+run_workloads() { # side, class path
+  SHM4J_BENCH_FORKED=1 "$java" --enable-native-access=ALL-UNNAMED -Xmx3g -cp "$2" io.shm4j.cli.Main bench \
+    --workload A,B,C,D --no-python --size "$size" --reps 5 --warmup 1 --out "$out/bench-$1-$3" \
+    >> "$out/bench-$1.log" 2>&1 || echo "bench on $1 exited $?" >> "$out/bench-$1.log"
+}
+
+echo "compare-pool: base=$(git -C "$base" rev-parse --short HEAD), new=$(git -C "$root" rev-parse --short HEAD), rounds=$rounds, size=$size, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in $(seq 1 "$rounds"); do
+  if [ $((i % 2)) -eq 1 ]; then order="base new"; else order="new base"; fi
+  for side in $order; do
+    if [ "$side" = base ]; then cp="$base_cp"; else cp="$new_cp"; fi
+    run_pool "$side" "$cp"
+    run_workloads "$side" "$cp" "$i"
+  done
+  echo "round $i done, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+python3 "$root/shm4j-bench/compare-pool.py" "$out"
