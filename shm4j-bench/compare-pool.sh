@@ -26,7 +26,10 @@ cp_of() { # the runtime class path of a built tree: its bench jar and dependenci
   echo "$jars:$t/shm4j-bench/target/lib/*"
 }
 new_cp="$(cp_of "$root")"
-base_cp="$root/shm4j-bench/target/classes:$(cp_of "$base")" # this tree's PoolBench first
+base_cp="$(cp_of "$base")"
+poolbench="$out/poolbench-classes" # this tree's PoolBench alone, first on the base class path
+mkdir -p "$poolbench/io/shm4j/bench/pool"
+cp "$root"/shm4j-bench/target/classes/io/shm4j/bench/pool/PoolBench*.class "$poolbench/io/shm4j/bench/pool/"
 
 run_pool() { # side, log
   "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 100000 5 >> "$out/pool-$1.log" 2>&1
@@ -41,8 +44,8 @@ echo "compare-pool: base=$(git -C "$base" rev-parse --short HEAD), new=$(git -C 
 for i in $(seq 1 "$rounds"); do
   if [ $((i % 2)) -eq 1 ]; then order="base new"; else order="new base"; fi
   for side in $order; do
-    if [ "$side" = base ]; then cp="$base_cp"; else cp="$new_cp"; fi
-    run_pool "$side" "$cp"
+    if [ "$side" = base ]; then cp="$base_cp"; pcp="$poolbench:$base_cp"; else cp="$new_cp"; pcp="$new_cp"; fi
+    run_pool "$side" "$pcp"
     run_workloads "$side" "$cp" "$i"
   done
   echo "round $i done, load: $(cut -d' ' -f1-3 /proc/loadavg)"

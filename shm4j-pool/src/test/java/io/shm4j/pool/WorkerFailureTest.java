@@ -110,7 +110,8 @@ class WorkerFailureTest {
 
     @Test
     void shouldKillAndReplaceTheWorkerOfATimedOutTask() throws Exception {
-        try (WorkerPool pool = builder(1).taskTimeout(Duration.ofMillis(500)).build()) {
+        // 1.5 s: the queued task runs on a fresh replacement JVM, which may take a while to load classes
+        try (WorkerPool pool = builder(1).taskTimeout(Duration.ofMillis(1500)).build()) {
             long pid = pool.workerPids().getFirst();
             CompletableFuture<Object> slow = pool.submit(ctx -> {
                 Thread.sleep(60_000);
