@@ -17,7 +17,7 @@ size="${3:-0.05}"
 java="$("$root/bin/find-jdk")"
 out="$root/shm4j-bench/target/compare-pool"
 mkdir -p "$out"
-rm -f "$out"/*.log
+[ -n "${KEEP:-}" ] || rm -rf "$out"/*.log "$out"/bench-*
 
 cp_of() { # the runtime class path of a built tree: its bench jar and dependencies
   local t="$1"
@@ -32,7 +32,8 @@ mkdir -p "$poolbench/io/shm4j/bench/pool"
 cp "$root"/shm4j-bench/target/classes/io/shm4j/bench/pool/PoolBench*.class "$poolbench/io/shm4j/bench/pool/"
 
 run_pool() { # side, log
-  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 100000 5 >> "$out/pool-$1.log" 2>&1
+  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 100000 5 >> "$out/pool-$1.log" 2>&1 \
+    || echo "PoolBench on $1 exited $?" >> "$out/pool-$1.log"
 }
 run_workloads() { # side, class path
   SHM4J_BENCH_FORKED=1 "$java" --enable-native-access=ALL-UNNAMED -Xmx3g -cp "$2" io.shm4j.cli.Main bench \

@@ -70,7 +70,16 @@ public final class PoolBench {
         for (int r = 0; r < rounds; r++) {
             try (WorkerPool pool = WorkerPool.builder().workers(2).progressBar(false)
                     .taskTimeout(java.time.Duration.ofMillis(timeoutMs)).build()) {
-                pool.map(x -> x, IntStream.range(0, 2000).boxed().toList()); // warm, and a known task time
+                for (int attempt = 0; ; attempt++) { // warm, and a known task time
+                    try {
+                        pool.map(x -> x, IntStream.range(0, 2000).boxed().toList());
+                        break;
+                    } catch (RuntimeException e) { // a fresh JVM's first task past the timeout on a loaded machine
+                        if (attempt == 3) {
+                            throw e;
+                        }
+                    }
+                }
                 long victim = pool.workerPids().getFirst(); // slot 0: the first task goes there when both are idle
                 signal("STOP", victim);
                 byte[] big = new byte[4 << 20];
