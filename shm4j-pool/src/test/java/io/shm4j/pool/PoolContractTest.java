@@ -448,14 +448,14 @@ abstract class PoolContractTest {
 
     @Test
     void shouldFailATaskThatRunsLongerThanTheTimeout() {
-        // 1 s: the next task runs on a fresh replacement JVM, which may take a few hundred ms to load classes
-        try (WorkerPool pool = builder(1).taskTimeout(Duration.ofSeconds(1)).build()) {
+        // 5 s: the next task runs on a fresh replacement JVM, whose first task takes seconds on a loaded machine
+        try (WorkerPool pool = builder(1).taskTimeout(Duration.ofSeconds(5)).build()) {
             CompletableFuture<Object> slow = pool.submit(ctx -> {
                 Thread.sleep(30_000);
                 return null;
             });
             assertThatThrownBy(() -> slow.get(30, TimeUnit.SECONDS)).cause()
-                    .isInstanceOf(TaskTimeoutException.class).hasMessageContaining("timeout=PT1S");
+                    .isInstanceOf(TaskTimeoutException.class).hasMessageContaining("timeout=PT5S");
             assertThat(pool.submit(ctx -> "next").join()).isEqualTo("next");
         }
     }
@@ -576,12 +576,21 @@ abstract class PoolContractTest {
 
     @Test
     void shouldTimeOutATaskOfAStoppedWorkerAndKeepServing() throws Exception {
-        Duration timeout = Duration.ofSeconds(3); // first tasks of fresh JVMs on a loaded machine take a while
+        Duration timeout = Duration.ofSeconds(5); // first tasks of fresh JVMs take seconds on a loaded machine
         try (WorkerPool pool = builder(2).taskTimeout(timeout).closeTimeout(Duration.ofSeconds(60)).build();
              Segment control = Segment.create(TestNames.unique("control"), 16)) {
-            List<Long> before = pool.workerPids();
             SegmentRef c = control.ref();
-            pool.map(i -> TaskContext.current().segment(c).size(), IntStream.range(0, 16).boxed().toList()); // warm
+            for (int attempt = 0; ; attempt++) { // warm both workers
+                try {
+                    pool.map(i -> TaskContext.current().segment(c).size(), IntStream.range(0, 16).boxed().toList());
+                    break;
+                } catch (TaskTimeoutException e) { // a fresh JVM's first task past the timeout: a very loaded machine
+                    if (attempt == 3) {
+                        throw e;
+                    }
+                }
+            }
+            List<Long> before = pool.workerPids();
             CompletableFuture<Object> stuck = pool.submit(ctx -> { // ignores interrupts, as a stopped worker would
                 MemorySegment m = ctx.segment(c, Access.READ_WRITE).memory();
                 m.set(ValueLayout.JAVA_LONG, 0, ProcessHandle.current().pid());
