@@ -63,6 +63,7 @@ public final class PoolBench {
      */
     private static void stall(int rounds) throws Exception {
         double[] submitMax = new double[rounds];
+        double[] submitMaxControl = new double[rounds];
         double[] failAfter = new double[rounds];
         double[] allDone = new double[rounds];
         double[] replaced = new double[rounds];
@@ -80,9 +81,18 @@ public final class PoolBench {
                         }
                     }
                 }
+                byte[] big = new byte[4 << 20];
+                long control = 0; // the same submits with no worker stopped: what serializing 4 MB costs here
+                List<CompletableFuture<Integer>> warm = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    long s0 = System.nanoTime();
+                    warm.add(pool.submit(ctx -> big.length));
+                    control = Math.max(control, System.nanoTime() - s0);
+                }
+                warm.forEach(CompletableFuture::join);
+                submitMaxControl[r] = control / 1e6;
                 long victim = pool.workerPids().getFirst(); // slot 0: the first task goes there when both are idle
                 signal("STOP", victim);
-                byte[] big = new byte[4 << 20];
                 List<CompletableFuture<Integer>> fs = new java.util.concurrent.CopyOnWriteArrayList<>();
                 long[] submitNanos = new long[8];
                 long[] failedAt = {-1};
@@ -130,6 +140,7 @@ public final class PoolBench {
                 signal("CONT", victim); // harmless when it is gone
             }
         }
+        report("stall: slowest submit, 4 MB task, no worker stopped (ms)", submitMaxControl);
         report("stall: slowest submit, 4 MB task (ms)", submitMax);
         report("stall: timed-out task failed after (ms)", failAfter);
         report("stall: all 8 tasks done after (ms)", allDone);
