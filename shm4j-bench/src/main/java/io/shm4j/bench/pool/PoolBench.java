@@ -96,12 +96,15 @@ public final class PoolBench {
                 List<CompletableFuture<Integer>> fs = new java.util.concurrent.CopyOnWriteArrayList<>();
                 long[] submitNanos = new long[8];
                 long[] failedAt = {-1};
+                java.util.concurrent.atomic.AtomicLong inSubmitSince = new java.util.concurrent.atomic.AtomicLong();
                 long t0 = System.nanoTime();
                 Thread submitter = Thread.ofPlatform().start(() -> {
                     for (int i = 0; i < submitNanos.length; i++) {
                         long s0 = System.nanoTime();
+                        inSubmitSince.set(s0);
                         CompletableFuture<Integer> f = pool.submit(ctx -> big.length);
                         submitNanos[i] = System.nanoTime() - s0;
+                        inSubmitSince.set(0);
                         f.whenComplete((v, e) -> {
                             if (e != null) {
                                 synchronized (failedAt) {
@@ -112,8 +115,12 @@ public final class PoolBench {
                         fs.add(f);
                     }
                 });
-                submitter.join(BLOCKED_LIMIT_MS);
-                boolean blocked = submitter.isAlive();
+                boolean blocked = false; // one submit in progress for 10 s
+                while (submitter.isAlive() && !blocked) {
+                    submitter.join(50);
+                    long since = inSubmitSince.get();
+                    blocked = since != 0 && System.nanoTime() - since > BLOCKED_LIMIT_MS * 1_000_000L;
+                }
                 if (blocked) {
                     signal("CONT", victim); // the old pool blocks in submit until the worker reads again
                     submitter.join();
