@@ -508,11 +508,11 @@ abstract class PoolContractTest {
     void shouldDropAMappingReleasedWhileTasksUseItOnlyWhenTheLastOfThemEnds() throws Exception {
         try (WorkerPool pool = pool(2);
              Segment raw = longs(1000);
-             SharedArray array = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64, new long[] {1000},
+             SharedArray array = SharedArray.fromFunction(ShmOptions.defaults(), DType.FLOAT64, new long[] {1000},
                      idx -> idx[0]);
              SharedFrame frame = SharedFrame.builder(1000).addDoubles("x", i -> i, i -> false).build()) {
             for (SegmentRef data : List.of(raw.ref(), array.ref(), frame.ref())) {
-                try (Segment control = Segment.create(TestNames.unique("control"), 16)) {
+                try (Segment control = Segment.create(ShmOptions.named(TestNames.unique("control")).asMutable(), 16)) {
                     CompletableFuture<Double> running = pool.submit(readAfterGo(data, control.ref()));
                     io.shm4j.testkit.Awaits.until("the task mapped " + data.kind(), Duration.ofSeconds(30),
                             () -> control.memory().get(ValueLayout.JAVA_LONG, 0) != 0);
@@ -546,7 +546,7 @@ abstract class PoolContractTest {
     void shouldKeepTheCachedMappingWhenATaskClosesItsView() {
         try (WorkerPool pool = pool(2);
              Segment raw = longs(1000);
-             SharedArray array = SharedArray.fromFunction(ArrayOptions.defaults(), DType.FLOAT64, new long[] {1000},
+             SharedArray array = SharedArray.fromFunction(ShmOptions.defaults(), DType.FLOAT64, new long[] {1000},
                      idx -> idx[0]);
              SharedFrame frame = SharedFrame.builder(1000).addDoubles("x", i -> i, i -> false).build()) {
             SegmentRef r = raw.ref();
@@ -580,7 +580,7 @@ abstract class PoolContractTest {
         // at load average 35 on 2 cores; the timeout must not fire during the warm-up
         Duration timeout = Duration.ofSeconds(10);
         try (WorkerPool pool = builder(2).taskTimeout(timeout).closeTimeout(Duration.ofSeconds(60)).build();
-             Segment control = Segment.create(TestNames.unique("control"), 16)) {
+             Segment control = Segment.create(ShmOptions.named(TestNames.unique("control")).asMutable(), 16)) {
             SegmentRef c = control.ref();
             for (int attempt = 0; ; attempt++) { // warm both workers
                 try {
@@ -679,7 +679,7 @@ abstract class PoolContractTest {
      */
     public static final class DispatchingCaller {
         public static void main(String[] args) throws Exception {
-            Segment s = Segment.create(args[0], 4096);
+            Segment s = Segment.create(ShmOptions.named(args[0]).asMutable(), 4096);
             WorkerPool pool = WorkerPool.builder().workers(2).progressBar(false).build();
             SegmentRef ref = s.ref();
             pool.map(i -> TaskContext.current().segment(ref).size(), List.of(1, 2, 3, 4)); // workers map it
