@@ -65,7 +65,6 @@ public final class StoreClient {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** System property: {@code false} turns page-stock recycling off (measurement, diagnosis). */
     static final String RECYCLE_PROPERTY = "shm4j.store.recycle";
-    private static final boolean RECYCLE = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
     /** Smaller victims are removed: below this, fresh pages cost less than the extra calls. */
     static final long RECYCLE_MIN_BYTES = 1 << 20;
     private static boolean hookInstalled; // guarded by CLIENTS
@@ -77,6 +76,7 @@ public final class StoreClient {
     private final StoreState state;
     private final long capacity;
     private final Path spillRoot;
+    private final boolean recycle = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
 
@@ -425,7 +425,7 @@ public final class StoreClient {
             return null;
         }
         try {
-            if (!RECYCLE || Files.size(stock) < RECYCLE_MIN_BYTES) {
+            if (!recycle || Files.size(stock) < RECYCLE_MIN_BYTES) {
                 return null;
             }
             PendingSegment p = paths.shm().recycle(spec, stock).orElse(null);
