@@ -68,7 +68,7 @@ class RecycleTest {
                 assertThat(onDisk).as("byte for byte what a fresh array holds").isEqualTo(fresh);
             }
             SharedArray got = store.get(array);
-            assertThat(got.sum()).isEqualTo(values.length * (values.length - 1) / 4.0);
+            assertThat(got.sum()).isEqualTo((double) values.length * (values.length - 1) / 4.0);
             store.release(array);
             store.release(array);
         }
