@@ -43,6 +43,7 @@ public final class ArraySumBenchmark {
         double[] tHeap = new double[reps];
         double[] tSum = new double[reps];
         double[] tNansum = new double[reps];
+        double[] tScalar = new double[reps];
         double[] tNpSum = new double[reps];
         double[] tNpNansum = new double[reps];
         double sink = 0;
@@ -65,6 +66,9 @@ public final class ArraySumBenchmark {
                 t = System.nanoTime();
                 sink += a.nansum();
                 tNansum[r] = seconds(t);
+                t = System.nanoTime();
+                sink += io.shm4j.array.internal.Kernels.sumF64(a.data(), 0, n); // the scalar kernel, same run
+                tScalar[r] = seconds(t);
                 tNpNansum[r] = np == null ? Double.NaN : np.time("nansum");
                 t = System.nanoTime();
                 System.arraycopy(heap, 0, copy, 0, n);
@@ -79,6 +83,7 @@ public final class ArraySumBenchmark {
             report("sum heap double[] (8 accumulators)", tHeap, bytes);
             report("sum shared array", tSum, bytes);
             report("nansum shared array", tNansum, bytes);
+            report("sum shared array, scalar kernel", tScalar, bytes);
             if (np != null) {
                 report("numpy a.sum() on the same segment", tNpSum, bytes);
                 report("numpy np.nansum(a) on the same segment", tNpNansum, bytes);
