@@ -63,7 +63,7 @@ class RecycleTest {
             assertThat(inode(p)).as("the evicted object's file was reused").isEqualTo(oldInode);
             assertThat(Files.size(p)).isEqualTo(array.size());
             byte[] onDisk = Files.readAllBytes(p);
-            try (SharedArray expected = SharedArray.copyOf(io.shm4j.array.ArrayOptions.defaults(), values)) {
+            try (SharedArray expected = SharedArray.copyOf(io.shm4j.segment.ShmOptions.defaults(), values)) {
                 byte[] fresh = Files.readAllBytes(expected.path());
                 assertThat(onDisk).as("byte for byte what a fresh array holds").isEqualTo(fresh);
             }

@@ -2,7 +2,7 @@ package io.shm4j.array.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.testkit.Processes;
@@ -128,14 +128,14 @@ class SimdKernelsProperties {
         try {
             for (Run run : batch) {
                 double[] v = run.values();
-                SharedArray a = SharedArray.copyOf(ArrayOptions.named(TestNames.unique("simd")), v);
+                SharedArray a = SharedArray.copyOf(ShmOptions.named(TestNames.unique("simd")), v);
                 arrays.add(a);
                 args.add(a.name());
                 float[] f = new float[v.length];
                 for (int i = 0; i < v.length; i++) {
                     f[i] = (float) v[i];
                 }
-                SharedArray b = SharedArray.copyOf(ArrayOptions.named(TestNames.unique("simdf")), f);
+                SharedArray b = SharedArray.copyOf(ShmOptions.named(TestNames.unique("simdf")), f);
                 arrays.add(b);
                 args.add(b.name());
             }
