@@ -44,6 +44,7 @@ public final class Relaunch {
         cmd.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("--add-modules=jdk.incubator.vector"); // SIMD reductions
         cmd.add(String.format(Locale.ROOT, "-Xmx%dm", Math.max(512, heapBytes >> 20)));
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("shm4j.")) {

@@ -28,10 +28,17 @@ public final class PendingSegment implements AutoCloseable {
     private final long createdMillis;
     private final Arena arena;
     private final MemorySegment memory;
+    private final boolean recycled;
     private final AtomicBoolean done = new AtomicBoolean();
 
     PendingSegment(ShmDirectory directory, SegmentSpec spec, String name, Path tempPath,
             long generation, long createdMillis, Arena arena, MemorySegment memory) {
+        this(directory, spec, name, tempPath, generation, createdMillis, arena, memory, false);
+    }
+
+    PendingSegment(ShmDirectory directory, SegmentSpec spec, String name, Path tempPath,
+            long generation, long createdMillis, Arena arena, MemorySegment memory, boolean recycled) {
+        this.recycled = recycled;
         this.directory = directory;
         this.spec = spec;
         this.name = name;
@@ -57,7 +64,15 @@ public final class PendingSegment implements AutoCloseable {
         return spec;
     }
 
-    /** The bytes to write, read-write, zero-filled at first. */
+    /**
+     * Whether the pages were recycled ({@link ShmDirectory#recycle}): then {@link #memory()}
+     * holds the old file's bytes, not zeros, and the writer must write every byte.
+     */
+    public boolean recycled() {
+        return recycled;
+    }
+
+    /** The bytes to write, read-write: zero-filled at first unless {@link #recycled()}. */
     public MemorySegment memory() {
         if (done.get()) {
             throw new SegmentClosedException("pending segment was already published or aborted: name="

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
@@ -131,6 +132,96 @@ public final class ShmDirectory {
             throw ioFailure("create", name, path, e);
         } catch (RuntimeException | Error e) {
             abandon(temp, arena);
+            throw e;
+        }
+    }
+
+    /**
+     * Reserves a segment over the pages of an existing file ({@code stock}: a file of this
+     * directory's filesystem that the caller owns and keeps out of sight, for example an evicted
+     * object of a store), instead of allocating and zeroing new ones: the file is renamed to a
+     * temporary name, cut or extended to {@code spec.size()} ({@code ftruncate}, then
+     * {@code posix_fallocate} of any new tail), stripped of every {@code user.*} attribute,
+     * given new metadata and mapped read-write. The memory holds the old bytes
+     * ({@link PendingSegment#recycled()}): the writer must write every byte; nothing past
+     * {@code spec.size()} survives the truncation.
+     *
+     * <p>Only a file that nobody else has open or mapped is taken (checked with a write lease,
+     * which the kernel grants only then): a reader of the old file keeps its bytes. Otherwise,
+     * or if {@code stock} is not a regular file, returns empty and leaves {@code stock} alone.
+     *
+     * @throws OutOfSharedMemoryException if the extended tail does not fit
+     */
+    public Optional<PendingSegment> recycle(SegmentSpec spec, Path stock) {
+        String name = spec.name() != null ? spec.name() : SegmentNames.generate();
+        checkDirectory();
+        try {
+            if (!Files.isRegularFile(stock, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty();
+            }
+        } catch (SecurityException e) {
+            return Optional.empty();
+        }
+        int fd;
+        try {
+            fd = Native.openExisting(stock.toString(), true);
+        } catch (Native.ErrnoException e) {
+            return Optional.empty();
+        }
+        ProcessIdentity self = ProcessIdentity.current();
+        Path temp = path.resolve(SegmentNames.tempName(self));
+        long generation = SegmentNames.newGeneration();
+        long created = System.currentTimeMillis();
+        Arena arena = null;
+        boolean moved = false;
+        try {
+            try {
+                if (!Native.isOpenOnlyHere(fd)) {
+                    return Optional.empty(); // someone still maps or opened the old bytes
+                }
+                long old = Native.fileSize(fd);
+                Files.move(stock, temp, StandardCopyOption.ATOMIC_MOVE);
+                moved = true;
+                OwnedSegments.track(temp, 0);
+                Native.ftruncate(fd, spec.size());
+                if (spec.size() > old) {
+                    Native.posixFallocate(fd, old, spec.size() - old);
+                }
+                UserDefinedFileAttributeView view = xattrs(temp);
+                for (String attr : view.list()) {
+                    view.delete(attr);
+                }
+                Files.setPosixFilePermissions(temp, permissions(spec.mode()));
+                SegmentMetadata meta = new SegmentMetadata(spec.kind(), spec.lifetime(), spec.owner(),
+                        generation, created, spec.mutable());
+                view.write(SegmentMetadata.XATTR, ByteBuffer.wrap(meta.encode()));
+                arena = Arena.ofShared();
+                MemorySegment memory = Native.mmap(fd, spec.size(), true, arena);
+                if (spec.hugePages()) {
+                    adviseHugePages(memory);
+                }
+                return Optional.of(
+                        new PendingSegment(this, spec, name, temp, generation, created, arena, memory, true));
+            } finally {
+                Native.close(fd);
+            }
+        } catch (Native.ErrnoException e) {
+            if (moved) {
+                abandon(temp, arena);
+            }
+            throw errnoFailure("reserve", name, spec.size(), e);
+        } catch (IOException e) {
+            if (moved) {
+                abandon(temp, arena);
+            }
+            if (isNoSpace(e)) {
+                throw outOfMemory(name, spec.size());
+            }
+            throw ioFailure("recycle", name, path, e);
+        } catch (RuntimeException | Error e) {
+            if (moved) {
+                abandon(temp, arena);
+            }
             throw e;
         }
     }

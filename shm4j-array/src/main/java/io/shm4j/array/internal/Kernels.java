@@ -10,19 +10,51 @@ import java.nio.ByteOrder;
  * <i>line</i> of elements ({@code n} elements from byte offset {@code off}, {@code stride} bytes
  * apart) of any {@link DType}, with hand-unrolled fast paths for contiguous {@code float64}.
  *
- * <p>The fast paths keep eight independent accumulators over long-indexed
+ * <p>The fast paths keep sixteen independent accumulators over long-indexed
  * {@link MemorySegment#get(ValueLayout.OfDouble, long)} calls with the aligned little-endian
- * layout: C2 hoists the bounds and liveness checks out of the loop, and eight accumulators hide
+ * layout: C2 hoists the bounds and liveness checks out of the loop, and the accumulators hide
  * the 4-cycle latency of {@code addsd}, so one core reads at memory bandwidth (measured equal to
  * the unaligned layout and to a heap {@code double[]}; see {@code shm4j-bench}).
  * {@code nansum} runs the same loop per block of {@link #BLOCK} elements and only re-sums a block
  * with NaN masking when its plain sum is NaN; the block is then in L1, so nansum costs what sum
  * costs, and with no NaN both give bit-identical results.
  *
+ * <p>When the JVM has the incubating Vector API ({@code --add-modules jdk.incubator.vector}; the
+ * launcher, the pool's workers, the tests and the benchmarks pass it) and the CPU has 256-bit
+ * vectors, contiguous float64/float32 sum, nansum, min, max and dot run in {@code VectorKernels}
+ * instead, loaded reflectively so that the module stays optional; {@value #SIMD_PROPERTY}
+ * {@code =false} turns it off. Both kernels add in the same order (sixteen accumulators per block,
+ * one combining tree) and return bit-identical results.
+ *
  * <p>Stateless and thread-safe. Offsets must be aligned to the element size (every {@code .npy}
  * shm4j accepts has its data so aligned).
  */
 public final class Kernels {
+    /** System property: {@code false} keeps the scalar kernels even where the Vector API is present. */
+    public static final String SIMD_PROPERTY = "shm4j.simd";
+
+    /** The SIMD reductions over contiguous runs; see {@code VectorKernels}. */
+    interface Simd {
+        String name();
+
+        double sumF64(MemorySegment s, long off, long n);
+
+        double nansumF64(MemorySegment s, long off, long n);
+
+        double minF64(MemorySegment s, long off, long n);
+
+        double maxF64(MemorySegment s, long off, long n);
+
+        double dotF64(MemorySegment a, long aoff, MemorySegment b, long boff, long n);
+
+        double sumF32(MemorySegment s, long off, long n, boolean skipNaN);
+
+        double extremeF32(MemorySegment s, long off, long n, boolean max);
+    }
+
+    /** The SIMD kernels in force, or null (scalar). Final, so the JIT folds the choice away. */
+    private static final Simd SIMD = loadSimd();
+
     /** Elements per nansum block (16 KiB of float64: well inside L1). */
     public static final int BLOCK = 2048;
 
@@ -73,11 +105,43 @@ public final class Kernels {
 
     private Kernels() {}
 
+    private static Simd loadSimd() {
+        if (!Boolean.parseBoolean(System.getProperty(SIMD_PROPERTY, "true").trim())
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        return newVectorKernels();
+    }
+
+    /** A new VectorKernels, or null where the Vector API is missing or has no 256-bit vectors. */
+    static Simd newVectorKernels() {
+        try {
+            return (Simd) Class.forName(Kernels.class.getPackageName() + ".VectorKernels")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return null; // no module at run time, or no 256-bit vectors: the scalar kernels serve
+        }
+    }
+
+    /** Which reduction kernels run: {@code "scalar"} or the SIMD kernels' name. */
+    public static String implementation() {
+        return SIMD == null ? "scalar" : SIMD.name();
+    }
+
     // ------------------------------------------------------------------ reductions in double
 
     /** Reduces one line to a double, starting from {@code op.identity()}. */
     public static double reduce(Op op, DType t, MemorySegment s, long off, long n, long stride) {
         if (t == DType.FLOAT64 && stride == Double.BYTES) {
+            Simd v = SIMD;
+            if (v != null) {
+                return switch (op) {
+                    case SUM -> v.sumF64(s, off, n);
+                    case NANSUM -> v.nansumF64(s, off, n);
+                    case MIN -> v.minF64(s, off, n);
+                    case MAX -> v.maxF64(s, off, n);
+                };
+            }
             return switch (op) {
                 case SUM -> sumF64(s, off, n);
                 case NANSUM -> nansumF64(s, off, n);
@@ -86,6 +150,15 @@ public final class Kernels {
             };
         }
         if (t == DType.FLOAT32 && stride == Float.BYTES) {
+            Simd v = SIMD;
+            if (v != null) {
+                return switch (op) {
+                    case SUM -> v.sumF32(s, off, n, false);
+                    case NANSUM -> v.sumF32(s, off, n, true);
+                    case MIN -> v.extremeF32(s, off, n, false);
+                    case MAX -> v.extremeF32(s, off, n, true);
+                };
+            }
             return reduceF32(op, s, off, n);
         }
         double acc = op.identity();
@@ -102,7 +175,7 @@ public final class Kernels {
         }
     }
 
-    /** Sum of contiguous float64, eight accumulators, in blocks (the same order nansum uses). */
+    /** Scalar sum of contiguous float64, sixteen accumulators, in blocks (the same order nansum uses). */
     public static double sumF64(MemorySegment s, long off, long n) {
         double total = 0.0;
         for (long b = 0; b < n; b += BLOCK) {
@@ -111,7 +184,7 @@ public final class Kernels {
         return total;
     }
 
-    /** nansum of contiguous float64: plain block sums, re-summed with masking only where NaN. */
+    /** Scalar nansum of contiguous float64: plain block sums, re-summed with masking only where NaN. */
     public static double nansumF64(MemorySegment s, long off, long n) {
         double total = 0.0;
         for (long b = 0; b < n; b += BLOCK) {
@@ -160,29 +233,103 @@ public final class Kernels {
                 + (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)));
     }
 
+    /** nansum of one block in sum16's order (so a block without NaN gives sum16's bits). */
     private static double nansum16(MemorySegment s, long off, long n) {
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        long end = n & ~3L;
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0;
+        double c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0, c4 = 0.0, c5 = 0.0, c6 = 0.0, c7 = 0.0;
+        long end = n & ~15L;
         long i = 0;
-        for (; i < end; i += 4) {
+        for (; i < end; i += 16) {
             long o = off + i * Double.BYTES;
             double x0 = s.get(F64, o);
             double x1 = s.get(F64, o + 8);
             double x2 = s.get(F64, o + 16);
             double x3 = s.get(F64, o + 24);
+            double x4 = s.get(F64, o + 32);
+            double x5 = s.get(F64, o + 40);
+            double x6 = s.get(F64, o + 48);
+            double x7 = s.get(F64, o + 56);
+            double x8 = s.get(F64, o + 64);
+            double x9 = s.get(F64, o + 72);
+            double x10 = s.get(F64, o + 80);
+            double x11 = s.get(F64, o + 88);
+            double x12 = s.get(F64, o + 96);
+            double x13 = s.get(F64, o + 104);
+            double x14 = s.get(F64, o + 112);
+            double x15 = s.get(F64, o + 120);
             a0 += x0 != x0 ? 0.0 : x0;
             a1 += x1 != x1 ? 0.0 : x1;
             a2 += x2 != x2 ? 0.0 : x2;
             a3 += x3 != x3 ? 0.0 : x3;
+            a4 += x4 != x4 ? 0.0 : x4;
+            a5 += x5 != x5 ? 0.0 : x5;
+            a6 += x6 != x6 ? 0.0 : x6;
+            a7 += x7 != x7 ? 0.0 : x7;
+            c0 += x8 != x8 ? 0.0 : x8;
+            c1 += x9 != x9 ? 0.0 : x9;
+            c2 += x10 != x10 ? 0.0 : x10;
+            c3 += x11 != x11 ? 0.0 : x11;
+            c4 += x12 != x12 ? 0.0 : x12;
+            c5 += x13 != x13 ? 0.0 : x13;
+            c6 += x14 != x14 ? 0.0 : x14;
+            c7 += x15 != x15 ? 0.0 : x15;
         }
         for (; i < n; i++) {
             double x = s.get(F64, off + i * Double.BYTES);
             a0 += x != x ? 0.0 : x;
         }
-        return (a0 + a1) + (a2 + a3);
+        return (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
+                + (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)));
     }
 
-    private static double minF64(MemorySegment s, long off, long n) {
+    /**
+     * sum16's order over float64 ({@code width} 8) or float32 ({@code width} 4, widened) with
+     * NaN skipped (each NaN adds +0.0, which leaves an accumulator unchanged).
+     */
+    private static double masked16(MemorySegment s, long off, long n, int width) {
+        double[] a = new double[16];
+        long end = n & ~15L;
+        long i = 0;
+        for (; i < end; i += 16) {
+            for (int j = 0; j < 16; j++) {
+                double x = element(s, off + (i + j) * width, width);
+                a[j] += x != x ? 0.0 : x;
+            }
+        }
+        for (; i < n; i++) {
+            double x = element(s, off + i * width, width);
+            a[0] += x != x ? 0.0 : x;
+        }
+        return tree(a);
+    }
+
+    /** sum16's order over float32, widened to double. */
+    private static double plain16F32(MemorySegment s, long off, long n) {
+        double[] a = new double[16];
+        long end = n & ~15L;
+        long i = 0;
+        for (; i < end; i += 16) {
+            for (int j = 0; j < 16; j++) {
+                a[j] += s.get(F32, off + (i + j) * Float.BYTES);
+            }
+        }
+        for (; i < n; i++) {
+            a[0] += s.get(F32, off + i * Float.BYTES);
+        }
+        return tree(a);
+    }
+
+    private static double element(MemorySegment s, long off, int width) {
+        return width == Double.BYTES ? s.get(F64, off) : s.get(F32, off);
+    }
+
+    /** sum16's combining tree. */
+    private static double tree(double[] a) {
+        return (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+                + (((a[8] + a[9]) + (a[10] + a[11])) + ((a[12] + a[13]) + (a[14] + a[15])));
+    }
+
+    static double minF64(MemorySegment s, long off, long n) {
         double a0 = Double.POSITIVE_INFINITY, a1 = a0, a2 = a0, a3 = a0;
         long end = n & ~3L;
         long i = 0;
@@ -199,7 +346,7 @@ public final class Kernels {
         return Math.min(Math.min(a0, a1), Math.min(a2, a3));
     }
 
-    private static double maxF64(MemorySegment s, long off, long n) {
+    static double maxF64(MemorySegment s, long off, long n) {
         double a0 = Double.NEGATIVE_INFINITY, a1 = a0, a2 = a0, a3 = a0;
         long end = n & ~3L;
         long i = 0;
@@ -216,7 +363,16 @@ public final class Kernels {
         return Math.max(Math.max(a0, a1), Math.max(a2, a3));
     }
 
-    private static double reduceF32(Op op, MemorySegment s, long off, long n) {
+    static double reduceF32(Op op, MemorySegment s, long off, long n) {
+        if (op == Op.SUM || op == Op.NANSUM) { // sum16's order, in blocks, as the SIMD kernel
+            double total = 0.0;
+            for (long b = 0; b < n; b += BLOCK) {
+                long o = off + b * Float.BYTES;
+                long m = Math.min(BLOCK, n - b);
+                total += op == Op.SUM ? plain16F32(s, o, m) : masked16(s, o, m, Float.BYTES);
+            }
+            return total;
+        }
         double a0 = op.identity(), a1 = a0, a2 = a0, a3 = a0;
         long i = 0;
         for (; i + 4 <= n; i += 4) {
@@ -230,6 +386,48 @@ public final class Kernels {
             a0 = op.combine(a0, s.get(F32, off + i * Float.BYTES));
         }
         return op.merge(op.merge(a0, a1), op.merge(a2, a3));
+    }
+
+    // ------------------------------------------------------------------ dot product
+
+    /**
+     * Sum of products of two float64 lines of {@code n} elements (no fused multiply-add: each
+     * product is rounded, then added, in sum16's order when both are contiguous).
+     */
+    public static double dot(MemorySegment a, long aoff, long astride, MemorySegment b, long boff, long bstride, long n) {
+        if (astride == Double.BYTES && bstride == Double.BYTES) {
+            Simd v = SIMD;
+            return v != null ? v.dotF64(a, aoff, b, boff, n) : dotF64(a, aoff, b, boff, n);
+        }
+        double acc = 0.0;
+        for (long i = 0; i < n; i++) {
+            acc += a.get(F64, aoff + i * astride) * b.get(F64, boff + i * bstride);
+        }
+        return acc;
+    }
+
+    /** The scalar contiguous dot product, in sum16's order. */
+    static double dotF64(MemorySegment a, long aoff, MemorySegment b, long boff, long n) {
+        double total = 0.0;
+        for (long k = 0; k < n; k += BLOCK) {
+            long m = Math.min(BLOCK, n - k);
+            long ao = aoff + k * Double.BYTES;
+            long bo = boff + k * Double.BYTES;
+            double[] acc = new double[16];
+            long end = m & ~15L;
+            long i = 0;
+            for (; i < end; i += 16) {
+                for (int j = 0; j < 16; j++) {
+                    long o = (i + j) * Double.BYTES;
+                    acc[j] += a.get(F64, ao + o) * b.get(F64, bo + o);
+                }
+            }
+            for (; i < m; i++) {
+                acc[0] += a.get(F64, ao + i * Double.BYTES) * b.get(F64, bo + i * Double.BYTES);
+            }
+            total += tree(acc);
+        }
+        return total;
     }
 
     // ------------------------------------------------------------------ reductions in long

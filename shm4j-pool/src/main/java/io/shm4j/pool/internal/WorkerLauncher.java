@@ -41,6 +41,9 @@ final class WorkerLauncher {
         if (opts.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
             opts.add("--enable-native-access=ALL-UNNAMED");
         }
+        if (opts.stream().noneMatch(o -> o.contains("jdk.incubator.vector"))) {
+            opts.add("--add-modules=jdk.incubator.vector"); // SIMD reductions (the array's Kernels)
+        }
         String dir = System.getProperty(Settings.DIR_PROPERTY);
         String dirOption = "-D" + Settings.DIR_PROPERTY + "=";
         opts.removeIf(o -> o.startsWith(dirOption));

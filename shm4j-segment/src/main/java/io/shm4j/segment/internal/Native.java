@@ -39,6 +39,7 @@ public final class Native {
     private static final int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_NOFOLLOW = 0400000,
             O_CLOEXEC = 02000000;
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, SEEK_END = 2;
+    private static final int F_SETLEASE = 1024, F_WRLCK = 1, F_UNLCK = 2, EAGAIN = 11;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -74,6 +75,13 @@ public final class Native {
             CAPTURE_ERRNO);
     private static final MethodHandle MUNMAP = downcall("munmap",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle FCNTL = downcall("fcntl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FTRUNCATE = downcall("ftruncate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+            CAPTURE_ERRNO);
     private static final MethodHandle STRERROR = downcall("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -266,6 +274,51 @@ public final class Native {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall madvise failed", t);
+        }
+    }
+
+    /**
+     * Whether no other open file description of the file exists — no descriptor and no mapping,
+     * in any process — besides {@code fd}, which must be open read-write: takes a write lease
+     * ({@code fcntl(F_SETLEASE, F_WRLCK)}, which the kernel grants only then) and drops it at
+     * once. A mapping holds its file open until unmapped, so {@code true} means nobody can see
+     * the file's pages but the caller (until someone opens it again by name).
+     */
+    public static boolean isOpenOnlyHere(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) FCNTL.invokeExact(state, fd, F_SETLEASE, F_WRLCK);
+            if (rc != 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == EAGAIN) {
+                    return false;
+                }
+                throw new ErrnoException("fcntl(F_SETLEASE)", errno);
+            }
+            rc = (int) FCNTL.invokeExact(state, fd, F_SETLEASE, F_UNLCK);
+            if (rc != 0) {
+                throw new ErrnoException("fcntl(F_SETLEASE, F_UNLCK)", (int) ERRNO.get(state, 0L));
+            }
+            return true;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall fcntl failed", t);
+        }
+    }
+
+    /** Sets the size of an open file ({@code ftruncate}): pages past the new end are freed. */
+    public static void ftruncate(int fd, long size) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) FTRUNCATE.invokeExact(state, fd, size);
+            if (rc != 0) {
+                throw new ErrnoException("ftruncate", (int) ERRNO.get(state, 0L));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall ftruncate failed", t);
         }
     }
 

@@ -58,7 +58,7 @@ final class ShmObjectStore implements ObjectStore {
     @Override
     public <T> ObjectRef<T> put(T value, ObjectCodec<T> codec) {
         checkOpen();
-        ObjectRef<T> ref = client.put(codec.encode(value), codec.id(), SELF, false);
+        ObjectRef<T> ref = client.put(codec.encode(value), codec.id(), SELF, false, builtIn(codec));
         holds.merge(ref.name(), 1, Integer::sum);
         return ref;
     }
@@ -67,16 +67,29 @@ final class ShmObjectStore implements ObjectStore {
     public <T> ObjectRef<T> putFor(T value, ProcessIdentity pinner) {
         checkOpen();
         ObjectCodec<T> codec = codecFor(value);
-        return client.put(codec.encode(value), codec.id(), pinner, true);
+        return client.put(codec.encode(value), codec.id(), pinner, true, builtIn(codec));
     }
 
     @Override
     public ObjectRef<SharedArray> putArray(DType dtype, long[] shape, Object javaArray) {
         checkOpen();
         ObjectRef<SharedArray> ref = client.put(ArrayCodec.encodeJava(dtype, shape, javaArray), ArrayCodec.ID,
-                SELF, false);
+                SELF, false, true);
         holds.merge(ref.name(), 1, Integer::sum);
         return ref;
+    }
+
+    /**
+     * Whether the codec is one of the built-in ones, which write every byte of the object (so
+     * recycled pages need no zeroing first); see docs/store.md, "page stock".
+     */
+    private static boolean builtIn(ObjectCodec<?> codec) {
+        for (ObjectCodec<?> c : BUILT_IN) {
+            if (c == codec) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @SuppressWarnings("unchecked")

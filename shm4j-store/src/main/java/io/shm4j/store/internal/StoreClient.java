@@ -63,6 +63,10 @@ public final class StoreClient {
     private static final Map<String, StoreClient> CLIENTS = new HashMap<>(); // guarded by itself
     private static final ProcessIdentity SELF = ProcessIdentity.current();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** System property: {@code false} turns page-stock recycling off (measurement, diagnosis). */
+    static final String RECYCLE_PROPERTY = "shm4j.store.recycle";
+    /** Smaller victims are removed: below this, fresh pages cost less than the extra calls. */
+    static final long RECYCLE_MIN_BYTES = 1 << 20;
     private static boolean hookInstalled; // guarded by CLIENTS
 
     private final String key;
@@ -72,6 +76,7 @@ public final class StoreClient {
     private final StoreState state;
     private final long capacity;
     private final Path spillRoot;
+    private final boolean recycle = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
 
@@ -291,7 +296,8 @@ public final class StoreClient {
      * the pin is one hold (loose if {@code loose}); for another, its pin attribute only (this
      * process keeps no mapping).
      */
-    <T> ObjectRef<T> put(ObjectCodec.Encoded encoded, String codecId, ProcessIdentity pinner, boolean loose) {
+    <T> ObjectRef<T> put(ObjectCodec.Encoded encoded, String codecId, ProcessIdentity pinner, boolean loose,
+            boolean fillsEveryByte) {
         long size = encoded.size();
         if (size < 0) {
             throw new IllegalArgumentException("codec returned a negative size: codec=" + codecId + ", size=" + size);
@@ -302,19 +308,27 @@ public final class StoreClient {
         String name = paths.objectName(id);
         long generation = RANDOM.nextLong() | 1;
         Path reservation = paths.reservation(SELF, id, size);
+        SegmentSpec spec = objectSpec(size, name);
+        PendingSegment recycled = null;
         try (StoreLock.Held _ = lock.acquire()) {
             recover();
-            makeRoom(size);
+            recycled = recycle(spec, makeRoom(size));
             Files.write(reservation, new byte[0]);
         } catch (IOException e) {
+            closeQuietly(recycled);
             throw failure("put", name, e);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(recycled);
+            throw e;
         }
         Segment segment;
         try {
-            PendingSegment pending = paths.shm().reserve(new SegmentSpec(size, name, SegmentKind.OBJECT,
-                    Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE, false, Settings.hugePages()));
+            PendingSegment pending = recycled != null ? recycled : paths.shm().reserve(spec);
             try {
                 pending.prefault(); // written in full next: map every page in one call
+                if (pending.recycled() && !fillsEveryByte) {
+                    pending.memory().fill((byte) 0); // a codec of unknown habits sees zeros, as on fresh pages
+                }
                 encoded.writeTo(pending.memory());
                 segment = pending.publish();
             } catch (RuntimeException | Error e) {
@@ -342,49 +356,113 @@ public final class StoreClient {
         return new ObjectRef<>(paths.store(), name, generation, size, codecId);
     }
 
+    private static void closeQuietly(PendingSegment p) {
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    private static SegmentSpec objectSpec(long size, String name) {
+        return new SegmentSpec(size, name, SegmentKind.OBJECT, Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE,
+                false, Settings.hugePages());
+    }
+
     /**
      * Frees unpinned objects, least recently used first, until {@code requested} bytes fit.
-     * Under the lock.
+     * Under the lock. Returns one dropped victim's file, left in {@code evicting/} as page stock
+     * for the caller to {@link #recycle} at once (the first at least {@code requested} bytes
+     * large, else the largest), or null if nothing was dropped.
      */
-    private void makeRoom(long requested) throws IOException {
-        for (int round = 0; ; round++) {
-            StoreScan scan = new StoreScan(paths);
-            Map<String, Long> reservations = scan.reservations(true);
-            List<StoreScan.Resident> residents = scan.residents(reservations, true);
-            CapacityPlanner.Plan plan = CapacityPlanner.plan(paths.store(), capacity, requested,
-                    residents.stream().map(StoreScan.Resident::candidate).toList(),
-                    StoreScan.unpublished(reservations, residents));
-            long used = plan.used();
-            for (CapacityPlanner.Candidate victim : plan.victims()) {
-                used -= evict(victim.name());
+    private Path makeRoom(long requested) throws IOException {
+        Path kept = null;
+        long keptSize = -1;
+        try {
+            for (int round = 0; ; round++) {
+                StoreScan scan = new StoreScan(paths);
+                Map<String, Long> reservations = scan.reservations(true);
+                List<StoreScan.Resident> residents = scan.residents(reservations, true);
+                CapacityPlanner.Plan plan = CapacityPlanner.plan(paths.store(), capacity, requested,
+                        residents.stream().map(StoreScan.Resident::candidate).toList(),
+                        StoreScan.unpublished(reservations, residents));
+                long used = plan.used();
+                for (CapacityPlanner.Candidate victim : plan.victims()) {
+                    boolean wanted = recycle && victim.size() >= RECYCLE_MIN_BYTES && keptSize < requested
+                            && victim.size() > keptSize;
+                    long freed = evict(victim.name(), wanted);
+                    used -= freed;
+                    Path hidden = paths.evicting().resolve(victim.name());
+                    if (wanted && freed > 0 && Files.exists(hidden, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        if (kept != null) {
+                            Files.deleteIfExists(kept);
+                        }
+                        kept = hidden;
+                        keptSize = freed;
+                    }
+                }
+                if (CapacityPlanner.fits(used, requested, capacity)) {
+                    Path out = kept;
+                    kept = null;
+                    return out;
+                }
+                if (round >= 8) { // victims keep being pinned while we evict: give up with the facts
+                    throw new ObjectStoreFullException(paths.store(), requested, capacity, plan.pinned(), used);
+                }
             }
-            if (CapacityPlanner.fits(used, requested, capacity)) {
-                return;
+        } finally {
+            if (kept != null) {
+                StoreScan.deleteQuietly(kept);
             }
-            if (round >= 8) { // victims keep being pinned while we evict: give up with the facts
-                throw new ObjectStoreFullException(paths.store(), requested, capacity, plan.pinned(), used);
+        }
+    }
+
+    /**
+     * A pending segment over {@code stock}'s pages (a dropped victim in {@code evicting/}), or
+     * null (then the stock is removed and the caller reserves fresh pages). Under the lock, so no
+     * crash recovery mistakes the stock for an interrupted eviction. The segment layer takes the
+     * file only if nobody else has it open or mapped; see docs/store.md, "page stock".
+     */
+    private PendingSegment recycle(SegmentSpec spec, Path stock) {
+        if (stock == null) {
+            return null;
+        }
+        try {
+            if (!recycle || Files.size(stock) < RECYCLE_MIN_BYTES) {
+                return null;
             }
+            PendingSegment p = paths.shm().recycle(spec, stock).orElse(null);
+            if (p != null) {
+                state.add(StoreStateLayout.RECYCLED_BYTES_OFFSET, spec.size());
+            }
+            return p;
+        } catch (IOException | RuntimeException e) {
+            return null; // fresh pages instead
+        } finally {
+            StoreScan.deleteQuietly(stock);
         }
     }
 
     // ------------------------------------------------------------------ evict, spill, restore
 
-    /** Evicts or spills one object, unless a live process pins it; returns the bytes freed. Under the lock. */
-    private long evict(String name) throws IOException {
+    /**
+     * Evicts or spills one object, unless a live process pins it; returns the bytes freed. Under
+     * the lock. With {@code keep}, a dropped object's file stays in {@code evicting/} for the
+     * caller to recycle or remove.
+     */
+    private long evict(String name, boolean keep) throws IOException {
         Path hidden = paths.evicting().resolve(name);
         try {
             Files.move(paths.object(name), hidden, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             return 0;
         }
-        return finishEviction(hidden);
+        return finishEviction(hidden, keep);
     }
 
     /**
      * Second half of an eviction, for an object moved into {@code evicting/} (by this lock
      * holder, or by one that died): put back if pinned, else spill (or drop) and unlink.
      */
-    private long finishEviction(Path hidden) throws IOException {
+    private long finishEviction(Path hidden, boolean keep) throws IOException {
         String name = hidden.getFileName().toString();
         ObjectXattrs.Attributes attrs = ObjectXattrs.read(hidden);
         StoreScan scan = new StoreScan(paths);
@@ -400,6 +478,7 @@ public final class StoreClient {
                         FileChannel ch = FileChannel.open(hidden, StandardOpenOption.READ)) {
                     MemorySegment bytes = size == 0 ? MemorySegment.ofArray(new byte[0])
                             : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                    populateForReading(bytes);
                     SpillFiles.write(spill, paths.spillTemp(spillRoot, SELF, name), bytes, attrs.metadata());
                 } catch (IOException | RuntimeException e) {
                     // Put it back: the bytes are still in memory, so the object stays listed and
@@ -414,8 +493,22 @@ public final class StoreClient {
             state.add(StoreStateLayout.EVICTIONS_OFFSET, 1);
             state.add(StoreStateLayout.EVICTED_BYTES_OFFSET, size);
         }
-        Files.delete(hidden);
+        if (!keep) {
+            Files.delete(hidden);
+        }
         return size;
+    }
+
+    /**
+     * Maps every page of a fresh read-only mapping in one call ({@code MADV_POPULATE_READ}), so
+     * the spill's sequential read takes no page fault per 4 KiB; a no-op before Linux 5.14.
+     */
+    private static void populateForReading(MemorySegment mapping) {
+        try {
+            io.shm4j.segment.internal.Native.madvise(mapping, io.shm4j.segment.internal.Native.MADV_POPULATE_READ);
+        } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
+            // the reads fault the pages in instead
+        }
     }
 
     private static long usableSpace(Path dir) {
@@ -433,9 +526,9 @@ public final class StoreClient {
             throw stale(ref, header.metadata().generation());
         }
         long size = header.payloadLength();
-        makeRoom(size);
-        PendingSegment pending = paths.shm().reserve(new SegmentSpec(size, ref.name(), SegmentKind.OBJECT,
-                Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE, false, Settings.hugePages()));
+        SegmentSpec spec = objectSpec(size, ref.name());
+        PendingSegment recycled = recycle(spec, makeRoom(size));
+        PendingSegment pending = recycled != null ? recycled : paths.shm().reserve(spec);
         Segment segment;
         try {
             pending.prefault();
@@ -465,7 +558,7 @@ public final class StoreClient {
         Housekeeping.removeDeadMembers(paths, new StoreScan(paths), spillRoot);
         for (Path hidden : StoreScan.list(paths.evicting(), "*")) {
             try {
-                finishEviction(hidden);
+                finishEviction(hidden, false);
             } catch (NoSuchFileException e) {
                 // finished meanwhile
             } catch (SpillFailedException e) {

@@ -22,7 +22,8 @@ import java.nio.charset.StandardCharsets;
  *  48  spilledBytes    int64   bytes written to spill files
  *  56  restores        int64
  *  64  restoredBytes   int64
- *  72  (reserved, zero) .. 128
+ *  72  recycledBytes   int64   bytes put or restored into a dropped object's pages
+ *  80  (reserved, zero) .. 128
  * 128  spill directory, UTF-8, spillLen bytes (0: none)
  * 4096 end
  * </pre>
@@ -40,6 +41,7 @@ final class StoreStateLayout {
     static final long SPILLED_BYTES_OFFSET = 48;
     static final long RESTORES_OFFSET = 56;
     static final long RESTORED_BYTES_OFFSET = 64;
+    static final long RECYCLED_BYTES_OFFSET = 72;
     static final long SPILL_DIR_OFFSET = 128;
     static final int SIZE = 4096;
     static final int MAX_SPILL_DIR_BYTES = SIZE - (int) SPILL_DIR_OFFSET;

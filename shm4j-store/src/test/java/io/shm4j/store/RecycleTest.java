@@ -1,0 +1,188 @@
+package io.shm4j.store;
+
+import static io.shm4j.store.StoreTesting.KB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shm4j.array.SharedArray;
+import io.shm4j.segment.Access;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.ShmDirectory;
+import io.shm4j.testkit.Processes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Page stock (docs/store.md): a put that evicts an unpinned object writes into that object's
+ * pages, and never shows a byte of the old object — not past its end, not in gaps a codec
+ * leaves — nor takes pages someone still maps.
+ */
+class RecycleTest {
+    private static final int MB = 1 << 20;
+
+    private static Object inode(Path p) throws IOException {
+        return Files.getAttribute(p, "unix:ino");
+    }
+
+    private static Path file(ObjectRef<?> ref) {
+        return ShmDirectory.current().path().resolve(ref.name());
+    }
+
+    private static MemorySegment filled(Arena arena, long size, byte value) {
+        MemorySegment s = arena.allocate(size);
+        s.fill(value);
+        return s;
+    }
+
+    @Test
+    void shouldPutIntoAnEvictedObjectsPagesWithNothingOfItLeft() throws IOException {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle", 4 * MB));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
+            Object oldInode = inode(file(old));
+            store.release(old);
+
+            // a smaller .npy object: header, data, and nothing of the 3 MB after its end
+            double[] values = new double[200_000];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i * 0.5;
+            }
+            ObjectRef<SharedArray> array = store.putArray(values);
+
+            assertThat(store.contains(old)).as("evicted").isFalse();
+            Path p = file(array);
+            assertThat(inode(p)).as("the evicted object's file was reused").isEqualTo(oldInode);
+            assertThat(Files.size(p)).isEqualTo(array.size());
+            byte[] onDisk = Files.readAllBytes(p);
+            try (SharedArray expected = SharedArray.copyOf(io.shm4j.segment.ShmOptions.defaults(), values)) {
+                byte[] fresh = Files.readAllBytes(expected.path());
+                assertThat(onDisk).as("byte for byte what a fresh array holds").isEqualTo(fresh);
+            }
+            SharedArray got = store.get(array);
+            assertThat(got.sum()).isEqualTo((double) values.length * (values.length - 1) / 4.0);
+            store.release(array);
+            store.release(array);
+        }
+    }
+
+    @Test
+    void shouldZeroRecycledPagesForACodecThatWritesOnlyPartOfItsObject() throws IOException {
+        ObjectCodec<String> sparse = new ObjectCodec<>() {
+            @Override
+            public String id() {
+                return "sparse";
+            }
+
+            @Override
+            public boolean accepts(Object value) {
+                return value instanceof String;
+            }
+
+            @Override
+            public Encoded encode(String value) {
+                byte[] b = value.getBytes(StandardCharsets.UTF_8);
+                // 2 MB object, only the first bytes written: the rest must read as zeros
+                return Encoded.of(2 * MB, t -> MemorySegment.copy(b, 0, t, ValueLayout.JAVA_BYTE, 0, b.length));
+            }
+
+            @Override
+            public String decode(MemorySegment bytes) {
+                return new String(bytes.asSlice(0, 5).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+        };
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-sparse", 4 * MB).withCodec(sparse));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xCD));
+            Object oldInode = inode(file(old));
+            store.release(old);
+            ObjectRef<String> ref = store.put("hello", sparse);
+            assertThat(inode(file(ref))).isEqualTo(oldInode);
+            byte[] bytes = Files.readAllBytes(file(ref));
+            assertThat(bytes).hasSize(2 * MB);
+            assertThat(new String(bytes, 0, 5, StandardCharsets.UTF_8)).isEqualTo("hello");
+            for (int i = 5; i < bytes.length; i++) {
+                if (bytes[i] != 0) {
+                    throw new AssertionError("stale byte at offset=" + i + ": " + bytes[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldNotReuseAFileThisProcessStillMapsOutsideTheStore() throws IOException {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-mapped", 5 * MB));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
+            Object oldInode = inode(file(old));
+            try (Segment reader = ShmDirectory.current().attach(old.name(), Access.READ_ONLY)) { // no pin
+                store.release(old);
+                ObjectRef<MemorySegment> next = store.put(filled(arena, 3 * MB, (byte) 0x11));
+                assertThat(store.contains(old)).isFalse();
+                assertThat(inode(file(next))).as("fresh pages, not the mapped file's").isNotEqualTo(oldInode);
+                assertThat(reader.memory().get(ValueLayout.JAVA_BYTE, 3 * MB - 1)).isEqualTo((byte) 0xAB);
+                store.release(next);
+            }
+        }
+    }
+
+    @Test
+    void shouldNotReuseAFileAPythonProcessMaps() throws Exception {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-py", 5 * MB));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
+            Object oldInode = inode(file(old));
+            ProcessBuilder pb = new ProcessBuilder(Processes.pythonExecutable(), "-c", """
+                    import sys, numpy as np
+                    a = np.memmap(sys.argv[1], dtype=np.uint8, mode='r')
+                    print('mapped', flush=True)
+                    sys.stdin.readline()
+                    print(int(a.min()), int(a.max()), a.size, flush=True)
+                    """, file(old).toString());
+            Process py = pb.start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
+                    Writer in = new java.io.OutputStreamWriter(py.getOutputStream(), StandardCharsets.UTF_8)) {
+                assertThat(out.readLine()).isEqualTo("mapped");
+                store.release(old);
+                ObjectRef<MemorySegment> next = store.put(filled(arena, 3 * MB, (byte) 0x11));
+                assertThat(inode(file(next))).isNotEqualTo(oldInode);
+                in.write("go\n");
+                in.flush();
+                assertThat(out.readLine()).as("the reader still sees the old object").isEqualTo("171 171 " + 3 * MB);
+                store.release(next);
+            } finally {
+                if (!py.waitFor(30, TimeUnit.SECONDS)) {
+                    py.destroyForcibly().waitFor();
+                }
+            }
+            assertThat(py.exitValue()).isZero();
+        }
+    }
+
+    @Test
+    void shouldRestoreIntoAnEvictedObjectsPages(@org.junit.jupiter.api.io.TempDir Path spill) throws IOException {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("recycle-restore", 5 * MB, spill));
+                Arena arena = Arena.ofConfined()) {
+            byte[] payload = StoreTesting.checksummed(7, 3 * MB);
+            ObjectRef<MemorySegment> a = store.put(StoreTesting.offHeap(arena, payload));
+            store.release(a);
+            ObjectRef<MemorySegment> b = store.put(filled(arena, 3 * MB, (byte) 0x22)); // spills a
+            Object bInode = inode(file(b));
+            store.release(b);
+            MemorySegment back = store.get(a); // spills b, restores a into b's pages
+            assertThat(inode(file(a))).isEqualTo(bInode);
+            assertThat(StoreTesting.intact(back)).isTrue();
+            assertThat(back.byteSize()).isEqualTo(payload.length);
+            store.release(a);
+        }
+        assertThat(KB).isPositive();
+    }
+}
