@@ -306,9 +306,14 @@ final class FrameCsv {
         }
 
         private static int digits(long v) {
-            int d = 1;
-            while (v >= 10) {
-                v /= 10;
+            if (v < 100_000_000L) {
+                if (v < 10_000) {
+                    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+                }
+                return v < 100_000 ? 5 : v < 1_000_000 ? 6 : v < 10_000_000 ? 7 : 8;
+            }
+            int d = 9;
+            for (long x = v / 1_000_000_000L; x > 0; x /= 10) {
                 d++;
             }
             return d;
@@ -372,16 +377,23 @@ final class FrameCsv {
         /** A text field: quoted when it must be (separators, quotes, empty, NA words). */
         void text(MemorySegment seg, boolean emptyIsQuoted) {
             int n = (int) seg.byteSize();
-            boolean quote = n == 0 ? emptyIsQuoted : needsQuotes(seg, n);
-            ensure(quote ? 2 * n + 2 : n);
-            if (!quote) {
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, bytes, len, n);
+            if (n == 0) {
+                if (emptyIsQuoted) {
+                    ensure(2);
+                    bytes[len++] = '"';
+                    bytes[len++] = '"';
+                }
+                return;
+            }
+            ensure(2 * n + 2);
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, bytes, len, n);
+            if (!needsQuotes(bytes, len, n)) {
                 len += n;
                 return;
             }
+            byte[] raw = Arrays.copyOfRange(bytes, len, len + n);
             bytes[len++] = '"';
-            for (int i = 0; i < n; i++) {
-                byte c = seg.get(ValueLayout.JAVA_BYTE, i);
+            for (byte c : raw) {
                 if (c == '"') {
                     bytes[len++] = '"';
                 }
@@ -390,9 +402,9 @@ final class FrameCsv {
             bytes[len++] = '"';
         }
 
-        private static boolean needsQuotes(MemorySegment s, int n) {
-            for (int i = 0; i < n; i++) {
-                byte c = s.get(ValueLayout.JAVA_BYTE, i);
+        private static boolean needsQuotes(byte[] b, int at, int n) {
+            for (int i = at; i < at + n; i++) {
+                byte c = b[i];
                 if (c == ',' || c == '"' || c == '\n' || c == '\r') {
                     return true;
                 }
@@ -402,7 +414,7 @@ final class FrameCsv {
                 for (byte[] t : NA_TOKENS) {
                     if (t.length == n) {
                         for (int i = 0; i < n; i++) {
-                            if (s.get(ValueLayout.JAVA_BYTE, i) != t[i]) {
+                            if (b[at + i] != t[i]) {
                                 continue outer;
                             }
                         }
