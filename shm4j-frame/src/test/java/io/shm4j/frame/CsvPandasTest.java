@@ -2,7 +2,7 @@ package io.shm4j.frame;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shm4j.segment.Lifetime;
+
 import io.shm4j.testkit.Processes;
 import io.shm4j.testkit.TestNames;
 import java.io.InputStream;
@@ -93,8 +93,8 @@ class CsvPandasTest {
         List<String> args = new ArrayList<>();
         for (Path csv : csvs) {
             Path arrow = dir.resolve(csv.getFileName() + ".arrow");
-            try (SharedFrame f = SharedFrame.putFile(csv, TestNames.unique("pd"), Lifetime.SCOPED)) {
-                f.exportTo(arrow);
+            try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(TestNames.unique("pd")), csv)) {
+                f.save(arrow);
             }
             args.add(csv.toString());
             args.add(arrow.toString());
@@ -180,7 +180,7 @@ class CsvPandasTest {
     @Test
     void shouldReadDatesOutsideNanosecondsWithoutError() throws Exception {
         Path csv = file("far", "d,t\n2024-01-01,2024-01-01 10:00:00.123456\n9999-12-31,1200-06-01 00:00:00\n");
-        try (SharedFrame f = SharedFrame.putFile(csv, TestNames.unique("far"), Lifetime.SCOPED)) {
+        try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(TestNames.unique("far")), csv)) {
             TimestampColumn d = f.timestamps("d");
             TimestampColumn t = f.timestamps("t");
             assertThat(d.unit()).isEqualTo(TimeUnit.SECONDS);
@@ -194,7 +194,7 @@ class CsvPandasTest {
     @Test
     void shouldNameTheValueWhenNanosecondsMeetFarDates() throws Exception {
         Path csv = file("clash", "t\n2024-01-01 10:00:00.123456789\n9999-12-31 00:00:00\n");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SharedFrame.putFile(csv, null, Lifetime.SCOPED))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(null), csv))
                 .isInstanceOf(FrameFormatException.class).hasMessageContaining("value=9999-12-31 00:00:00")
                 .hasMessageContaining("row=2");
     }
@@ -204,7 +204,7 @@ class CsvPandasTest {
     void shouldExportWhatPandasReadsBackTheSame() throws Exception {
         Path csv = dir.resolve("exported.csv");
         long day = 86_400_000_000_000L;
-        try (SharedFrame f = SharedFrame.builder(4).name(TestNames.unique("exp"))
+        try (SharedFrame f = SharedFrame.builder(4)
                 .addTimestamps("day", null, i -> 19_723 * day + i * day, i -> i == 2)
                 .addTimestamps("at", null, i -> 19_723 * day + i * 3_600_000_000_123L, null)
                 .addBooleans("flag", i -> i % 2 == 0, null)
@@ -212,8 +212,8 @@ class CsvPandasTest {
                 .addStrings("s", new String[] {"a,b", "", null, "say \"hi\""})
                 .addDoubles("x", new double[] {0.1, 1e300, -2.5, 3}, i -> i == 1)
                 .addLongs("n", new long[] {1, -2, 3, Long.MAX_VALUE}, null)
-                .build()) {
-            f.exportTo(csv);
+                .build(io.shm4j.segment.ShmOptions.named(TestNames.unique("exp")))) {
+            f.save(csv);
             assertThat(Files.readAllLines(csv)).containsExactly(
                     "day,at,flag,cat,s,x,n",
                     "2024-01-01,2024-01-01 00:00:00,True,red,\"a,b\",0.1,1",
@@ -239,7 +239,7 @@ class CsvPandasTest {
         Path csv = dir.resolve("zones.csv");
         try (SharedFrame f = SharedFrame.open(arrow)) {
             assertThat(f.timestamps("ROC").localDateTime(0).toString()).isEqualTo("2023-11-15T06:13:20");
-            f.exportTo(csv);
+            f.save(csv);
         }
         assertThat(Files.readAllLines(csv)).containsExactly("EST,MST,HST,ROC",
                 "2023-11-14 17:13:20-05:00,2023-11-14 15:13:20-07:00,2023-11-14 12:13:20-10:00,2023-11-15 06:13:20+08:00");

@@ -2,7 +2,7 @@ package io.shm4j.frame;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shm4j.segment.Lifetime;
+
 import io.shm4j.testkit.TestNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,10 +36,10 @@ class CsvRoundTripPropertyTest {
         FrameModel m = new FrameModel(rows, cols);
         Path csv = Files.createTempFile("shm4j-rt", ".csv");
         try {
-            try (SharedFrame f = m.builder().name(TestNames.unique("rt")).build()) {
-                f.exportTo(csv);
+            try (SharedFrame f = m.builder().build(io.shm4j.segment.ShmOptions.named(TestNames.unique("rt")))) {
+                f.save(csv);
             }
-            try (SharedFrame back = SharedFrame.putFile(csv, TestNames.unique("rt"), Lifetime.SCOPED)) {
+            try (SharedFrame back = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(TestNames.unique("rt")), csv)) {
                 m.assertMatches(back.view(), false);
                 assertThat(back.timestamps("tz").timeZone()).isEqualTo("UTC");
             }

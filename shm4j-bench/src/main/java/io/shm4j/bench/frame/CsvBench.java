@@ -2,7 +2,7 @@ package io.shm4j.bench.frame;
 
 import io.shm4j.Settings;
 import io.shm4j.frame.SharedFrame;
-import io.shm4j.segment.Lifetime;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * The CSV targets of issue 15, side by side in one run, interleaved, medians of {@code reps}:
  * <ol>
  *   <li>put of a CSV of the issue's shape (timestamp, float64 with empty cells, short quoted
- *       strings, int64) at a given size: shm4j in-process ({@code SharedFrame.putFile}) and the
+ *       strings, int64) at a given size: shm4j in-process ({@code SharedFrame.copyOf(options, csv)}) and the
  *       CLI end to end ({@code ./shm4j put}) vs {@code pyarrow.csv.read_csv} + IPC file write to
  *       the shm directory vs {@code polars.read_csv(try_parse_dates=True)} + {@code write_ipc};
  *   <li>export of that frame to CSV ({@code exportTo(x.csv)}) vs {@code pyarrow.csv.write_csv};
@@ -142,16 +142,16 @@ public final class CsvBench {
                 // shm4j in process
                 resetPeaks();
                 t = System.nanoTime();
-                try (SharedFrame f = SharedFrame.putFile(csv, tag + "-api", Lifetime.SCOPED)) {
+                try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(tag + "-api"), csv)) {
                     record(times, "shm4j put (API)", t);
                     peakHeap = Math.max(peakHeap, heapPeak());
                     t = System.nanoTime();
-                    f.exportTo(javaCsv);
+                    f.save(javaCsv);
                     record(times, "shm4j export (API)", t);
                     if (rep == 0) {
                         System.out.println("# frame: " + f.view().schemaDescription().replace('\n', ';'));
                     }
-                    f.exportTo(shm.resolve(tag + "-src.arrow"));
+                    f.save(shm.resolve(tag + "-src.arrow"));
                 }
                 Files.deleteIfExists(javaCsv);
                 // the CLI, start to finish
