@@ -240,6 +240,11 @@ public final class FrameBuilder {
         return out;
     }
 
+    /** Adds a column from a source that knows its own field (the CSV reader's columns). */
+    FrameBuilder addSource(ColumnSource s) {
+        return add(s);
+    }
+
     private FrameBuilder add(ColumnSource s) {
         if (s.length() != rows) {
             throw new IllegalArgumentException("column length differs from the frame's rows: column="

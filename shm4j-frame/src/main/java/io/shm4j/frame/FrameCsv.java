@@ -1,466 +1,431 @@
 package io.shm4j.frame;
 
-import io.shm4j.Shm4jException;
-import java.io.BufferedReader;
+import io.shm4j.frame.internal.ColumnSource;
+import io.shm4j.segment.ShmOptions;
+import io.shm4j.frame.internal.Zones;
+import io.shm4j.frame.internal.csv.CsvReader;
+import io.shm4j.frame.internal.csv.CsvTime;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoField;
-import java.time.temporal.TemporalAccessor;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.zone.ZoneRules;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * CSV in and out of frames. Reading makes two passes over the file (infer, then fill typed
- * arrays handed to the {@link FrameBuilder}); writing streams row by row.
+ * CSV in and out of frames.
  *
- * <p>Conventions: RFC 4180 quoting; an empty unquoted field is null, {@code ""} is the empty
- * string; timestamps are ISO 8601 ({@code 2024-01-31}, {@code 2024-01-31 12:00:00.5},
- * {@code 2024-01-31T12:00:00+01:00}); values with an offset become {@code timestamp[ns, tz]}
- * (the offset if all rows share it, else UTC). Stateless.
+ * <p>Reading: {@link CsvReader} (parallel chunks, one pass, pandas' type inference) hands its
+ * columns to a {@link FrameBuilder}, which writes them straight into the segment.
+ *
+ * <p>Writing: rows are formatted in blocks, in parallel, straight from the column buffers into
+ * byte buffers (no {@code java.time} formatting and no string per value), and written in order.
+ * The text is what pandas reads back as the same values and types: {@code True}/{@code False},
+ * dates without a time when every value of a naive timestamp column is a midnight, null as an
+ * empty field (also for categories), the empty string as {@code ""}, floats in the shortest
+ * form that reads back to the same double.
+ *
+ * <p>Conventions: RFC 4180 quoting, {@code \n} line ends. Stateless; thread-safe.
  */
 final class FrameCsv {
-    private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
-            .append(DateTimeFormatter.ISO_LOCAL_DATE)
-            .optionalStart().optionalStart().appendLiteral(' ').optionalEnd().optionalStart().appendLiteral('T')
-            .optionalEnd().appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':')
-            .appendValue(ChronoField.MINUTE_OF_HOUR, 2).optionalStart().appendLiteral(':')
-            .appendValue(ChronoField.SECOND_OF_MINUTE, 2).appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
-            .optionalEnd().optionalStart().appendOffset("+HH:MM", "Z").optionalEnd().optionalEnd()
-            .toFormatter(Locale.ROOT);
+    private static final int BLOCK_ROWS = 16_384;
+    private static final byte[][] NA_TOKENS = Arrays.stream(new String[] {"#N/A", "#N/A N/A", "#NA", "-1.#IND",
+        "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan",
+        "null"}).map(s -> s.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     private FrameCsv() {}
 
-    // ------------------------------------------------------------------ writing
-
-    static void write(FrameView f, Writer out) throws IOException {
-        FrameIndex idx = f.index();
-        boolean writeIndex = !(idx.isRange() && idx.name() == null && idx.start() == 0 && idx.step() == 1);
-        List<Column> cols = f.columns();
-        StringBuilder line = new StringBuilder();
-        if (writeIndex) {
-            field(line, idx.name() == null ? "" : idx.name(), false);
-        }
-        for (int i = 0; i < cols.size(); i++) {
-            if (i > 0 || writeIndex) {
-                line.append(',');
-            }
-            field(line, cols.get(i).name(), false);
-        }
-        out.append(line).append('\n');
-        for (long r = 0; r < f.rowCount(); r++) {
-            line.setLength(0);
-            if (writeIndex) {
-                field(line, idx.format(r), false);
-            }
-            for (int i = 0; i < cols.size(); i++) {
-                if (i > 0 || writeIndex) {
-                    line.append(',');
-                }
-                Column c = cols.get(i);
-                if (!c.isNull(r)) {
-                    field(line, c.format(r), c instanceof StringColumn);
-                }
-            }
-            out.append(line).append('\n');
-        }
-    }
-
-    private static void field(StringBuilder b, String v, boolean isString) {
-        boolean quote = (isString && v.isEmpty()) || v.indexOf(',') >= 0 || v.indexOf('"') >= 0
-                || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0;
-        if (!quote) {
-            b.append(v);
-            return;
-        }
-        b.append('"');
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c == '"') {
-                b.append('"');
-            }
-            b.append(c);
-        }
-        b.append('"');
-    }
-
     // ------------------------------------------------------------------ reading
 
-    /** One field: its text and whether it was quoted. */
-    private record Cell(String text, boolean quoted) {
-        boolean isNull() {
-            return !quoted && text.isEmpty();
+    /** Parser threads: one per core. */
+    static int threads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Reads {@code csv} into a new frame. */
+    static SharedFrame put(Path csv, ShmOptions options) {
+        try (CsvReader r = CsvReader.read(csv, threads())) {
+            FrameBuilder b = new FrameBuilder(r.rows());
+            for (ColumnSource c : r.columns()) {
+                b.addSource(c);
+            }
+            return b.build(options);
         }
     }
 
-    /** What a column can still be, narrowed row by row. */
-    private static final class Inference {
-        boolean isLong = true;
-        boolean isDouble = true;
-        boolean isBool = true;
-        boolean isTimestamp = true;
-        boolean anyValue;
-        boolean naive;
-        Set<Integer> offsets = new HashSet<>();
+    // ------------------------------------------------------------------ writing
 
-        void see(Cell c) {
-            if (c.isNull()) {
+    /** Writes {@code f} as CSV to {@code out} (not closed). */
+    static void write(FrameView f, OutputStream out) throws IOException {
+        write(f, (bytes, n) -> out.write(bytes, 0, n));
+    }
+
+    /** Writes {@code f} as CSV to {@code out} (not closed). */
+    static void write(FrameView f, java.io.Writer out) throws IOException {
+        write(f, (bytes, n) -> out.write(new String(bytes, 0, n, StandardCharsets.UTF_8)));
+    }
+
+    private interface Sink {
+        void accept(byte[] bytes, int length) throws IOException;
+    }
+
+    private static void write(FrameView f, Sink sink) throws IOException {
+        List<Cells> cells = new ArrayList<>();
+        List<String> header = new ArrayList<>();
+        FrameIndex idx = f.index();
+        if (idx.isRange()) {
+            if (!(idx.name() == null && idx.start() == 0 && idx.step() == 1)) {
+                header.add(idx.name() == null ? "" : idx.name());
+                long start = idx.start();
+                long step = idx.step();
+                cells.add((r, out) -> out.integer(start + step * r));
+            }
+        } else {
+            for (Column c : idx.columns()) {
+                header.add(c.name().startsWith("__index_level_") ? "" : c.name());
+                cells.add(cells(c));
+            }
+        }
+        for (Column c : f.columns()) {
+            header.add(c.name());
+            cells.add(cells(c));
+        }
+        Buf head = new Buf(256);
+        for (int i = 0; i < header.size(); i++) {
+            if (i > 0) {
+                head.put((byte) ',');
+            }
+            byte[] b = header.get(i).getBytes(StandardCharsets.UTF_8);
+            head.text(MemorySegment.ofArray(b), false);
+        }
+        head.put((byte) '\n');
+        sink.accept(head.bytes, head.len);
+        long rows = f.rowCount();
+        Cells[] cs = cells.toArray(Cells[]::new);
+        int threads = (int) Math.min(threads(), Math.max(1, rows / BLOCK_ROWS));
+        if (threads <= 1) {
+            Buf b = new Buf(1 << 20);
+            for (long from = 0; from < rows; from += BLOCK_ROWS) {
+                b.len = 0;
+                block(cs, from, Math.min(rows, from + BLOCK_ROWS), b);
+                sink.accept(b.bytes, b.len);
+            }
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon()
+                .name("shm4j-csv-out").unstarted(r));
+        try {
+            ArrayDeque<Future<Buf>> window = new ArrayDeque<>();
+            long from = 0;
+            while (from < rows || !window.isEmpty()) {
+                while (from < rows && window.size() < 2 * threads) {
+                    long a = from;
+                    long z = Math.min(rows, from + BLOCK_ROWS);
+                    window.add(pool.submit(() -> {
+                        Buf b = new Buf(1 << 20);
+                        block(cs, a, z, b);
+                        return b;
+                    }));
+                    from = z;
+                }
+                Buf b = window.poll().get();
+                sink.accept(b.bytes, b.len);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing CSV", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("cannot format CSV: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void block(Cells[] cs, long from, long to, Buf b) {
+        for (long r = from; r < to; r++) {
+            for (int i = 0; i < cs.length; i++) {
+                if (i > 0) {
+                    b.put((byte) ',');
+                }
+                cs[i].write(r, b);
+            }
+            b.put((byte) '\n');
+        }
+    }
+
+    /** Writes one column's field of a row. */
+    private interface Cells {
+        void write(long row, Buf out);
+    }
+
+    private static Cells cells(Column c) {
+        return switch (c) {
+            case DoubleColumn d -> d.field.type() == ColumnType.FLOAT32 ? (r, out) -> {
+                if (!d.isNull(r)) {
+                    out.float32((float) d.get(r));
+                }
+            } : (r, out) -> {
+                if (!d.isNull(r)) {
+                    out.float64(d.get(r));
+                }
+            };
+            case LongColumn l -> (r, out) -> {
+                if (!l.isNull(r)) {
+                    out.integer(l.get(r));
+                }
+            };
+            case IntColumn l -> (r, out) -> {
+                if (!l.isNull(r)) {
+                    out.integer(l.get(r));
+                }
+            };
+            case BoolColumn b -> (r, out) -> {
+                if (!b.isNull(r)) {
+                    out.ascii(b.get(r) ? TRUE : FALSE);
+                }
+            };
+            case TimestampColumn t -> timestamps(t);
+            case StringColumn s -> strings(s);
+        };
+    }
+
+    private static final byte[] TRUE = "True".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "False".getBytes(StandardCharsets.US_ASCII);
+
+    private static Cells timestamps(TimestampColumn t) {
+        long perSecond = switch (t.unit()) {
+            case SECONDS -> 1;
+            case MILLISECONDS -> 1000;
+            case MICROSECONDS -> 1_000_000;
+            default -> 1_000_000_000;
+        };
+        long nanosPerUnit = 1_000_000_000 / perSecond;
+        ZoneId zone = t.timeZone() == null ? null : Zones.of(t.timeZone());
+        ZoneRules rules = zone == null ? null : zone.getRules();
+        Integer fixed = rules != null && rules.isFixedOffset() ? rules.getOffset(Instant.EPOCH).getTotalSeconds() : null;
+        boolean datesOnly = zone == null && allMidnight(t, perSecond * 86_400);
+        return (r, out) -> {
+            if (t.isNull(r)) {
                 return;
             }
-            if (c.quoted && c.text.isEmpty()) {
-                isLong = isDouble = isBool = isTimestamp = false;
+            long v = t.raw(r);
+            long sec = Math.floorDiv(v, perSecond);
+            int nanos = (int) (Math.floorMod(v, perSecond) * nanosPerUnit);
+            int offset = 0;
+            if (rules != null) {
+                offset = fixed != null ? fixed : rules.getOffset(Instant.ofEpochSecond(sec)).getTotalSeconds();
             }
-            anyValue = true;
-            String t = c.text;
-            if (isLong && parseLong(t) == null) {
-                isLong = false;
+            long local = sec + offset;
+            out.ensure(48);
+            out.len = CsvTime.writeDate(out.bytes, out.len, Math.floorDiv(local, 86_400));
+            if (datesOnly) {
+                return;
             }
-            if (isDouble && !isLong && parseDouble(t) == null) {
-                isDouble = false;
+            out.bytes[out.len++] = ' ';
+            out.len = CsvTime.writeTime(out.bytes, out.len, Math.floorMod(local, 86_400), nanos);
+            if (rules != null) {
+                out.len = CsvTime.writeOffset(out.bytes, out.len, offset);
             }
-            if (isBool && parseBool(t) == null) {
-                isBool = false;
-            }
-            if (isTimestamp) {
-                TemporalAccessor ta = parseTimestamp(t);
-                if (ta == null) {
-                    isTimestamp = false;
-                } else if (ta.isSupported(ChronoField.OFFSET_SECONDS)) {
-                    offsets.add(ta.get(ChronoField.OFFSET_SECONDS));
-                } else {
-                    naive = true;
-                }
-                if (naive && !offsets.isEmpty()) {
-                    isTimestamp = false;
-                }
-            }
-        }
-
-        ColumnType type() {
-            if (!anyValue) {
-                return ColumnType.FLOAT64;
-            }
-            if (isLong) {
-                return ColumnType.INT64;
-            }
-            if (isDouble) {
-                return ColumnType.FLOAT64;
-            }
-            if (isBool) {
-                return ColumnType.BOOL;
-            }
-            if (isTimestamp) {
-                return ColumnType.TIMESTAMP;
-            }
-            return ColumnType.STRING;
-        }
-
-        String zone() {
-            if (offsets.isEmpty()) {
-                return null;
-            }
-            if (offsets.size() == 1) {
-                int s = offsets.iterator().next();
-                return s == 0 ? "UTC" : ZoneOffset.ofTotalSeconds(s).getId();
-            }
-            return "UTC";
-        }
+        };
     }
 
-    static FrameBuilder read(Path csv) {
-        List<String> header;
-        List<Inference> inf = new ArrayList<>();
-        long rows = 0;
-        try (Tokenizer t = new Tokenizer(Files.newBufferedReader(csv, StandardCharsets.UTF_8), csv)) {
-            List<Cell> h = t.next();
-            if (h == null) {
-                throw new FrameFormatException("empty CSV file: path=" + csv + "; a header row is needed");
+    private static boolean allMidnight(TimestampColumn t, long unitsPerDay) {
+        for (long r = 0; r < t.length(); r++) {
+            if (!t.isNull(r) && Math.floorMod(t.raw(r), unitsPerDay) != 0) {
+                return false;
             }
-            header = names(h);
-            for (int i = 0; i < header.size(); i++) {
-                inf.add(new Inference());
+        }
+        return t.length() > 0;
+    }
+
+    private static Cells strings(StringColumn s) {
+        return (r, out) -> {
+            MemorySegment b = s.utf8(r); // null for null, also for a null category
+            if (b != null) {
+                out.text(b, true);
             }
-            List<Cell> rec;
-            while ((rec = t.next()) != null) {
-                if (rec.size() == 1 && rec.get(0).isNull() && header.size() > 1) {
-                    continue; // blank line
-                }
-                checkWidth(csv, rows, rec, header);
-                for (int i = 0; i < rec.size(); i++) {
-                    inf.get(i).see(rec.get(i));
-                }
-                rows++;
+        };
+    }
+
+    /** A growable byte buffer that formats values. */
+    private static final class Buf {
+        byte[] bytes;
+        int len;
+
+        Buf(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        void ensure(int n) {
+            if (len + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, len + n));
             }
-        } catch (IOException e) {
-            throw new Shm4jException("cannot read CSV: path=" + csv + ", error=" + e.getMessage(), e);
         }
-        if (rows > Integer.MAX_VALUE - 8) {
-            throw new FrameFormatException("CSV too long to import: rows=" + rows + ", limit=" + (Integer.MAX_VALUE - 8));
+
+        void put(byte b) {
+            ensure(1);
+            bytes[len++] = b;
         }
-        int n = (int) rows;
-        int w = header.size();
-        ColumnType[] types = new ColumnType[w];
-        Object[] arrays = new Object[w];
-        java.util.BitSet[] nulls = new java.util.BitSet[w];
-        for (int i = 0; i < w; i++) {
-            types[i] = inf.get(i).type();
-            nulls[i] = new java.util.BitSet();
-            arrays[i] = switch (types[i]) {
-                case INT64, TIMESTAMP -> new long[n];
-                case FLOAT64 -> new double[n];
-                case BOOL -> new boolean[n];
-                default -> new String[n];
-            };
+
+        void ascii(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, bytes, len, b.length);
+            len += b.length;
         }
-        try (Tokenizer t = new Tokenizer(Files.newBufferedReader(csv, StandardCharsets.UTF_8), csv)) {
-            t.next();
-            List<Cell> rec;
-            int r = 0;
-            while ((rec = t.next()) != null && r < n) {
-                if (rec.size() == 1 && rec.get(0).isNull() && w > 1) {
-                    continue;
+
+        void integer(long v) {
+            ensure(20);
+            if (v == Long.MIN_VALUE) {
+                ascii("-9223372036854775808".getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            if (v < 0) {
+                bytes[len++] = '-';
+                v = -v;
+            }
+            int digits = digits(v);
+            for (int i = len + digits - 1; i >= len; i--) {
+                bytes[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            len += digits;
+        }
+
+        private static int digits(long v) {
+            if (v < 100_000_000L) {
+                if (v < 10_000) {
+                    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
                 }
-                for (int i = 0; i < w; i++) {
-                    Cell c = i < rec.size() ? rec.get(i) : new Cell("", false);
-                    if (c.isNull()) {
-                        nulls[i].set(r);
-                        if (types[i] == ColumnType.FLOAT64) {
-                            ((double[]) arrays[i])[r] = Double.NaN;
-                        }
-                        continue;
-                    }
-                    switch (types[i]) {
-                        case INT64 -> ((long[]) arrays[i])[r] = parseLong(c.text);
-                        case FLOAT64 -> ((double[]) arrays[i])[r] = parseDouble(c.text);
-                        case BOOL -> ((boolean[]) arrays[i])[r] = parseBool(c.text);
-                        case TIMESTAMP -> ((long[]) arrays[i])[r] = epochNanos(parseTimestamp(c.text));
-                        default -> ((String[]) arrays[i])[r] = c.text;
+                return v < 100_000 ? 5 : v < 1_000_000 ? 6 : v < 10_000_000 ? 7 : 8;
+            }
+            int d = 9;
+            for (long x = v / 1_000_000_000L; x > 0; x /= 10) {
+                d++;
+            }
+            return d;
+        }
+
+        private static final double[] POW10 = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+        /**
+         * The shortest decimal (with at most 9 fraction digits) whose value, divided exactly, is
+         * {@code d}: then reading it back gives {@code d}; else the JDK's shortest form.
+         */
+        void float64(double d) {
+            if (Double.isNaN(d)) {
+                return; // pandas writes NaN as an empty field
+            }
+            if (Double.isInfinite(d)) {
+                ascii(d > 0 ? INF : NEG_INF);
+                return;
+            }
+            double a = Math.abs(d);
+            if (a < 1e15 && a >= 1e-5 || d == 0) {
+                for (int k = 0; k < POW10.length; k++) {
+                    double m = Math.rint(d * POW10[k]);
+                    if (Math.abs(m) < 9.007199254740992E15 && m / POW10[k] == d) {
+                        long digits = k == 0 ? 10 * (long) m : (long) m; // at least one fraction digit
+                        decimal(digits, Math.max(k, 1), d < 0 || (d == 0 && 1 / d < 0));
+                        return;
                     }
                 }
-                r++;
             }
-        } catch (IOException e) {
-            throw new Shm4jException("cannot read CSV: path=" + csv + ", error=" + e.getMessage(), e);
+            ascii(Double.toString(d).getBytes(StandardCharsets.US_ASCII));
         }
-        FrameBuilder b = new FrameBuilder(n);
-        for (int i = 0; i < w; i++) {
-            java.util.BitSet nb = nulls[i];
-            java.util.function.LongPredicate isNull = nb.isEmpty() ? null : r -> nb.get((int) r);
-            String name = header.get(i);
-            switch (types[i]) {
-                case INT64 -> b.addLongs(name, (long[]) arrays[i], isNull);
-                case FLOAT64 -> b.addDoubles(name, (double[]) arrays[i], isNull);
-                case BOOL -> b.addBooleans(name, (boolean[]) arrays[i], isNull);
-                case TIMESTAMP -> {
-                    String zone = inf.get(i).zone();
-                    b.addTimestamps(name, zone == null ? null : java.time.ZoneId.of(zone), (long[]) arrays[i], isNull);
+
+        void float32(float f) {
+            if (Float.isNaN(f)) {
+                return;
+            }
+            ascii(Float.isInfinite(f) ? (f > 0 ? INF : NEG_INF) : Float.toString(f).getBytes(StandardCharsets.US_ASCII));
+        }
+
+        /** Writes {@code m / 10^k} with exactly {@code k} fraction digits. */
+        private void decimal(long m, int k, boolean negative) {
+            ensure(32);
+            if (negative) {
+                bytes[len++] = '-';
+            }
+            long u = Math.abs(m);
+            int digits = Math.max(digits(u), k + 1);
+            int end = len + digits + 1;
+            int i = end - 1;
+            for (int n = 0; n < digits; n++) {
+                if (n == k) {
+                    bytes[i--] = '.';
                 }
-                default -> b.addStrings(name, (String[]) arrays[i]);
+                bytes[i--] = (byte) ('0' + u % 10);
+                u /= 10;
             }
-        }
-        return b;
-    }
-
-    private static void checkWidth(Path csv, long row, List<Cell> rec, List<String> header) {
-        if (rec.size() > header.size()) {
-            throw new FrameFormatException("CSV row has more fields than the header: path=" + csv + ", row=" + (row + 1)
-                    + ", fields=" + rec.size() + ", header=" + header.size());
-        }
-    }
-
-    private static List<String> names(List<Cell> header) {
-        List<String> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < header.size(); i++) {
-            String n = header.get(i).text.isEmpty() ? "Unnamed: " + i : header.get(i).text;
-            String base = n;
-            for (int k = 1; !seen.add(n); k++) {
-                n = base + "." + k;
-            }
-            out.add(n);
-        }
-        return out;
-    }
-
-    static Long parseLong(String s) {
-        int n = s.length();
-        if (n == 0 || n > 20) {
-            return null;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (!(c >= '0' && c <= '9') && !(i == 0 && (c == '-' || c == '+') && n > 1)) {
-                return null;
-            }
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    static Double parseDouble(String s) {
-        if (s.isEmpty()) {
-            return null;
-        }
-        char c = s.charAt(0);
-        if (!(c >= '0' && c <= '9') && c != '-' && c != '+' && c != '.' && c != 'N' && c != 'I' && c != 'i'
-                && c != 'n') {
-            return null;
-        }
-        switch (s) {
-            case "NaN", "nan" -> {
-                return Double.NaN;
-            }
-            case "inf", "Infinity", "+inf" -> {
-                return Double.POSITIVE_INFINITY;
-            }
-            case "-inf", "-Infinity" -> {
-                return Double.NEGATIVE_INFINITY;
-            }
-            default -> {
-                // fall through to parseDouble
-            }
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char d = s.charAt(i);
-            if ("0123456789+-.eE".indexOf(d) < 0) {
-                return null;
-            }
-        }
-        try {
-            return Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    static Boolean parseBool(String s) {
-        if (s.equalsIgnoreCase("true")) {
-            return Boolean.TRUE;
-        }
-        if (s.equalsIgnoreCase("false")) {
-            return Boolean.FALSE;
-        }
-        return null;
-    }
-
-    static TemporalAccessor parseTimestamp(String s) {
-        if (s.length() < 10 || s.charAt(4) != '-' || s.charAt(7) != '-') {
-            return null;
-        }
-        try {
-            return TIMESTAMP.parse(s);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
-    static long epochNanos(TemporalAccessor t) {
-        LocalDateTime ldt = t.isSupported(ChronoField.HOUR_OF_DAY)
-                ? LocalDateTime.of(java.time.LocalDate.from(t), java.time.LocalTime.from(t))
-                : java.time.LocalDate.from(t).atStartOfDay();
-        int offset = t.isSupported(ChronoField.OFFSET_SECONDS) ? t.get(ChronoField.OFFSET_SECONDS) : 0;
-        java.time.Instant i = ldt.toInstant(ZoneOffset.ofTotalSeconds(offset));
-        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000_000L), i.getNano());
-    }
-
-    /** RFC 4180 records from a reader. */
-    private static final class Tokenizer implements AutoCloseable {
-        private final Reader in;
-        private final Path path;
-        private int peeked = -2;
-        private long line = 1;
-
-        Tokenizer(BufferedReader in, Path path) {
-            this.in = in;
-            this.path = path;
+            len = end;
         }
 
-        private int read() throws IOException {
-            if (peeked != -2) {
-                int c = peeked;
-                peeked = -2;
-                return c;
+        /** A text field: quoted when it must be (separators, quotes, empty, NA words). */
+        void text(MemorySegment seg, boolean emptyIsQuoted) {
+            int n = (int) seg.byteSize();
+            if (n == 0) {
+                if (emptyIsQuoted) {
+                    ensure(2);
+                    bytes[len++] = '"';
+                    bytes[len++] = '"';
+                }
+                return;
             }
-            return in.read();
-        }
-
-        /** The next record, or null at the end. */
-        List<Cell> next() throws IOException {
-            int c = read();
-            if (c == -1) {
-                return null;
+            ensure(2 * n + 2);
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, bytes, len, n);
+            if (!needsQuotes(bytes, len, n)) {
+                len += n;
+                return;
             }
-            if (c == '\uFEFF' && line == 1) {
-                c = read(); // byte order mark
-            }
-            List<Cell> rec = new ArrayList<>();
-            StringBuilder b = new StringBuilder();
-            while (true) {
-                boolean quoted = false;
-                b.setLength(0);
+            byte[] raw = Arrays.copyOfRange(bytes, len, len + n);
+            bytes[len++] = '"';
+            for (byte c : raw) {
                 if (c == '"') {
-                    quoted = true;
-                    while (true) {
-                        c = read();
-                        if (c == -1) {
-                            throw new FrameFormatException("unterminated quoted CSV field: path=" + path + ", line=" + line);
-                        }
-                        if (c == '"') {
-                            c = read();
-                            if (c == '"') {
-                                b.append('"');
-                                continue;
-                            }
-                            break;
-                        }
-                        if (c == '\n') {
-                            line++;
-                        }
-                        b.append((char) c);
-                    }
-                } else {
-                    while (c != ',' && c != '\n' && c != '\r' && c != -1) {
-                        b.append((char) c);
-                        c = read();
-                    }
+                    bytes[len++] = '"';
                 }
-                rec.add(new Cell(b.toString(), quoted));
-                if (c == ',') {
-                    c = read();
-                    continue;
-                }
-                if (c == '\r') {
-                    int d = read();
-                    if (d != '\n') {
-                        peeked = d;
-                    }
-                }
-                if (c != -1 && c != ',' && c != '\n' && c != '\r') {
-                    throw new FrameFormatException("unexpected character after a quoted CSV field: path=" + path
-                            + ", line=" + line + ", char=" + (char) c);
-                }
-                line++;
-                return rec;
+                bytes[len++] = c;
             }
+            bytes[len++] = '"';
         }
 
-        @Override
-        public void close() throws IOException {
-            in.close();
+        private static boolean needsQuotes(byte[] b, int at, int n) {
+            for (int i = at; i < at + n; i++) {
+                byte c = b[i];
+                if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+                    return true;
+                }
+            }
+            if (n <= 8) {
+                outer:
+                for (byte[] t : NA_TOKENS) {
+                    if (t.length == n) {
+                        for (int i = 0; i < n; i++) {
+                            if (b[at + i] != t[i]) {
+                                continue outer;
+                            }
+                        }
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
     }
+
+    private static final byte[] INF = "inf".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEG_INF = "-inf".getBytes(StandardCharsets.US_ASCII);
 }

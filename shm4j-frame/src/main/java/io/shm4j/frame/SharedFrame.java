@@ -155,7 +155,7 @@ public final class SharedFrame implements AutoCloseable {
      */
     public static SharedFrame copyOf(ShmOptions options, Path file) {
         if (isCsv(file)) {
-            return FrameCsv.read(file).build(options);
+            return FrameCsv.put(file, options);
         }
         try (SharedFrame source = open(file)) {
             return FrameBuilder.copyOf(source.view()).build(options);
@@ -220,8 +220,8 @@ public final class SharedFrame implements AutoCloseable {
 
     static void export(FrameView view, SharedFrame whole, Path file) {
         if (isCsv(file)) {
-            try (Writer w = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16)) {
-                FrameCsv.write(view, w);
+            try (java.io.OutputStream out = Files.newOutputStream(file)) {
+                FrameCsv.write(view, out);
             } catch (IOException e) {
                 throw new FileAccessException("cannot write CSV: path=" + file + ", error=" + e.getMessage(), e);
             }

@@ -29,7 +29,7 @@ public final class TimestampColumn extends Column {
 
     TimestampColumn(ArrowField field, Chunk[] chunks) {
         super(field, chunks);
-        this.zone = field.timeZone() == null ? null : ZoneId.of(field.timeZone());
+        this.zone = field.timeZone() == null ? null : io.shm4j.frame.internal.Zones.of(field.timeZone());
         this.nanosPerUnit = field.unit().toNanos(1);
     }
 

@@ -54,8 +54,14 @@ class CsvTest {
             case FLOAT64, INT64, BOOL, STRING -> true;
             case TIMESTAMP -> c.zone() == null;
             default -> false;
-        }).map(c -> c.type() == ColumnType.STRING ? new FrameModel.Col(c.name(), c.type(), null,
-                java.util.Arrays.stream(c.values()).map(v -> v == null ? null : "s" + v).toArray()) : c).toList());
+        }).map(c -> switch (c.type()) {
+            case STRING -> new FrameModel.Col(c.name(), c.type(), null,
+                    java.util.Arrays.stream(c.values()).map(v -> v == null ? null : "s" + v).toArray());
+            // CSV, like pandas and pyarrow, reads NaN as null
+            case FLOAT64 -> new FrameModel.Col(c.name(), c.type(), null, java.util.Arrays.stream(c.values())
+                    .map(v -> v instanceof Double d && d.isNaN() ? null : v).toArray());
+            default -> c;
+        }).toList());
         Path csv = dir.resolve("out.csv");
         try (SharedFrame f = csvable.builder().build(ShmOptions.named(TestNames.unique("csv")))) {
             f.save(csv);

@@ -344,7 +344,7 @@ public final class ArrowReader {
                         tz = null;
                     } else {
                         try {
-                            ZoneId.of(tz);
+                            Zones.of(tz);
                         } catch (DateTimeException e) {
                             throw new FrameFormatException("bad time zone: column=" + name + ", timezone=" + tz, e);
                         }
