@@ -22,7 +22,7 @@ import java.util.Arrays;
  * memory itself is always bounds-checked by {@link java.lang.foreign.MemorySegment}.
  */
 public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn, BoolColumn, TimestampColumn,
-        StringColumn {
+        StringColumn, DateColumn, TimeColumn, DurationColumn, DecimalColumn, BinaryColumn, ListColumn, StructColumn {
     final ArrowField field;
     final Chunk[] chunks;
     final long[] starts;
@@ -42,11 +42,18 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
     /** Makes the typed view that fits the field. */
     static Column of(ArrowField field, Chunk[] chunks) {
         return switch (field.type()) {
-            case FLOAT64, FLOAT32 -> new DoubleColumn(field, chunks);
-            case INT64, INT32, INT16, INT8, UINT32, UINT16, UINT8 -> new LongColumn(field, chunks);
+            case FLOAT64, FLOAT32, FLOAT16 -> new DoubleColumn(field, chunks);
+            case INT64, INT32, INT16, INT8, UINT64, UINT32, UINT16, UINT8 -> new LongColumn(field, chunks);
             case BOOL -> new BoolColumn(field, chunks);
             case TIMESTAMP -> new TimestampColumn(field, chunks);
             case STRING, CATEGORY -> new StringColumn(field, chunks);
+            case DATE -> new DateColumn(field, chunks);
+            case TIME -> new TimeColumn(field, chunks);
+            case DURATION -> new DurationColumn(field, chunks);
+            case DECIMAL -> new DecimalColumn(field, chunks);
+            case BINARY -> new BinaryColumn(field, chunks);
+            case LIST -> new ListColumn(field, chunks);
+            case STRUCT -> new StructColumn(field, chunks);
         };
     }
 
@@ -142,7 +149,7 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
         long e = c.offset() + j;
         var v = c.values();
         return switch (type) {
-            case INT64, TIMESTAMP -> v.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, e);
+            case INT64, UINT64, TIMESTAMP, DURATION -> v.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, e);
             case INT32 -> v.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, e);
             case UINT32 -> Integer.toUnsignedLong(v.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, e));
             case INT16 -> v.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, e);
@@ -153,6 +160,29 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
         };
     }
 
+    /**
+     * Where the value of chunk-relative element {@code j} of {@code c} sits: for dictionary-encoded
+     * columns the dictionary code (checked), else {@code j} itself (relative to the chunk window).
+     * Returns the element index into {@link #valueChunk}'s buffers.
+     */
+    final long valueIndex(Chunk c, long j, long row) {
+        if (c.dictionary() == null) {
+            return c.offset() + j;
+        }
+        long code = readInteger(c, j, field.indexType());
+        Chunk d = c.dictionary();
+        if (code < 0 || code >= d.length()) {
+            throw new FrameFormatException("dictionary code out of range: column=" + name() + ", row=" + row
+                    + ", code=" + code + ", dictionarySize=" + d.length());
+        }
+        return d.offset() + code;
+    }
+
+    /** The chunk whose buffers hold the values of {@code c}: its dictionary, or itself. */
+    static Chunk valueChunk(Chunk c) {
+        return c.dictionary() == null ? c : c.dictionary();
+    }
+
     ColumnTypeException wrongType(String view, String needs) {
         return new ColumnTypeException("column has another type: column=" + name() + ", type=" + arrowType()
                 + ", view=" + view + " (needs " + needs + "); use " + suggestedView());
@@ -160,12 +190,19 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
 
     String suggestedView() {
         return switch (field.type()) {
-            case FLOAT64, FLOAT32 -> "doubles()";
-            case INT64, UINT32 -> "longs()";
-            case INT32, INT16, INT8, UINT16, UINT8 -> "ints() or longs()";
+            case FLOAT64, FLOAT32, FLOAT16 -> "doubles()";
+            case INT64, UINT64, UINT32 -> "longs()";
+            case INT32, INT16, INT8, UINT16, UINT8 -> field.isDictionary() ? "longs()" : "ints() or longs()";
             case BOOL -> "bools()";
             case TIMESTAMP -> "timestamps()";
             case STRING, CATEGORY -> "strings()";
+            case DATE -> "dates()";
+            case TIME -> "times()";
+            case DURATION -> "durations()";
+            case DECIMAL -> "decimals()";
+            case BINARY -> "binaries()";
+            case LIST -> "lists()";
+            case STRUCT -> "structs()";
         };
     }
 

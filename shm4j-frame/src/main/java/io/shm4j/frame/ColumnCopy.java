@@ -29,14 +29,53 @@ final class ColumnCopy extends ColumnSource {
         ArrowField f = c.field;
         return switch (f.type()) {
             case CATEGORY -> ArrowField.category(name, ColumnType.INT32, 0, f.ordered());
-            case STRING -> ArrowField.of(name, ColumnType.STRING);
-            default -> f.withName(name);
+            case STRING -> ArrowField.of(name, ColumnType.STRING); // string_view is copied as utf8
+            case LIST, STRUCT -> throw notCopyable(name, c);
+            case BINARY -> {
+                if (!f.isFixedSizeBinary()) {
+                    throw notCopyable(name, c);
+                }
+                yield f.withName(name);
+            }
+            default -> f.isDictionary() ? new ArrowField(name, f.type(), true, f.unit(), f.timeZone(), 0, null, -1,
+                    false, f.extra()) : f.withName(name);
         };
+    }
+
+    private static UnsupportedArrowTypeException notCopyable(String name, Column c) {
+        return new UnsupportedArrowTypeException("cannot copy this column type into a new frame yet: column=" + name
+                + ", type=" + c.arrowType() + "; `shm4j put` / SharedFrame.putFile keep it when putting the whole file,"
+                + " or select the other columns");
     }
 
     @Override
     public ArrowField field() {
         return sized;
+    }
+
+    /** Dictionary-encoded numbers, decoded value by value into plain values. */
+    private void writeDecoded(MemorySegment dst) {
+        if (col instanceof LongColumn l) {
+            for (long i = 0; i < length; i++) {
+                long v = l.get(i);
+                switch (sized.valueWidth()) {
+                    case 8 -> dst.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, v);
+                    case 4 -> dst.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) v);
+                    case 2 -> dst.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) v);
+                    default -> dst.set(ValueLayout.JAVA_BYTE, i, (byte) v);
+                }
+            }
+        } else {
+            DoubleColumn d = (DoubleColumn) col;
+            for (long i = 0; i < length; i++) {
+                double v = d.get(i);
+                switch (sized.type()) {
+                    case FLOAT64 -> dst.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v);
+                    case FLOAT32 -> dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) v);
+                    default -> dst.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) v));
+                }
+            }
+        }
     }
 
     @Override
@@ -112,6 +151,10 @@ final class ColumnCopy extends ColumnSource {
                 }
             }
             default -> {
+                if (col.field.isDictionary()) {
+                    writeDecoded(dst);
+                    return;
+                }
                 long w = sized.valueWidth();
                 long at = 0;
                 for (Chunk c : col.chunks) {

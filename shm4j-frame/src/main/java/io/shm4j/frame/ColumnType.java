@@ -3,7 +3,8 @@ package io.shm4j.frame;
 /**
  * The column types a frame holds, with their Arrow and pandas names. Integer widths other than
  * 64 bits, float32 and the unsigned types are read from foreign files and written by the
- * builder as they are; pandas gets the matching NumPy dtype.
+ * builder as they are; pandas gets the matching NumPy dtype. The types after {@link #CATEGORY}
+ * are read from foreign files (and kept by {@code put}) but not written by the builder.
  */
 public enum ColumnType {
     /** Arrow {@code double}, pandas {@code float64}. */
@@ -31,7 +32,28 @@ public enum ColumnType {
     /** Arrow {@code utf8} (or {@code large_utf8}): variable-length UTF-8 strings. */
     STRING("utf8", "unicode", "object", 0),
     /** Arrow {@code dictionary<values=utf8, indices=intN>}: pandas {@code category}. */
-    CATEGORY("dictionary", "categorical", "int32", 0);
+    CATEGORY("dictionary", "categorical", "int32", 0),
+    /** Arrow {@code uint64} (read only; viewed as long, the bits as stored: see {@link LongColumn#get}). */
+    UINT64("uint64", "uint64", "uint64", 8),
+    /** Arrow {@code halffloat} (read only; viewed as double). */
+    FLOAT16("halffloat", "float16", "float16", 2),
+    /** Arrow {@code date32[day]} (int32 days) or {@code date64[ms]} (int64 ms) since 1970-01-01 (read only). */
+    DATE("date", "date", "object", 0),
+    /** Arrow {@code time32[s|ms]} or {@code time64[us|ns]}: time of day (read only). */
+    TIME("time", "time", "object", 0),
+    /** Arrow {@code duration[unit]}: int64 counts of a unit (read only). */
+    DURATION("duration", "timedelta", "timedelta64[ns]", 8),
+    /** Arrow {@code decimal128(precision, scale)}: 16-byte two's complement unscaled values (read only). */
+    DECIMAL("decimal", "decimal", "object", 16),
+    /**
+     * Arrow {@code binary}, {@code large_binary}, {@code fixed_size_binary[n]} or
+     * {@code binary_view}: byte strings (read only).
+     */
+    BINARY("binary", "bytes", "object", 0),
+    /** Arrow {@code list} or {@code large_list} of a primitive type (read only). */
+    LIST("list", "list", "object", 0),
+    /** Arrow {@code struct} of supported fields (read only). */
+    STRUCT("struct", "object", "object", 0);
 
     private final String arrowName;
     private final String pandasType;
@@ -68,13 +90,13 @@ public enum ColumnType {
     /** Whether values are integers (any width, signed or not). */
     public boolean isInteger() {
         return switch (this) {
-            case INT64, INT32, INT16, INT8, UINT32, UINT16, UINT8 -> true;
+            case INT64, INT32, INT16, INT8, UINT64, UINT32, UINT16, UINT8 -> true;
             default -> false;
         };
     }
 
     /** Whether values are floating point. */
     public boolean isFloatingPoint() {
-        return this == FLOAT64 || this == FLOAT32;
+        return this == FLOAT64 || this == FLOAT32 || this == FLOAT16;
     }
 }

@@ -6,15 +6,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A float64 or float32 column, read in place as {@code double}. Reductions run over the mapped
+ * A float64, float32 or float16 (halffloat) column, read in place as {@code double}; also a
+ * dictionary of floats, decoded on access. Reductions run over the mapped
  * buffers at memory speed. Thread-safety and ownership: see {@link Column}.
  */
 public final class DoubleColumn extends Column {
     private final boolean f32;
+    private final boolean f16;
+    private final boolean generic;
 
     DoubleColumn(ArrowField field, Chunk[] chunks) {
         super(field, chunks);
         this.f32 = field.type() == ColumnType.FLOAT32;
+        this.f16 = field.type() == ColumnType.FLOAT16;
+        this.generic = f16 || field.isDictionary();
     }
 
     @Override
@@ -31,9 +36,13 @@ public final class DoubleColumn extends Column {
     public double get(long row) {
         int k = chunkOf(row);
         Chunk c = chunks[k];
-        long e = c.offset() + row - starts[k];
-        return f32 ? c.values().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e)
-                : c.values().getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e);
+        long e = valueIndex(c, row - starts[k], row);
+        MemorySegment v = valueChunk(c).values();
+        if (f16) {
+            return Float.float16ToFloat(v.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, e));
+        }
+        return f32 ? v.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e)
+                : v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e);
     }
 
     @Override
@@ -62,6 +71,17 @@ public final class DoubleColumn extends Column {
 
     private double reduce(boolean skipNaN) {
         double s = 0;
+        if (generic) {
+            for (long i = 0; i < length; i++) {
+                if (!isNull(i)) {
+                    double a = get(i);
+                    if (!skipNaN || a == a) {
+                        s += a;
+                    }
+                }
+            }
+            return s;
+        }
         for (Chunk c : chunks) {
             s += f32 ? sumFloat(c, skipNaN) : sumDouble(c, skipNaN);
         }

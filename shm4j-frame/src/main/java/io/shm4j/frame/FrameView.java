@@ -112,9 +112,9 @@ public final class FrameView {
         throw c.wrongType(accessor, expected);
     }
 
-    /** A float64/float32 column as doubles. */
+    /** A float64/float32/float16 column as doubles. */
     public DoubleColumn doubles(String name) {
-        return typed(name, DoubleColumn.class, "doubles()", "float64 or float32");
+        return typed(name, DoubleColumn.class, "doubles()", "float64, float32 or float16");
     }
 
     /** An integer column (any width) as longs. */
@@ -125,6 +125,9 @@ public final class FrameView {
     /** An integer column of at most 32 signed bits as ints. */
     public IntColumn ints(String name) {
         Column c = column(name);
+        if (c.field.isDictionary()) {
+            throw c.wrongType("ints()", "a plain (not dictionary-encoded) int32, int16, int8, uint16 or uint8");
+        }
         return switch (c.type()) {
             case INT32, INT16, INT8, UINT16, UINT8 -> new IntColumn(c.field, c.chunks);
             default -> throw c.wrongType("ints()", "int32, int16, int8, uint16 or uint8");
@@ -144,6 +147,41 @@ public final class FrameView {
     /** A string or category column. */
     public StringColumn strings(String name) {
         return typed(name, StringColumn.class, "strings()", "utf8 or dictionary<utf8>");
+    }
+
+    /** A date32/date64 column. */
+    public DateColumn dates(String name) {
+        return typed(name, DateColumn.class, "dates()", "date32 or date64");
+    }
+
+    /** A time32/time64 column. */
+    public TimeColumn times(String name) {
+        return typed(name, TimeColumn.class, "times()", "time32 or time64");
+    }
+
+    /** A duration column. */
+    public DurationColumn durations(String name) {
+        return typed(name, DurationColumn.class, "durations()", "duration");
+    }
+
+    /** A decimal128 column. */
+    public DecimalColumn decimals(String name) {
+        return typed(name, DecimalColumn.class, "decimals()", "decimal128");
+    }
+
+    /** A binary, large_binary, fixed_size_binary or binary_view column. */
+    public BinaryColumn binaries(String name) {
+        return typed(name, BinaryColumn.class, "binaries()", "a binary type");
+    }
+
+    /** A list or large_list column. */
+    public ListColumn lists(String name) {
+        return typed(name, ListColumn.class, "lists()", "list or large_list");
+    }
+
+    /** A struct column. */
+    public StructColumn structs(String name) {
+        return typed(name, StructColumn.class, "structs()", "struct");
     }
 
     /** The named columns, in the order given, with the same index and rows (no copy). */

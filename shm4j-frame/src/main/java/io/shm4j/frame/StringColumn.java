@@ -9,8 +9,8 @@ import java.util.AbstractList;
 import java.util.List;
 
 /**
- * A string column: utf8 / large_utf8, or dictionary-encoded (pandas {@code category}), read in
- * place. {@link #get} decodes one value to a {@link String}; {@link #utf8} returns its bytes as a
+ * A string column: utf8 / large_utf8 / string_view (polars' default), or dictionary-encoded
+ * (pandas {@code category}), read in place. {@link #get} decodes one value to a {@link String}; {@link #utf8} returns its bytes as a
  * zero-copy slice. Offsets and dictionary codes are checked on every access, so a corrupt file
  * raises {@link FrameFormatException}, never a read outside the buffers. Thread-safety and
  * ownership: see {@link Column}.
@@ -18,11 +18,13 @@ import java.util.List;
 public final class StringColumn extends Column {
     private final boolean category;
     private final boolean wide;
+    private final boolean view;
 
     StringColumn(ArrowField field, Chunk[] chunks) {
         super(field, chunks);
         this.category = field.type() == ColumnType.CATEGORY;
         this.wide = field.offsetWidth() == 8;
+        this.view = field.isView();
     }
 
     @Override
@@ -61,7 +63,10 @@ public final class StringColumn extends Column {
                 throw new FrameFormatException("dictionary code out of range: column=" + name() + ", row=" + row
                         + ", code=" + code + ", dictionarySize=" + d.length());
             }
-            return d.isNull(code) ? null : bytes(d, code, wide, name());
+            return d.isNull(code) ? null : view ? viewBytes(d, d.offset() + code, name()) : bytes(d, code, wide, name());
+        }
+        if (view) {
+            return viewBytes(c, c.offset() + j, name());
         }
         return bytes(c, j, wide, name());
     }
@@ -90,7 +95,8 @@ public final class StringColumn extends Column {
                 if (i < 0 || i >= n) {
                     throw new io.shm4j.OutOfBoundsException("category out of range: index=" + i + ", size=" + n);
                 }
-                return d.isNull(i) ? null : ColumnSource.decodeUtf8(bytes(d, i, wide, name()));
+                return d.isNull(i) ? null
+                        : ColumnSource.decodeUtf8(view ? viewBytes(d, d.offset() + i, name()) : bytes(d, i, wide, name()));
             }
 
             @Override
@@ -103,6 +109,28 @@ public final class StringColumn extends Column {
     @Override
     public Object getObject(long row) {
         return get(row);
+    }
+
+    /**
+     * The bytes of element {@code e} of a view-layout chunk (string_view / binary_view): 16-byte
+     * views holding a length, then either the bytes inline (length ≤ 12) or a prefix, a buffer
+     * index and an offset into that variadic buffer. Checked on every access.
+     */
+    static MemorySegment viewBytes(Chunk c, long e, String column) {
+        MemorySegment v = c.values();
+        long base = e * 16;
+        int len = v.get(ValueLayout.JAVA_INT_UNALIGNED, base);
+        if (len >= 0 && len <= 12) {
+            return v.asSlice(base + 4, len);
+        }
+        int buf = v.get(ValueLayout.JAVA_INT_UNALIGNED, base + 8);
+        int off = v.get(ValueLayout.JAVA_INT_UNALIGNED, base + 12);
+        MemorySegment[] data = c.variadic();
+        if (len < 0 || buf < 0 || buf >= data.length || off < 0 || (long) off + len > data[buf].byteSize()) {
+            throw new FrameFormatException("string view out of range: column=" + column + ", element=" + e
+                    + ", length=" + len + ", buffer=" + buf + ", offset=" + off + ", buffers=" + data.length);
+        }
+        return data[buf].asSlice(off, len);
     }
 
     static MemorySegment bytes(Chunk c, long j, boolean wide, String column) {

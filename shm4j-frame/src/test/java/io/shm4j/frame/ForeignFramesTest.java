@@ -37,9 +37,9 @@ class ForeignFramesTest {
                     w.write_batch(b)
             r = pd.DataFrame({"v": [1.0, 2.0]}, index=pd.RangeIndex(5, 9, 2, name="r"))
             feather.write_feather(r, d + "/range.feather", compression="uncompressed")
-            dec = pa.table({"d": pa.array([1, 2], type=pa.decimal128(10, 2)), "ok": [1, 2]})
+            dec = pa.table({"d": pa.array([1, 2], type=pa.decimal256(40, 2)), "ok": [1, 2]})
             feather.write_feather(dec, d + "/decimal.feather", compression="uncompressed")
-            lst = pa.table({"l": pa.array([[1], [2, 3]])})
+            lst = pa.table({"l": pa.array([[[1]], [[2, 3]]])})
             feather.write_feather(lst, d + "/list.feather", compression="uncompressed")
             with pa.OSFile(d + "/stream.arrows", "wb") as s, pa.ipc.new_stream(s, r.pipe(pa.Table.from_pandas).schema) as w:
                 pass
@@ -137,10 +137,11 @@ class ForeignFramesTest {
     @Test
     void shouldNameAnUnsupportedArrowType() {
         assertThatThrownBy(() -> SharedFrame.open(dir.resolve("decimal.feather")))
-                .isInstanceOf(UnsupportedArrowTypeException.class).hasMessageContaining("type=Decimal")
+                .isInstanceOf(UnsupportedArrowTypeException.class).hasMessageContaining("type=decimal256(40, 2)")
                 .hasMessageContaining("column=d");
         assertThatThrownBy(() -> SharedFrame.open(dir.resolve("list.feather")))
-                .isInstanceOf(UnsupportedArrowTypeException.class).hasMessageContaining("type=List");
+                .isInstanceOf(UnsupportedArrowTypeException.class).hasMessageContaining("type=List<list<item: int64>>")
+                .hasMessageContaining("column=l");
     }
 
     @Test

@@ -123,6 +123,7 @@ record FrameModel(int rows, List<Col> columns) {
             case BoolColumn b -> b.get(i);
             case TimestampColumn t -> t.epochNanos(i);
             case StringColumn s -> s.get(i);
+            default -> col.getObject(i);
         };
     }
 }

@@ -75,7 +75,8 @@ public final class ArrowFileLayout {
         long size = file.byteSize();
         if (size >= 4 && file.get(INT, 0) == CONTINUATION) {
             throw new FrameFormatException("not an Arrow IPC file but an Arrow IPC stream: size=" + size
-                    + "; write it with pyarrow.ipc.new_file (the file format), not new_stream");
+                    + "; put it into shared memory with `shm4j put` or SharedFrame.putFile (which write the file"
+                    + " format), or write it with pyarrow.ipc.new_file");
         }
         if (size < MIN_FILE_SIZE) {
             throw new FrameFormatException("truncated Arrow IPC file: size=" + size + ", minimum="
@@ -103,7 +104,11 @@ public final class ArrowFileLayout {
         }
     }
 
-    private static boolean startsWithMagic(MemorySegment file, long at) {
+    /** Whether {@code file} holds the magic {@code ARROW1} at {@code at}. */
+    public static boolean startsWithMagic(MemorySegment file, long at) {
+        if (at < 0 || file.byteSize() - at < MAGIC.length) {
+            return false;
+        }
         for (int i = 0; i < MAGIC.length; i++) {
             if (file.get(ValueLayout.JAVA_BYTE, at + i) != MAGIC[i]) {
                 return false;

@@ -21,6 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flatbuf.Block;
+import org.apache.arrow.flatbuf.Date;
+import org.apache.arrow.flatbuf.DateUnit;
+import org.apache.arrow.flatbuf.Decimal;
+import org.apache.arrow.flatbuf.Duration;
+import org.apache.arrow.flatbuf.FixedSizeBinary;
+import org.apache.arrow.flatbuf.Time;
 import org.apache.arrow.flatbuf.Bool;
 import org.apache.arrow.flatbuf.BodyCompression;
 import org.apache.arrow.flatbuf.CompressionType;
@@ -102,7 +108,7 @@ public final class ArrowReader {
         Map<Long, Chunk> dictionaries = new HashMap<>();
         Map<Long, ArrowField> dictFields = new HashMap<>();
         for (ArrowField f : fields) {
-            if (f.type() == ColumnType.CATEGORY && dictFields.putIfAbsent(f.dictionaryId(), f) != null) {
+            if (f.isDictionary() && dictFields.putIfAbsent(f.dictionaryId(), f) != null) {
                 throw new UnsupportedArrowTypeException("dictionary shared by several columns: id="
                         + f.dictionaryId() + ", column=" + f.name());
             }
@@ -132,7 +138,7 @@ public final class ArrowReader {
             if (data == null) {
                 throw new FrameFormatException("dictionary batch without data: id=" + db.id());
             }
-            ArrowField valueField = ArrowField.of(owner.name(), ColumnType.STRING).withOffsetWidth(owner.offsetWidth());
+            ArrowField valueField = owner.dictionaryValues();
             Chunk[] chunks = batch(msg, data, List.of(valueField), null, "dictionary id=" + db.id());
             dictionaries.put(db.id(), chunks[0]);
         }
@@ -156,9 +162,9 @@ public final class ArrowReader {
     }
 
     /** A decoded message and the body it describes. */
-    private record Body(Message message, MemorySegment body) {}
+    record Body(Message message, MemorySegment body) {}
 
-    private static Body message(MemorySegment file, Block block, long dataEnd, String where) {
+    static Body message(MemorySegment file, Block block, long dataEnd, String where) {
         long offset = block.offset();
         int metaTotal = block.metaDataLength();
         long bodyLength = block.bodyLength();
@@ -197,71 +203,166 @@ public final class ArrowReader {
             byte codec = compression.codec();
             String name = codec >= 0 && codec <= CompressionType.ZSTD ? CompressionType.name(codec) : "codec " + codec;
             throw new CompressedFrameException("compressed Arrow IPC file: codec=" + name + ", in " + where
-                    + "; frames are read in place, so write it uncompressed (to_feather(path, compression=\"uncompressed\"))");
+                    + "; frames are read in place, so put it into shared memory with `shm4j put` or"
+                    + " SharedFrame.putFile (which decompress it), or write it uncompressed"
+                    + " (to_feather(path, compression=\"uncompressed\"))");
         }
         long length = rb.length();
         if (length < 0) {
             throw new FrameFormatException(where + ": negative length=" + length);
         }
-        int nNodes = rb.nodesLength();
-        int nBuffers = rb.buffersLength();
-        int wantBuffers = 0;
-        for (ArrowField f : fields) {
-            wantBuffers += f.bufferCount();
-        }
-        if (nNodes != fields.size() || nBuffers != wantBuffers) {
-            throw new FrameFormatException(where + ": node or buffer count does not match the schema: nodes=" + nNodes
-                    + ", fields=" + fields.size() + ", buffers=" + nBuffers + ", expected=" + wantBuffers);
-        }
+        Cursor cur = new Cursor(rb, msg.body, where);
         Chunk[] chunks = new Chunk[fields.size()];
-        FieldNode node = new FieldNode();
-        org.apache.arrow.flatbuf.Buffer buf = new org.apache.arrow.flatbuf.Buffer();
-        MemorySegment body = msg.body;
-        int b = 0;
         for (int i = 0; i < fields.size(); i++) {
             ArrowField f = fields.get(i);
-            rb.nodes(node, i);
-            long n = node.length();
-            long nulls = node.nullCount();
-            String col = where + ", column=" + f.name();
-            if (n != length) {
-                throw new FrameFormatException(col + ": column length differs from batch length: length=" + n
-                        + ", batchLength=" + length);
-            }
-            if (nulls < 0 || nulls > n) {
-                throw new FrameFormatException(col + ": null count out of range: nullCount=" + nulls + ", length=" + n);
-            }
-            if (f.isNullType()) {
-                chunks[i] = new Chunk(n, n, 0, null, null, MemorySegment.ofArray(new byte[0]), null);
-                continue;
-            }
-            MemorySegment validity = buffer(body, rb, buf, b++, col + " validity");
-            if (nulls > 0) {
-                need(validity, ArrowFileLayout.bitmapBytes(n), col + " validity");
-            } else {
-                validity = null;
-            }
-            MemorySegment offsets = null;
-            if (f.type() == ColumnType.STRING) {
-                offsets = buffer(body, rb, buf, b++, col + " offsets");
-            }
-            MemorySegment values = buffer(body, rb, buf, b++, col + " values");
-            Chunk dictionary = null;
-            switch (f.type()) {
-                case BOOL -> need(values, ArrowFileLayout.bitmapBytes(n), col + " values");
-                case STRING -> checkStrings(offsets, values, n, f.offsetWidth(), col);
-                case CATEGORY -> {
-                    need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " indices");
-                    dictionary = dictionaries.get(f.dictionaryId());
-                    if (dictionary == null) {
-                        throw new FrameFormatException(col + ": no dictionary batch: id=" + f.dictionaryId());
-                    }
-                }
-                default -> need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " values");
-            }
-            chunks[i] = new Chunk(n, nulls, 0, validity, offsets, values, dictionary);
+            chunks[i] = array(cur, f, length, dictionaries, where + ", column=" + f.name(), 0);
+        }
+        if (cur.node != rb.nodesLength() || cur.buffer != rb.buffersLength()) {
+            throw new FrameFormatException(where + ": node or buffer count does not match the schema: nodes="
+                    + rb.nodesLength() + ", expected=" + cur.node + ", buffers=" + rb.buffersLength() + ", expected="
+                    + cur.buffer);
         }
         return chunks;
+    }
+
+    /** Walks the nodes, buffers and variadic counts of one record batch in schema order. */
+    private static final class Cursor {
+        final RecordBatch rb;
+        final MemorySegment body;
+        final String where;
+        final FieldNode fieldNode = new FieldNode();
+        final org.apache.arrow.flatbuf.Buffer buf = new org.apache.arrow.flatbuf.Buffer();
+        int node;
+        int buffer;
+        int variadic;
+
+        Cursor(RecordBatch rb, MemorySegment body, String where) {
+            this.rb = rb;
+            this.body = body;
+            this.where = where;
+        }
+
+        FieldNode nextNode(String col) {
+            if (node >= rb.nodesLength()) {
+                throw new FrameFormatException(col + ": fewer field nodes than the schema needs: nodes="
+                        + rb.nodesLength());
+            }
+            return rb.nodes(fieldNode, node++);
+        }
+
+        MemorySegment nextBuffer(String what) {
+            if (buffer >= rb.buffersLength()) {
+                throw new FrameFormatException(what + ": fewer buffers than the schema needs: buffers="
+                        + rb.buffersLength());
+            }
+            return buffer(body, rb, buf, buffer++, what);
+        }
+
+        long nextVariadicCount(String col) {
+            if (variadic >= rb.variadicBufferCountsLength()) {
+                throw new FrameFormatException(col + ": no variadic buffer count for a view column: counts="
+                        + rb.variadicBufferCountsLength());
+            }
+            return rb.variadicBufferCounts(variadic++);
+        }
+    }
+
+    private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
+
+    /** Reads one array (and its children) of a batch; {@code expected} is its length, or -1 for list children. */
+    private static Chunk array(Cursor cur, ArrowField f, long expected, Map<Long, Chunk> dictionaries, String col,
+            int depth) {
+        if (depth > 32) {
+            throw new FrameFormatException(col + ": nesting too deep: depth=" + depth);
+        }
+        FieldNode node = cur.nextNode(col);
+        long n = node.length();
+        long nulls = node.nullCount();
+        if (n < 0 || (expected >= 0 && n != expected)) {
+            throw new FrameFormatException(col + ": column length differs from batch length: length=" + n
+                    + ", batchLength=" + expected);
+        }
+        if (nulls < 0 || nulls > n) {
+            throw new FrameFormatException(col + ": null count out of range: nullCount=" + nulls + ", length=" + n);
+        }
+        if (f.isNullType()) {
+            return new Chunk(n, n, 0, null, null, EMPTY, null);
+        }
+        MemorySegment validity = cur.nextBuffer(col + " validity");
+        if (nulls > 0) {
+            need(validity, ArrowFileLayout.bitmapBytes(n), col + " validity");
+        } else {
+            validity = null;
+        }
+        if (f.isDictionary()) {
+            MemorySegment values = cur.nextBuffer(col + " indices");
+            need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " indices");
+            Chunk dictionary = dictionaries.get(f.dictionaryId());
+            if (dictionary == null) {
+                throw new FrameFormatException(col + ": no dictionary batch: id=" + f.dictionaryId());
+            }
+            return new Chunk(n, nulls, 0, validity, null, values, dictionary);
+        }
+        switch (f.type()) {
+            case BOOL -> {
+                MemorySegment values = cur.nextBuffer(col + " values");
+                need(values, ArrowFileLayout.bitmapBytes(n), col + " values");
+                return new Chunk(n, nulls, 0, validity, null, values, null);
+            }
+            case STRING, BINARY -> {
+                if (f.isView()) {
+                    MemorySegment views = cur.nextBuffer(col + " views");
+                    need(views, Math.multiplyExact(n, 16L), col + " views");
+                    long count = cur.nextVariadicCount(col);
+                    if (count < 0 || count > cur.rb.buffersLength() - cur.buffer) {
+                        throw new FrameFormatException(col + ": variadic buffer count out of range: count=" + count
+                                + ", buffers=" + cur.rb.buffersLength());
+                    }
+                    MemorySegment[] data = new MemorySegment[(int) count];
+                    for (int i = 0; i < data.length; i++) {
+                        data[i] = cur.nextBuffer(col + " data " + i);
+                    }
+                    return new Chunk(n, nulls, 0, validity, null, views, null, new Chunk[0], data);
+                }
+                if (f.isFixedSizeBinary()) {
+                    MemorySegment values = cur.nextBuffer(col + " values");
+                    need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " values");
+                    return new Chunk(n, nulls, 0, validity, null, values, null);
+                }
+                MemorySegment offsets = cur.nextBuffer(col + " offsets");
+                MemorySegment values = cur.nextBuffer(col + " values");
+                checkStrings(offsets, values, n, f.offsetWidth(), col);
+                return new Chunk(n, nulls, 0, validity, offsets, values, null);
+            }
+            case LIST -> {
+                MemorySegment offsets = cur.nextBuffer(col + " offsets");
+                ArrowField item = f.children().get(0);
+                Chunk child = array(cur, item, -1, dictionaries, col + "." + item.name(), depth + 1);
+                if (n > 0 || offsets.byteSize() > 0) {
+                    need(offsets, Math.multiplyExact(n + 1, (long) f.offsetWidth()), col + " offsets");
+                    long first = f.offsetWidth() == 4 ? offsets.get(INT, 0) : offsets.get(LONG, 0);
+                    long last = f.offsetWidth() == 4 ? offsets.getAtIndex(INT, n) : offsets.getAtIndex(LONG, n);
+                    if (first < 0 || last < first || last > child.length()) {
+                        throw new FrameFormatException(col + ": list offsets out of range: first=" + first + ", last="
+                                + last + ", childLength=" + child.length());
+                    }
+                }
+                return new Chunk(n, nulls, 0, validity, offsets, EMPTY, null, new Chunk[] {child}, new MemorySegment[0]);
+            }
+            case STRUCT -> {
+                Chunk[] kids = new Chunk[f.children().size()];
+                for (int i = 0; i < kids.length; i++) {
+                    ArrowField c = f.children().get(i);
+                    kids[i] = array(cur, c, n, dictionaries, col + "." + c.name(), depth + 1);
+                }
+                return new Chunk(n, nulls, 0, validity, null, EMPTY, null, kids, new MemorySegment[0]);
+            }
+            default -> {
+                MemorySegment values = cur.nextBuffer(col + " values");
+                need(values, Math.multiplyExact(n, (long) f.valueWidth()), col + " values");
+                return new Chunk(n, nulls, 0, validity, null, values, null);
+            }
+        }
     }
 
     private static MemorySegment buffer(MemorySegment body, RecordBatch rb,
@@ -293,23 +394,34 @@ public final class ArrowReader {
     }
 
     private static ArrowField field(Field f, int index) {
+        return field(f, f.name() == null ? "" : f.name(), 0);
+    }
+
+    /** Decodes one schema field; {@code path} names it in errors (parent.child for nested fields). */
+    static ArrowField field(Field f, String path, int depth) {
         String name = f.name() == null ? "" : f.name();
+        if (depth > 32) {
+            throw new FrameFormatException("schema nesting too deep: column=" + path);
+        }
         byte tt = f.typeType();
         ColumnType type;
         TimeUnit unit = null;
         String tz = null;
         int offsetWidth = 0;
+        ArrowField.Extra extra = ArrowField.Extra.NONE;
         switch (tt) {
             case Type.Int -> {
                 Int it = (Int) f.type(new Int());
-                type = intType(it, name);
+                type = intType(it, path);
             }
             case Type.FloatingPoint -> {
                 FloatingPoint fp = (FloatingPoint) f.type(new FloatingPoint());
                 type = switch (fp.precision()) {
                     case Precision.DOUBLE -> ColumnType.FLOAT64;
                     case Precision.SINGLE -> ColumnType.FLOAT32;
-                    default -> throw unsupported(name, "halffloat");
+                    case Precision.HALF -> ColumnType.FLOAT16;
+                    default -> throw new FrameFormatException("bad float precision: column=" + path + ", precision="
+                            + fp.precision());
                 };
             }
             case Type.Bool -> {
@@ -328,16 +440,89 @@ public final class ArrowReader {
                 type = ColumnType.STRING;
                 offsetWidth = 8;
             }
+            case Type.Utf8View -> {
+                type = ColumnType.STRING;
+                extra = new ArrowField.Extra(0, 0, 0, true, List.of());
+            }
+            case Type.Binary -> {
+                type = ColumnType.BINARY;
+                offsetWidth = 4;
+            }
+            case Type.LargeBinary -> {
+                type = ColumnType.BINARY;
+                offsetWidth = 8;
+            }
+            case Type.BinaryView -> {
+                type = ColumnType.BINARY;
+                extra = new ArrowField.Extra(0, 0, 0, true, List.of());
+            }
+            case Type.FixedSizeBinary -> {
+                FixedSizeBinary fsb = (FixedSizeBinary) f.type(new FixedSizeBinary());
+                if (fsb.byteWidth() < 0) {
+                    throw new FrameFormatException("bad fixed_size_binary width: column=" + path + ", byteWidth="
+                            + fsb.byteWidth());
+                }
+                type = ColumnType.BINARY;
+                extra = new ArrowField.Extra(fsb.byteWidth(), 0, 0, false, List.of());
+            }
+            case Type.Date -> {
+                Date d = (Date) f.type(new Date());
+                type = ColumnType.DATE;
+                extra = new ArrowField.Extra(d.unit() == DateUnit.DAY ? 4 : 8, 0, 0, false, List.of());
+            }
+            case Type.Time -> {
+                Time t = (Time) f.type(new Time());
+                type = ColumnType.TIME;
+                unit = timeUnit(t.unit(), path);
+                int width = unit == TimeUnit.SECONDS || unit == TimeUnit.MILLISECONDS ? 4 : 8;
+                if (t.bitWidth() != width * 8) {
+                    throw new FrameFormatException("bad time width: column=" + path + ", bitWidth=" + t.bitWidth()
+                            + ", unit=" + ArrowField.unitName(unit));
+                }
+                extra = new ArrowField.Extra(width, 0, 0, false, List.of());
+            }
+            case Type.Duration -> {
+                Duration d = (Duration) f.type(new Duration());
+                type = ColumnType.DURATION;
+                unit = timeUnit(d.unit(), path);
+            }
+            case Type.Decimal -> {
+                Decimal d = (Decimal) f.type(new Decimal());
+                if (d.bitWidth() != 128) {
+                    throw unsupported(path, "decimal" + d.bitWidth() + "(" + d.precision() + ", " + d.scale() + ")");
+                }
+                type = ColumnType.DECIMAL;
+                extra = new ArrowField.Extra(16, d.precision(), d.scale(), false, List.of());
+            }
+            case Type.List, Type.LargeList -> {
+                if (f.childrenLength() != 1) {
+                    throw new FrameFormatException("list without exactly one child: column=" + path + ", children="
+                            + f.childrenLength());
+                }
+                ArrowField item = field(f.children(0), path + "." + name, depth + 1);
+                if (item.type() == ColumnType.LIST || item.type() == ColumnType.STRUCT || item.isDictionary()) {
+                    throw unsupported(path, typeName(tt) + "<" + item.describeType() + ">");
+                }
+                type = ColumnType.LIST;
+                offsetWidth = tt == Type.List ? 4 : 8;
+                extra = new ArrowField.Extra(0, 0, 0, false, List.of(item));
+            }
+            case Type.Struct_ -> {
+                List<ArrowField> kids = new ArrayList<>();
+                for (int i = 0; i < f.childrenLength(); i++) {
+                    ArrowField c = field(f.children(i), path + "." + name, depth + 1);
+                    if (c.isDictionary()) {
+                        throw unsupported(path, "struct with a dictionary field " + c.name());
+                    }
+                    kids.add(c);
+                }
+                type = ColumnType.STRUCT;
+                extra = new ArrowField.Extra(0, 0, 0, false, kids);
+            }
             case Type.Timestamp -> {
                 Timestamp ts = (Timestamp) f.type(new Timestamp());
                 type = ColumnType.TIMESTAMP;
-                unit = switch (ts.unit()) {
-                    case org.apache.arrow.flatbuf.TimeUnit.SECOND -> TimeUnit.SECONDS;
-                    case org.apache.arrow.flatbuf.TimeUnit.MILLISECOND -> TimeUnit.MILLISECONDS;
-                    case org.apache.arrow.flatbuf.TimeUnit.MICROSECOND -> TimeUnit.MICROSECONDS;
-                    case org.apache.arrow.flatbuf.TimeUnit.NANOSECOND -> TimeUnit.NANOSECONDS;
-                    default -> throw new FrameFormatException("bad timestamp unit: column=" + name + ", unit=" + ts.unit());
-                };
+                unit = timeUnit(ts.unit(), path);
                 tz = ts.timezone();
                 if (tz != null) {
                     if (tz.isEmpty()) {
@@ -346,27 +531,44 @@ public final class ArrowReader {
                         try {
                             Zones.of(tz);
                         } catch (DateTimeException e) {
-                            throw new FrameFormatException("bad time zone: column=" + name + ", timezone=" + tz, e);
+                            throw new FrameFormatException("bad time zone: column=" + path + ", timezone=" + tz, e);
                         }
                     }
                 }
             }
-            default -> throw unsupported(name, typeName(tt));
+            default -> throw unsupported(path, typeName(tt));
         }
-        if (f.childrenLength() != 0) {
-            throw unsupported(name, typeName(tt) + " with children");
+        if (f.childrenLength() != 0 && type != ColumnType.LIST && type != ColumnType.STRUCT) {
+            throw unsupported(path, typeName(tt) + " with children");
         }
         DictionaryEncoding de = f.dictionary();
         if (de == null) {
-            return new ArrowField(name, type, f.nullable(), unit, tz, offsetWidth, null, -1, false);
-        }
-        if (type != ColumnType.STRING) {
-            throw unsupported(name, "dictionary<values=" + typeName(tt) + ">");
+            return new ArrowField(name, type, f.nullable(), unit, tz, offsetWidth, null, -1, false, extra);
         }
         Int idx = de.indexType();
-        ColumnType indexType = idx == null ? ColumnType.INT32 : intType(idx, name);
-        return new ArrowField(name, ColumnType.CATEGORY, f.nullable(), null, null, offsetWidth, indexType, de.id(),
-                de.isOrdered());
+        ColumnType indexType = idx == null ? ColumnType.INT32 : intType(idx, path);
+        if (depth > 0) {
+            throw unsupported(path, "dictionary inside a nested type");
+        }
+        if (type == ColumnType.STRING) {
+            return new ArrowField(name, ColumnType.CATEGORY, f.nullable(), null, null, offsetWidth, indexType, de.id(),
+                    de.isOrdered(), extra);
+        }
+        if (!type.isInteger() && !type.isFloatingPoint()) {
+            throw unsupported(path, "dictionary<values=" + new ArrowField(name, type, true, unit, tz, offsetWidth, null,
+                    -1, false, extra).describeType() + ">");
+        }
+        return new ArrowField(name, type, f.nullable(), unit, tz, offsetWidth, indexType, de.id(), de.isOrdered(), extra);
+    }
+
+    private static TimeUnit timeUnit(short u, String path) {
+        return switch (u) {
+            case org.apache.arrow.flatbuf.TimeUnit.SECOND -> TimeUnit.SECONDS;
+            case org.apache.arrow.flatbuf.TimeUnit.MILLISECOND -> TimeUnit.MILLISECONDS;
+            case org.apache.arrow.flatbuf.TimeUnit.MICROSECOND -> TimeUnit.MICROSECONDS;
+            case org.apache.arrow.flatbuf.TimeUnit.NANOSECOND -> TimeUnit.NANOSECONDS;
+            default -> throw new FrameFormatException("bad time unit: column=" + path + ", unit=" + u);
+        };
     }
 
     private static ColumnType intType(Int it, String name) {
@@ -376,12 +578,7 @@ public final class ArrowReader {
             case 8 -> signed ? ColumnType.INT8 : ColumnType.UINT8;
             case 16 -> signed ? ColumnType.INT16 : ColumnType.UINT16;
             case 32 -> signed ? ColumnType.INT32 : ColumnType.UINT32;
-            case 64 -> {
-                if (!signed) {
-                    throw unsupported(name, "uint64");
-                }
-                yield ColumnType.INT64;
-            }
+            case 64 -> signed ? ColumnType.INT64 : ColumnType.UINT64;
             default -> throw new FrameFormatException("bad integer width: column=" + name + ", bitWidth=" + bits);
         };
     }
@@ -392,18 +589,19 @@ public final class ArrowReader {
 
     private static UnsupportedArrowTypeException unsupported(String column, String type) {
         return new UnsupportedArrowTypeException("unsupported Arrow type: type=" + type + ", column=" + column
-                + "; supported: float64/32, int64/32/16/8, uint32/16/8, bool, timestamp, utf8, large_utf8,"
-                + " dictionary<utf8>; cast the column in pyarrow first");
+                + "; supported: float64/32/16, int and uint 8-64, bool, timestamp, date, time, duration,"
+                + " decimal128, utf8, large_utf8, string_view, binary (all four), dictionary of strings or numbers,"
+                + " list/large_list of flat types, struct; cast the column in pyarrow first");
     }
 
-    private static void checkVersion(short version, String where) {
+    static void checkVersion(short version, String where) {
         if (version < MetadataVersion.V4 || version > MetadataVersion.V5) {
             throw new FrameFormatException("unsupported Arrow metadata version in " + where + ": version=" + version
                     + "; expected V4 or V5 (Arrow 0.15 or later)");
         }
     }
 
-    private static int checkCount(String what, int count, int metadataBytes, int minBytesEach) {
+    static int checkCount(String what, int count, int metadataBytes, int minBytesEach) {
         if (count < 0 || (long) count * minBytesEach > metadataBytes) {
             throw new FrameFormatException("corrupt Arrow metadata: " + what + " count out of range: count=" + count
                     + ", metadataLength=" + metadataBytes);
@@ -411,7 +609,7 @@ public final class ArrowReader {
         return count;
     }
 
-    private static ByteBuffer heapCopy(MemorySegment file, long offset, int length) {
+    static ByteBuffer heapCopy(MemorySegment file, long offset, int length) {
         byte[] bytes = file.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }

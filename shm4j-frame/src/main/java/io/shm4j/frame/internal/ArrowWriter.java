@@ -266,6 +266,15 @@ public final class ArrowWriter {
         return Schema.createSchema(b, org.apache.arrow.flatbuf.Endianness.Little, fieldVec, meta, 0);
     }
 
+    private static short unit(ArrowField f) {
+        return switch (f.unit()) {
+            case SECONDS -> org.apache.arrow.flatbuf.TimeUnit.SECOND;
+            case MILLISECONDS -> org.apache.arrow.flatbuf.TimeUnit.MILLISECOND;
+            case MICROSECONDS -> org.apache.arrow.flatbuf.TimeUnit.MICROSECOND;
+            default -> org.apache.arrow.flatbuf.TimeUnit.NANOSECOND;
+        };
+    }
+
     private static int field(FlatBufferBuilder b, ArrowField f) {
         int name = b.createString(f.name());
         byte typeType;
@@ -277,9 +286,37 @@ public final class ArrowWriter {
                 typeType = Type.FloatingPoint;
                 type = FloatingPoint.createFloatingPoint(b, t == ColumnType.FLOAT64 ? Precision.DOUBLE : Precision.SINGLE);
             }
-            case INT64, INT32, INT16, INT8, UINT32, UINT16, UINT8 -> {
+            case INT64, INT32, INT16, INT8, UINT64, UINT32, UINT16, UINT8 -> {
                 typeType = Type.Int;
                 type = Int.createInt(b, t.byteWidth() * 8, !t.name().startsWith("U"));
+            }
+            case FLOAT16 -> {
+                typeType = Type.FloatingPoint;
+                type = FloatingPoint.createFloatingPoint(b, Precision.HALF);
+            }
+            case DATE -> {
+                typeType = Type.Date;
+                type = org.apache.arrow.flatbuf.Date.createDate(b, f.valueWidth() == 4
+                        ? org.apache.arrow.flatbuf.DateUnit.DAY : org.apache.arrow.flatbuf.DateUnit.MILLISECOND);
+            }
+            case TIME -> {
+                typeType = Type.Time;
+                type = org.apache.arrow.flatbuf.Time.createTime(b, unit(f), f.valueWidth() * 8);
+            }
+            case DURATION -> {
+                typeType = Type.Duration;
+                type = org.apache.arrow.flatbuf.Duration.createDuration(b, unit(f));
+            }
+            case DECIMAL -> {
+                typeType = Type.Decimal;
+                type = org.apache.arrow.flatbuf.Decimal.createDecimal(b, f.extra().precision(), f.extra().scale(), 128);
+            }
+            case BINARY -> {
+                if (!f.isFixedSizeBinary()) {
+                    throw new IllegalArgumentException("cannot write type: " + f.describeType());
+                }
+                typeType = Type.FixedSizeBinary;
+                type = org.apache.arrow.flatbuf.FixedSizeBinary.createFixedSizeBinary(b, f.valueWidth());
             }
             case BOOL -> {
                 typeType = Type.Bool;
@@ -289,13 +326,7 @@ public final class ArrowWriter {
             case TIMESTAMP -> {
                 typeType = Type.Timestamp;
                 int tz = f.timeZone() == null ? 0 : b.createString(f.timeZone());
-                short unit = switch (f.unit()) {
-                    case SECONDS -> org.apache.arrow.flatbuf.TimeUnit.SECOND;
-                    case MILLISECONDS -> org.apache.arrow.flatbuf.TimeUnit.MILLISECOND;
-                    case MICROSECONDS -> org.apache.arrow.flatbuf.TimeUnit.MICROSECOND;
-                    default -> org.apache.arrow.flatbuf.TimeUnit.NANOSECOND;
-                };
-                type = Timestamp.createTimestamp(b, unit, tz);
+                type = Timestamp.createTimestamp(b, unit(f), tz);
             }
             case STRING, CATEGORY -> {
                 if (f.offsetWidth() == 8) {

@@ -15,13 +15,24 @@ import java.lang.foreign.MemorySegment;
  * @param validity validity bitmap (bit set = valid, least significant bit first), or null when
  *     there are no nulls — or when every element is null ({@code nullCount == length}, Arrow's
  *     {@code null} type)
- * @param offsets string offsets (int32 or int64 per {@link ArrowField#offsetWidth()}), or null
+ * @param offsets string, binary or list offsets (int32 or int64 per {@link ArrowField#offsetWidth()}), or null
  * @param values values: fixed-width values, bits for bool, UTF-8 bytes for strings, indices for
- *     categories
- * @param dictionary the dictionary (categories only, else null)
+ *     dictionaries, 16-byte views for string_view/binary_view, empty for struct
+ * @param dictionary the dictionary (dictionary-encoded columns only, else null)
+ * @param children the child arrays: list (one, not windowed: the offsets index it), struct (one
+ *     per field, windowed like this chunk); empty for other types
+ * @param variadic the data buffers of string_view/binary_view (else empty)
  */
 public record Chunk(long length, long nullCount, long offset, MemorySegment validity,
-        MemorySegment offsets, MemorySegment values, Chunk dictionary) {
+        MemorySegment offsets, MemorySegment values, Chunk dictionary, Chunk[] children, MemorySegment[] variadic) {
+    private static final Chunk[] NO_CHILDREN = {};
+    private static final MemorySegment[] NO_BUFFERS = {};
+
+    /** A chunk of a flat type. */
+    public Chunk(long length, long nullCount, long offset, MemorySegment validity,
+            MemorySegment offsets, MemorySegment values, Chunk dictionary) {
+        this(length, nullCount, offset, validity, offsets, values, dictionary, NO_CHILDREN, NO_BUFFERS);
+    }
 
     /** Elements {@code [from, to)} of this chunk (relative to it). */
     public Chunk slice(long from, long to) {
@@ -29,7 +40,14 @@ public record Chunk(long length, long nullCount, long offset, MemorySegment vali
             return this;
         }
         long nulls = validity == null ? (allNull() ? to - from : 0) : -1;
-        return new Chunk(to - from, nulls, offset + from, validity, offsets, values, dictionary);
+        Chunk[] kids = children;
+        if (offsets == null && kids.length > 0) { // struct: children are windowed with the parent
+            kids = new Chunk[children.length];
+            for (int i = 0; i < kids.length; i++) {
+                kids[i] = children[i].slice(from, to);
+            }
+        }
+        return new Chunk(to - from, nulls, offset + from, validity, offsets, values, dictionary, kids, variadic);
     }
 
     /** Whether element {@code j} (relative to this chunk) is null. */
