@@ -14,7 +14,8 @@ final class Frames {
 
     static boolean handles(String lowerCaseFileName) {
         return lowerCaseFileName.endsWith(".csv") || lowerCaseFileName.endsWith(".arrow")
-                || lowerCaseFileName.endsWith(".feather") || lowerCaseFileName.endsWith(".ipc");
+                || lowerCaseFileName.endsWith(".feather") || lowerCaseFileName.endsWith(".ipc")
+                || lowerCaseFileName.endsWith(".arrows");
     }
 
     /** Loads a CSV or Arrow IPC file into a new persistent frame; returns a one-line description. */

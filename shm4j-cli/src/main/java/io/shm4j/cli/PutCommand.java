@@ -16,8 +16,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code shm4j put FILE}: load a file into a new segment. */
 @Command(name = "put", mixinStandardHelpOptions = true,
-        description = {"Load a file into shared memory: .npy as an array; .csv, .arrow, .feather or"
-                + " .ipc as a data frame. Prints the segment's name.",
+        description = {"Load a file into shared memory: .npy as an array; .csv, .arrow, .feather, .ipc"
+                + " or .arrows (IPC stream) as a data frame; compressed (LZ4, ZSTD) Arrow files and streams"
+                + " are written uncompressed in the file format. Prints the segment's name.",
             "By default the segment is scoped to the process that ran shm4j (your shell or script):"
                 + " it is removed by `shm4j gc` (or any pool start) once that process is gone."
                 + " --persistent keeps it until `shm4j rm`."})
@@ -25,7 +26,7 @@ final class PutCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", description = "A .npy, .csv, .arrow, .feather or .ipc file.")
+    @Parameters(paramLabel = "FILE", description = "A .npy, .csv, .arrow, .feather, .ipc or .arrows file.")
     Path file;
 
     @Option(names = "--name", paramLabel = "NAME", description = "Segment name (default: a generated one).")
@@ -55,7 +56,7 @@ final class PutCommand implements Callable<Integer> {
             created = Frames.put(file, name, lifetime, owner);
         } else {
             throw new io.shm4j.BadFormatException("unsupported file type: path=" + file
-                    + "; put takes .npy (array), .csv, .arrow, .feather or .ipc (frame)");
+                    + "; put takes .npy (array), .csv, .arrow, .feather, .ipc or .arrows (frame)");
         }
         spec.commandLine().getOut().println(created + (persistent ? "" : ", owner pid=" + owner.pid()));
         return 0;

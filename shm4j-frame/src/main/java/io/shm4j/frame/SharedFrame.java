@@ -2,9 +2,12 @@ package io.shm4j.frame;
 
 import io.shm4j.BadFormatException;
 import io.shm4j.Shm4jException;
+import io.shm4j.frame.internal.ArrowField;
+import io.shm4j.frame.internal.ArrowFile;
 import io.shm4j.frame.internal.ArrowFileLayout;
 import io.shm4j.frame.internal.ArrowReader;
 import io.shm4j.frame.internal.ArrowWriter;
+import io.shm4j.frame.internal.IpcRewrite;
 import io.shm4j.FileAccessException;
 import io.shm4j.segment.ShmOptions;
 import io.shm4j.segment.PendingSegment;
@@ -147,9 +150,14 @@ public final class SharedFrame implements AutoCloseable {
      * Copies a file into shared memory as a new frame (what {@code shm4j put} does): {@code .csv}
      * is parsed with type inference (header row; RFC 4180 quoting; empty unquoted field = null,
      * {@code ""} = empty string; per column int64, float64, bool, timestamp or string);
-     * {@code .arrow}, {@code .feather}, {@code .ipc} (uncompressed Arrow IPC files, any number of
-     * batches) are rewritten as one aligned batch. Other extensions are sniffed: Arrow magic, else
-     * CSV.
+     * {@code .arrow}, {@code .feather}, {@code .ipc}, {@code .arrows}: an uncompressed Arrow IPC
+     * file of the builder's types (any number of batches) is rewritten as one aligned batch; a
+     * compressed one (LZ4 frame, ZSTD: {@code to_feather}'s default), an IPC <i>stream</i>, or a
+     * file with other readable types (string_view, dates, decimals, lists ...) is rewritten into
+     * the uncompressed file format with its schema, batches and types as they are, every buffer
+     * 64-byte aligned (decompressing needs {@code at.yawk.lz4:lz4-java} or
+     * {@code com.github.luben:zstd-jni} on the class path). Other extensions are sniffed: Arrow
+     * magic or stream marker, else CSV.
      *
      * @throws io.shm4j.FileAccessException if the file cannot be read
      */
@@ -157,8 +165,68 @@ public final class SharedFrame implements AutoCloseable {
         if (isCsv(file)) {
             return FrameCsv.put(file, options);
         }
-        try (SharedFrame source = open(file)) {
-            return FrameBuilder.copyOf(source.view()).build(options);
+        if (!needsRewrite(file)) {
+            try (SharedFrame source = open(file)) {
+                return FrameBuilder.copyOf(source.view()).build(options);
+            }
+        }
+        return putRewritten(options, file);
+    }
+
+    /**
+     * Whether a file must go through {@link IpcRewrite} rather than a column-by-column copy: an
+     * IPC stream, a compressed file, or a file with types the builder does not write (those are
+     * kept exactly as they are).
+     */
+    private static boolean needsRewrite(Path file) {
+        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() < ArrowFileLayout.MIN_FILE_SIZE) {
+                return ch.size() >= 8 && !ArrowFileLayout.startsWithMagic(ch.map(FileChannel.MapMode.READ_ONLY, 0,
+                        ch.size(), arena), 0);
+            }
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            if (!ArrowFileLayout.startsWithMagic(m, 0)) {
+                return true;
+            }
+            ArrowFile f;
+            try {
+                f = ArrowReader.read(m);
+            } catch (CompressedFrameException e) {
+                return true;
+            }
+            for (ArrowField a : f.fields()) {
+                if (a.type().ordinal() > ColumnType.CATEGORY.ordinal() || a.isView()
+                        || (a.isDictionary() && a.type() != ColumnType.CATEGORY)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new FileAccessException("cannot open frame file: path=" + file + ", error=" + e.getMessage()
+                    + "; check that it is a readable regular file", e);
+        }
+    }
+
+    /**
+     * Puts an Arrow IPC file or stream, compressed or not, into a new segment in the file format,
+     * uncompressed and 64-byte aligned, with its schema, batches and dictionaries as they are.
+     */
+    private static SharedFrame putRewritten(ShmOptions options, Path file) {
+        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment m = ch.size() == 0 ? MemorySegment.ofArray(new byte[0])
+                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            IpcRewrite.Plan plan = IpcRewrite.plan(m);
+            SegmentSpec spec = options.spec(plan.size(), SegmentKind.FRAME).withHugePages(Settings.hugePages());
+            Segment seg;
+            try (PendingSegment pending = options.directoryOrCurrent().reserve(spec)) {
+                plan.writeTo(pending.memory());
+                ArrowReader.read(pending.memory()); // never publish what the frame layer cannot read
+                seg = pending.publish();
+            }
+            return of(seg);
+        } catch (IOException e) {
+            throw new FileAccessException("cannot open frame file: path=" + file + ", error=" + e.getMessage()
+                    + "; check that it is a readable regular file", e);
         }
     }
 
@@ -249,7 +317,7 @@ public final class SharedFrame implements AutoCloseable {
         if (n.endsWith(".csv") || n.endsWith(".csv.txt")) {
             return true;
         }
-        if (n.endsWith(".arrow") || n.endsWith(".feather") || n.endsWith(".ipc")) {
+        if (n.endsWith(".arrow") || n.endsWith(".feather") || n.endsWith(".ipc") || n.endsWith(".arrows")) {
             return false;
         }
         if (!Files.exists(file)) {
@@ -257,7 +325,8 @@ public final class SharedFrame implements AutoCloseable {
         }
         try (var in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes(ArrowFileLayout.MAGIC.length);
-            return !java.util.Arrays.equals(head, ArrowFileLayout.MAGIC);
+            boolean stream = head.length >= 4 && head[0] == -1 && head[1] == -1 && head[2] == -1 && head[3] == -1;
+            return !stream && !java.util.Arrays.equals(head, ArrowFileLayout.MAGIC);
         } catch (IOException e) {
             throw new FileAccessException("cannot read file: path=" + file + ", error=" + e.getMessage(), e);
         }

@@ -1,0 +1,133 @@
+package io.shm4j.frame.internal;
+
+import io.shm4j.frame.CompressedFrameException;
+import io.shm4j.frame.FrameFormatException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.apache.arrow.flatbuf.CompressionType;
+
+/**
+ * The codecs of compressed Arrow IPC buffers, from two well-kept libraries that are optional
+ * dependencies of this module: LZ4 frame ({@code at.yawk.lz4:lz4-java}, the maintained
+ * continuation of {@code org.lz4:lz4-java}) and ZSTD ({@code com.github.luben:zstd-jni}). When a
+ * library is missing from the class path the error says which one to add. Stateless; safe to call
+ * from many threads at once.
+ */
+final class IpcCodecs {
+    private IpcCodecs() {}
+
+    /** Decompresses {@code src} (one buffer's compressed bytes, without the length prefix) into all of {@code dst}. */
+    static void decompress(byte codec, MemorySegment src, MemorySegment dst, String where) {
+        try {
+            long n = switch (codec) {
+                case CompressionType.LZ4_FRAME -> Lz4.decompress(src, dst);
+                case CompressionType.ZSTD -> Zstd.decompress(src, dst);
+                default -> throw new CompressedFrameException("unknown compression codec: codec=" + codec + ", in " + where);
+            };
+            if (n != dst.byteSize()) {
+                throw new FrameFormatException("compressed buffer has another length than declared: " + where
+                        + ", declared=" + dst.byteSize() + ", decompressed=" + n);
+            }
+        } catch (NoClassDefFoundError e) {
+            String lib = codec == CompressionType.ZSTD ? "com.github.luben:zstd-jni" : "at.yawk.lz4:lz4-java";
+            CompressedFrameException x = new CompressedFrameException("no " + CompressionType.name(codec)
+                    + " codec on the class path: add " + lib + " (the shm4j CLI has it), or write the file uncompressed");
+            x.initCause(e);
+            throw x;
+        } catch (FrameFormatException e) {
+            throw e;
+        } catch (RuntimeException | IOException e) {
+            throw new FrameFormatException("corrupt compressed buffer: " + where + ", codec="
+                    + CompressionType.name(codec) + ", error=" + e, e);
+        }
+    }
+
+    /** LZ4 frame format (what Arrow writes), through lz4-java's frame decoder. */
+    private static final class Lz4 {
+        static long decompress(MemorySegment src, MemorySegment dst) throws IOException {
+            long at = 0;
+            long cap = dst.byteSize();
+            byte[] buf = new byte[1 << 17];
+            try (InputStream in = new net.jpountz.lz4.LZ4FrameInputStream(new SegmentInputStream(src))) {
+                int r;
+                while ((r = in.read(buf)) > 0) {
+                    if (at + r > cap) {
+                        throw new FrameFormatException("compressed buffer longer than declared: declared=" + cap);
+                    }
+                    MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, at, r);
+                    at += r;
+                }
+            }
+            return at;
+        }
+    }
+
+    /** ZSTD frames, decompressed straight into the target by zstd-jni. */
+    private static final class Zstd {
+        static long decompress(MemorySegment src, MemorySegment dst) {
+            if (src.byteSize() > Integer.MAX_VALUE || dst.byteSize() > Integer.MAX_VALUE) {
+                try (InputStream in = new com.github.luben.zstd.ZstdInputStream(new SegmentInputStream(src))) {
+                    long at = 0;
+                    byte[] buf = new byte[1 << 17];
+                    int r;
+                    while ((r = in.read(buf)) > 0) {
+                        if (at + r > dst.byteSize()) {
+                            throw new FrameFormatException("compressed buffer longer than declared: declared="
+                                    + dst.byteSize());
+                        }
+                        MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, at, r);
+                        at += r;
+                    }
+                    return at;
+                } catch (IOException e) {
+                    throw new FrameFormatException("corrupt ZSTD buffer: error=" + e, e);
+                }
+            }
+            if (!src.isNative()) {
+                byte[] out = com.github.luben.zstd.Zstd.decompress(src.toArray(ValueLayout.JAVA_BYTE), (int) dst.byteSize());
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, 0, out.length);
+                return out.length;
+            }
+            long n = com.github.luben.zstd.Zstd.decompressDirectByteBuffer(dst.asByteBuffer(), 0, (int) dst.byteSize(),
+                    src.asByteBuffer(), 0, (int) src.byteSize());
+            if (com.github.luben.zstd.Zstd.isError(n)) {
+                throw new FrameFormatException("corrupt ZSTD buffer: error=" + com.github.luben.zstd.Zstd.getErrorName(n));
+            }
+            return n;
+        }
+    }
+
+    /** Reads a memory segment as a stream, without copying it first. */
+    private static final class SegmentInputStream extends InputStream {
+        private final MemorySegment src;
+        private long pos;
+
+        SegmentInputStream(MemorySegment src) {
+            this.src = src;
+        }
+
+        @Override
+        public int read() {
+            return pos < src.byteSize() ? src.get(ValueLayout.JAVA_BYTE, pos++) & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            long left = src.byteSize() - pos;
+            if (left <= 0) {
+                return len == 0 ? 0 : -1;
+            }
+            int n = (int) Math.min(len, left);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return (int) Math.min(Integer.MAX_VALUE, src.byteSize() - pos);
+        }
+    }
+}
