@@ -63,6 +63,10 @@ class ArrowTypesTest {
                                 "h": np.array([0.5, 1, 2, 3, 4], dtype=np.float16), "s": ["a", "b", None, "d", "e"]})
             pdf.to_feather(d + "/pandas.feather")
             pdf.to_feather(d + "/pandas_zstd.feather", compression="zstd")
+            # buffers of many 64 KiB LZ4 blocks: Arrow C++ links the blocks of a frame
+            big = pd.DataFrame({"x": np.arange(200_000), "s": np.array(["ab", "cde"])[np.arange(200_000) % 2]})
+            big.to_feather(d + "/big_lz4.feather")
+            big.to_feather(d + "/big_zstd.feather", compression="zstd")
             # polars default write_ipc
             pl.DataFrame({"s": ["x", None, "a longer string value here", "y", "z"], "c": pl.Series(["u", "v", "u", None, "v"], dtype=pl.Categorical),
                           "i": [1, 2, 3, 4, 5]}).write_ipc(d + "/polars.arrow")
@@ -227,7 +231,7 @@ class ArrowTypesTest {
     @Test
     void shouldPutCompressedFilesAndStreamsKeepingEveryTypeAsPyarrowReadsIt() {
         for (String file : List.of("types.arrow", "stream.arrows", "stream_lz4.arrows", "pandas.feather",
-                "pandas_zstd.feather", "polars.arrow")) {
+                "pandas_zstd.feather", "polars.arrow", "big_lz4.feather", "big_zstd.feather")) {
             try (SharedFrame f = SharedFrame.copyOf(ShmOptions.named(TestNames.unique("put")).withLifetime(Lifetime.SCOPED),
                     dir.resolve(file))) {
                 assertThat(f.segment().kind()).isEqualTo(io.shm4j.segment.SegmentKind.FRAME);
@@ -242,6 +246,9 @@ class ArrowTypesTest {
                     assertThat(f.view().longs("u").format(3)).isEqualTo("18446744073709551615");
                     assertThat(f.view().doubles("h").get(0)).isEqualTo(0.5);
                     assertThat(f.view().strings("s").get(3)).isEqualTo("d");
+                } else if (file.contains("big")) {
+                    assertThat(f.view().longs("x").sum()).isEqualTo(199_999L * 200_000L / 2);
+                    assertThat(f.view().strings("s").get(199_999)).isEqualTo("cde");
                 }
                 Processes.python(SAME_AS_PYARROW, f.segment().path().toString(), dir.resolve(file).toString())
                         .assertOk();

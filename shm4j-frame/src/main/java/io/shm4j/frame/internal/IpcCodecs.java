@@ -11,7 +11,8 @@ import org.apache.arrow.flatbuf.CompressionType;
 /**
  * The codecs of compressed Arrow IPC buffers, from two well-kept libraries that are optional
  * dependencies of this module: LZ4 frame ({@code at.yawk.lz4:lz4-java}, the maintained
- * continuation of {@code org.lz4:lz4-java}) and ZSTD ({@code com.github.luben:zstd-jni}). When a
+ * continuation of {@code org.lz4:lz4-java}, and {@code org.apache.commons:commons-compress} for
+ * frames of linked blocks) and ZSTD ({@code com.github.luben:zstd-jni}). When a
  * library is missing from the class path the error says which one to add. Stateless; safe to call
  * from many threads at once.
  */
@@ -31,7 +32,8 @@ final class IpcCodecs {
                         + ", declared=" + dst.byteSize() + ", decompressed=" + n);
             }
         } catch (NoClassDefFoundError e) {
-            String lib = codec == CompressionType.ZSTD ? "com.github.luben:zstd-jni" : "at.yawk.lz4:lz4-java";
+            String lib = codec == CompressionType.ZSTD ? "com.github.luben:zstd-jni"
+                    : "at.yawk.lz4:lz4-java and org.apache.commons:commons-compress";
             CompressedFrameException x = new CompressedFrameException("no " + CompressionType.name(codec)
                     + " codec on the class path: add " + lib + " (the shm4j CLI has it), or write the file uncompressed");
             x.initCause(e);
@@ -44,13 +46,21 @@ final class IpcCodecs {
         }
     }
 
-    /** LZ4 frame format (what Arrow writes), through lz4-java's frame decoder. */
+    /**
+     * LZ4 frame format (what Arrow writes). Frames of independent blocks go through lz4-java's
+     * frame decoder; frames of linked blocks (Arrow C++'s default for buffers over one 64 KiB
+     * block), which it does not support, through commons-compress's frame decoder. The FLG byte
+     * after the 4-byte magic says which (bit 5: block independence).
+     */
     private static final class Lz4 {
         static long decompress(MemorySegment src, MemorySegment dst) throws IOException {
+            boolean independent = src.byteSize() > 4 && (src.get(ValueLayout.JAVA_BYTE, 4) & 0x20) != 0;
             long at = 0;
             long cap = dst.byteSize();
             byte[] buf = new byte[1 << 17];
-            try (InputStream in = new net.jpountz.lz4.LZ4FrameInputStream(new SegmentInputStream(src))) {
+            try (InputStream in = independent ? new net.jpountz.lz4.LZ4FrameInputStream(new SegmentInputStream(src))
+                    : new org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream(
+                            new SegmentInputStream(src))) {
                 int r;
                 while ((r = in.read(buf)) > 0) {
                     if (at + r > cap) {
