@@ -4,6 +4,7 @@ import io.shm4j.Settings;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.frame.StringColumn;
 import io.shm4j.segment.Lifetime;
+import io.shm4j.segment.ShmOptions;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -68,7 +69,7 @@ public final class FormatsBench {
             double[] py = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 long t = System.nanoTime();
-                try (SharedFrame f = SharedFrame.putFile(lz4, prefix + "-" + r, Lifetime.SCOPED)) {
+                try (SharedFrame f = SharedFrame.copyOf(ShmOptions.named(prefix + "-" + r).withLifetime(Lifetime.SCOPED), lz4)) {
                     java[r] = (System.nanoTime() - t) / 1e9;
                     if (f.rowCount() != rows) {
                         throw new AssertionError("rows=" + f.rowCount());
