@@ -154,6 +154,11 @@ class ArrowTypesTest {
         assertThat(st.format(2)).isEqualTo("{'x': None, 'y': 'c'}");
         assertThat(((StringColumn) st.field("y")).get(4)).isEqualTo("e");
         assertThat(st.slice(3, 5).get(1)).isEqualTo(Map.of("x", 5L, "y", "e"));
+        for (Column c : List.of(bv, v.dates("d32"), v.times("t64ns"), v.durations("dur"), dec, lst, st)) {
+            assertThatThrownBy(() -> c.getObject(5)).as(c.name()).isInstanceOf(io.shm4j.OutOfBoundsException.class)
+                    .hasMessageContaining("row=5").hasMessageContaining("column=" + c.name());
+        }
+        assertThatThrownBy(() -> lst.slice(2, 6)).isInstanceOf(io.shm4j.OutOfBoundsException.class);
     }
 
     @Test
