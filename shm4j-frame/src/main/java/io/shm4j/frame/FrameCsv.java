@@ -183,6 +183,7 @@ final class FrameCsv {
                     out.float64(d.get(r));
                 }
             };
+            case LongColumn l when l.isUnsigned64() -> formatted(l);
             case LongColumn l -> (r, out) -> {
                 if (!l.isNull(r)) {
                     out.integer(l.get(r));
@@ -200,6 +201,23 @@ final class FrameCsv {
             };
             case TimestampColumn t -> timestamps(t);
             case StringColumn s -> strings(s);
+            // dates, times, durations, decimals, binaries, lists, structs: their text form, as pyarrow writes it
+            case DateColumn d -> formatted(d);
+            case TimeColumn t -> formatted(t);
+            case DurationColumn d -> formatted(d);
+            case DecimalColumn d -> formatted(d);
+            case BinaryColumn b -> formatted(b);
+            case ListColumn l -> formatted(l);
+            case StructColumn st -> formatted(st);
+        };
+    }
+
+    /** A column written through {@link Column#format}: empty for null, quoted when needed. */
+    private static Cells formatted(Column c) {
+        return (r, out) -> {
+            if (!c.isNull(r)) {
+                out.text(MemorySegment.ofArray(c.format(r).getBytes(StandardCharsets.UTF_8)), false);
+            }
         };
     }
 
