@@ -14,6 +14,8 @@ public enum SegmentKind {
     OBJECT,
     /** A list of mixed scalars in the layout of CPython's {@code ShareableList} ({@link io.shm4j.list.SharedList}). */
     LIST,
+    /** The control segment of a live dataset: its current version number and writer lock ({@code io.shm4j.dataset.Dataset}). */
+    DATASET,
     /** A file shm4j did not create (no shm4j metadata); attachable as raw bytes only. */
     FOREIGN;
 

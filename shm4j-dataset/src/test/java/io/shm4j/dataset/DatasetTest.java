@@ -1,0 +1,146 @@
+package io.shm4j.dataset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shm4j.array.DType;
+import io.shm4j.array.SharedArray;
+import io.shm4j.frame.SharedFrame;
+import io.shm4j.segment.Access;
+import io.shm4j.segment.SegmentClosedException;
+import io.shm4j.segment.SegmentInfo;
+import io.shm4j.segment.ShmDirectory;
+import io.shm4j.segment.ShmOptions;
+import io.shm4j.testkit.TestNames;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DatasetTest {
+    private static SharedArray filled(io.shm4j.segment.ShmOptions opts, long value, int n) {
+        return SharedArray.fromLongFunction(opts, DType.INT64, new long[] {n}, i -> value);
+    }
+
+    static List<String> versionNames(String name) {
+        return ShmDirectory.current().list().stream().map(SegmentInfo::name)
+                .filter(n -> n.startsWith(name + DatasetLayout.SEPARATOR)).toList();
+    }
+
+    @Test
+    void shouldPublishVersionsAndMoveReadersOnWhenTheyAsk() {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> r = Dataset.attachArrays(name)) {
+            assertThat(r.currentNumber()).isZero();
+            assertThatThrownBy(r::current).isInstanceOf(NoVersionException.class).hasMessageContaining("name=" + name);
+            assertThat(w.publish(o -> filled(o, 1, 100))).isEqualTo(1);
+            Version<SharedArray> old = r.current();
+            assertThat(old.number()).isEqualTo(1);
+            assertThat(old.value().sumLong()).isEqualTo(100);
+            try (Version<SharedArray> same = r.current()) {
+                assertThat(same.value()).isSameAs(old.value()); // fast path: the same mapping
+            }
+            assertThat(w.publish(o -> filled(o, 2, 100))).isEqualTo(2);
+            assertThat(versionNames(name)).containsExactly(DatasetLayout.versionName(name, 2));
+            try (Version<SharedArray> now = r.current()) {
+                assertThat(now.number()).isEqualTo(2);
+                assertThat(now.value().sumLong()).isEqualTo(200);
+                // the old lease still reads its version, although its name is gone
+                assertThat(old.value().sumLong()).isEqualTo(100);
+            }
+            old.close();
+            old.close();
+            assertThatThrownBy(old::value).isInstanceOf(SegmentClosedException.class);
+            DatasetInfo info = DatasetAdmin.info(ShmDirectory.current(), name);
+            assertThat(info.current()).isEqualTo(2);
+            assertThat(info.publishCount()).isEqualTo(2);
+            assertThat(info.versions()).hasSize(1);
+        }
+        assertThat(ShmDirectory.current().find(name)).isEmpty();
+        assertThat(versionNames(name)).isEmpty();
+    }
+
+    @Test
+    void shouldKeepALeaseValidAfterItsHandleCloses() {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            w.publish(o -> filled(o, 7, 10));
+            Version<SharedArray> v;
+            try (Dataset<SharedArray> r = Dataset.attachArrays(name)) {
+                v = r.current();
+            }
+            assertThat(v.value().sumLong()).isEqualTo(70);
+            v.close();
+            assertThatThrownBy(() -> v.value().sumLong()).isInstanceOf(SegmentClosedException.class);
+        }
+    }
+
+    @Test
+    void shouldPublishFrames() {
+        String name = TestNames.unique("dsf");
+        try (Dataset<SharedFrame> w = Dataset.createFrames(ShmOptions.named(name))) {
+            for (int k = 1; k <= 2; k++) {
+                long[] col = {k, k, k};
+                w.publish(o -> SharedFrame.builder(3).addLongs("x", col, i -> false).build(o));
+            }
+            try (Dataset<SharedFrame> r = Dataset.attachFrames(name); Version<SharedFrame> v = r.current()) {
+                assertThat(v.number()).isEqualTo(2);
+                assertThat(v.value().rowCount()).isEqualTo(3);
+            }
+            assertThatThrownBy(() -> Dataset.attachArrays(name)).isInstanceOf(DatasetFormatException.class)
+                    .hasMessageContaining("attachFrames");
+        }
+    }
+
+    @Test
+    void shouldRefuseToPublishFromAReadOnlyHandleOrWithOtherOptions() {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> r = Dataset.attachArrays(name)) {
+            assertThatThrownBy(() -> r.publish(o -> filled(o, 1, 1))).isInstanceOf(DatasetException.class)
+                    .hasMessageContaining("READ_WRITE");
+            assertThatThrownBy(() -> w.publish(o -> filled(ShmOptions.defaults(), 1, 1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("options it is given");
+            assertThat(w.currentNumber()).isZero();
+            assertThat(versionNames(name)).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldSerializeWritersOfOneProcess() throws Exception {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> a = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> b = Dataset.attachArrays(ShmDirectory.current(), name, Access.READ_WRITE)) {
+            Thread[] ts = new Thread[4];
+            for (int t = 0; t < ts.length; t++) {
+                Dataset<SharedArray> d = t % 2 == 0 ? a : b;
+                ts[t] = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        d.publish(o -> filled(o, 1, 8));
+                    }
+                });
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            assertThat(a.currentNumber()).isEqualTo(100);
+            assertThat(DatasetAdmin.info(ShmDirectory.current(), name).publishCount()).isEqualTo(100);
+            assertThat(DatasetAdmin.gc(ShmDirectory.current(), false).removed()).noneMatch(n -> n.startsWith(name));
+            assertThat(versionNames(name)).containsExactly(DatasetLayout.versionName(name, 100));
+        }
+    }
+
+    @Test
+    void shouldParseVersionAndStagingNames() {
+        assertThat(DatasetLayout.versionOf("emb", "emb@v12")).isEqualTo(12);
+        assertThat(DatasetLayout.versionOf("emb", "emb@v012")).isEqualTo(-1);
+        assertThat(DatasetLayout.versionOf("emb", "emb@vx")).isEqualTo(-1);
+        assertThat(DatasetLayout.datasetOfVersion("a@b@v3")).isEqualTo("a@b");
+        assertThat(DatasetLayout.datasetOfVersion("plain")).isNull();
+        Object[] s = DatasetLayout.parseStaging(DatasetLayout.stagingName("emb", 42, 99, "0123456789abcdef"));
+        assertThat(s).containsExactly("emb", 42L, 99L);
+        assertThat(DatasetLayout.parseStaging("emb@tmp.1.2.zz")).isNull();
+        long w = DatasetLayout.lockWord(4_194_303, 123_456_789_012L);
+        assertThat(DatasetLayout.lockPid(w)).isEqualTo(4_194_303);
+        assertThat(DatasetLayout.lockStartTicks(w)).isEqualTo(123_456_789_012L);
+    }
+}
