@@ -28,6 +28,8 @@ final class Contents {
             }
         } else if (info.kind() == SegmentKind.FRAME) {
             Frames.describe(info, m);
+        } else if (info.kind() == SegmentKind.DATASET) {
+            Datasets.describe(info, m);
         } else if (info.kind() == SegmentKind.LIST) {
             try (SharedList l = SharedList.attach(info.name(), Access.READ_ONLY)) {
                 m.put("items", l.size());

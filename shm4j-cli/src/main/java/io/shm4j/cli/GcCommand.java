@@ -30,6 +30,7 @@ final class GcCommand implements Callable<Integer> {
         ShmDirectory dir = ShmDirectory.current();
         List<String> stores = dryRun ? StoreAdmin.abandoned(dir) : StoreAdmin.reclaimAbandoned(dir);
         GcReport r = dir.gc(dryRun);
+        io.shm4j.dataset.DatasetGcReport d = io.shm4j.dataset.DatasetAdmin.gc(dir, dryRun);
         var out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -38,6 +39,8 @@ final class GcCommand implements Callable<Integer> {
             m.put("tempFiles", r.tempFiles());
             m.put("bytes", r.bytes());
             m.put("stores", stores);
+            m.put("datasetSegments", d.removed());
+            m.put("busyDatasets", d.busy());
             out.println(Json.write(m));
             return 0;
         }
@@ -51,7 +54,13 @@ final class GcCommand implements Callable<Integer> {
         for (String t : r.tempFiles()) {
             out.println(verb + " unfinished " + t);
         }
-        out.println(verb + " " + r.count() + " file(s), " + Format.bytes(r.bytes()));
+        for (String s : d.removed()) {
+            out.println(verb + " dataset segment " + s);
+        }
+        for (String s : d.busy()) {
+            out.println("skipped dataset " + s + " (a writer holds its lock)");
+        }
+        out.println(verb + " " + (r.count() + d.removed().size()) + " file(s), " + Format.bytes(r.bytes() + d.bytes()));
         return 0;
     }
 }

@@ -45,6 +45,9 @@ final class LsCommand implements Callable<Integer> {
             List<Object> list = new ArrayList<>();
             for (SegmentInfo i : infos) {
                 Map<String, Object> m = toMap(i);
+                if (i.kind() == io.shm4j.segment.SegmentKind.DATASET) {
+                    Datasets.addJson(dir, i, m);
+                }
                 StoredObject o = objects.remove(i.name());
                 if (o != null) {
                     addObject(m, storeOf.get(o.name()), o);
@@ -77,6 +80,7 @@ final class LsCommand implements Callable<Integer> {
         out.print(Format.table(rows));
         out.println(infos.size() + " segment(s), " + Format.bytes(total) + " in " + dir.path()
                 + " (" + Format.bytes(dir.freeBytes()) + " free)");
+        Datasets.printTable(dir, out);
         if (!objects.isEmpty()) {
             List<String[]> orows = new ArrayList<>();
             orows.add(new String[] {"STORE", "OBJECT", "SIZE", "CODEC", "PINS", "WHERE", "LAST ACCESS"});

@@ -38,6 +38,7 @@ public final class DatasetChild {
             long versions = 0;
             long seen = 0;
             while (seen < last) {
+                Thread.yield(); // hammer, but let the writer run on a small machine
                 try (Version<SharedArray> v = ds.current()) {
                     long k = v.number();
                     if (k < seen) {
