@@ -1,0 +1,76 @@
+"""A Python reader follows versions a real Java writer publishes (shm4j.dataset)."""
+
+import glob
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from shm4j import shm_dir
+from shm4j.dataset import Dataset
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+
+
+def _classpath():
+    dirs = [os.path.join(ROOT, m, "target", "classes") for m in
+            ("shm4j-segment", "shm4j-array", "shm4j-frame", "shm4j-dataset")]
+    dirs.append(os.path.join(ROOT, "shm4j-dataset", "target", "test-classes"))
+    missing = [d for d in dirs if not os.path.isdir(d)]
+    if missing:
+        pytest.fail(f"Java classes not built: missing={missing}; run ./mvnw -B verify (or ./run-tests) first")
+    m2 = os.path.expanduser("~/.m2/repository")
+    jars = glob.glob(f"{m2}/org/apache/arrow/arrow-format/*/arrow-format-*.jar")
+    jars += glob.glob(f"{m2}/com/google/flatbuffers/flatbuffers-java/*/flatbuffers-java-*.jar")
+    return os.pathsep.join(dirs + jars)
+
+
+def _java(*args, **kw):
+    java = JAVA if os.path.exists(JAVA) else "java"
+    cmd = [java, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+           f"-Dshm4j.dir={shm_dir()}", "-cp", _classpath(), "io.shm4j.dataset.DatasetPublisher", *args]
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kw)
+
+
+def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one():
+    name = f"shm4jtest-py{os.getpid()}-ds"
+    versions = 200
+    writer = _java(name, str(versions), "4096")
+    try:
+        # the writer creates the dataset, publishes version 1, says READY, then waits for a line
+        line = writer.stdout.readline()
+        assert line.strip() == "READY", (line, writer.stderr.read() if writer.poll() is not None else "")
+        seen = []
+        with Dataset(name) as ds:
+            assert ds.kind == "array"
+            k, a = ds.current()
+            assert k == 1 and a.dtype == np.int64 and a.shape == (4096,)
+            held_k, held = k, a
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            while True:
+                k, a = ds.current()
+                # every element of version k is k: one version per read, nothing torn
+                assert a.min() == k and a.max() == k, (k, a.min(), a.max())
+                if not seen or seen[-1] != k:
+                    assert not seen or k > seen[-1], ("went backwards", seen[-1], k)
+                    seen.append(k)
+                if k == versions:
+                    break
+            # the version held from the start is still readable though its name is gone
+            assert held_k == 1 and held.min() == 1 and held.max() == 1
+            assert not os.path.exists(os.path.join(shm_dir(), f"{name}@v1"))
+        writer.stdin.write("done\n")
+        writer.stdin.flush()
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+        assert len(seen) >= 2
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+    # the writer's scoped dataset is gone with it, versions included
+    assert not [f for f in os.listdir(shm_dir()) if f.startswith(name)]
