@@ -236,6 +236,16 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
         return moveOn();
     }
 
+    /**
+     * A reader for one thread whose {@link DatasetReader#current()} costs one acquire load when
+     * nothing changed (no lease to close); the cheapest way for a request loop to follow the
+     * dataset.
+     */
+    public DatasetReader<T> reader() {
+        checkOpen();
+        return new DatasetReader<>(this);
+    }
+
     private synchronized Version<T> moveOn() {
         for (int attempt = 0;; attempt++) {
             checkOpen();

@@ -75,6 +75,24 @@ class DatasetTest {
     }
 
     @Test
+    void shouldFollowVersionsWithAThreadsReader() {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> r = Dataset.attachArrays(name);
+                DatasetReader<SharedArray> reader = r.reader()) {
+            w.publish(o -> filled(o, 1, 10));
+            SharedArray first = reader.current();
+            assertThat(reader.current()).isSameAs(first);
+            assertThat(reader.number()).isEqualTo(1);
+            w.publish(o -> filled(o, 2, 10));
+            assertThat(reader.current().sumLong()).isEqualTo(20);
+            assertThat(reader.number()).isEqualTo(2);
+            // the reader let go of version 1: its mapping is gone in this process
+            assertThatThrownBy(first::sumLong).isInstanceOf(RuntimeException.class);
+        }
+    }
+
+    @Test
     void shouldPublishFrames() {
         String name = TestNames.unique("dsf");
         try (Dataset<SharedFrame> w = Dataset.createFrames(ShmOptions.named(name))) {

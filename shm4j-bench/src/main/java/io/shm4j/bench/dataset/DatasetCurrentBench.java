@@ -3,6 +3,7 @@ package io.shm4j.bench.dataset;
 import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.dataset.Dataset;
+import io.shm4j.dataset.DatasetReader;
 import io.shm4j.dataset.Version;
 import io.shm4j.segment.ShmOptions;
 import java.util.Arrays;
@@ -17,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code current()+close()}: take a lease on the newest version and end it (the reader's
  *       whole fast path: one acquire load of the shared counter, a reference count up and
  *       down, the lease object);</li>
+ *   <li>{@code reader.current()}: a thread's {@code DatasetReader} (no lease: one acquire load
+ *       and a compare when nothing changed);</li>
  *   <li>{@code currentNumber()}: only the acquire load of the shared counter;</li>
  *   <li>floor: {@code AtomicLong.getAcquire} of a heap counter and a compare (what any
  *       "has it changed?" check costs).</li>
@@ -44,13 +47,17 @@ public final class DatasetCurrentBench {
             AtomicLong heap = new AtomicLong(1);
             double[] lease = new double[rounds];
             double[] number = new double[rounds];
+            double[] reader = new double[rounds];
             double[] floor = new double[rounds];
             long sink = 0;
             // warm-up: compile all three loops
             for (int w = 0; w < 3; w++) {
-                sink += leases(ds, iterations / 4)[1] + numbers(ds, iterations / 4)[1] + floor(heap, iterations / 4)[1];
+                sink += readers(ds, iterations / 4)[1] + leases(ds, iterations / 4)[1] + numbers(ds, iterations / 4)[1] + floor(heap, iterations / 4)[1];
             }
             for (int r = 0; r < rounds; r++) {
+                long[] d = readers(ds, iterations);
+                reader[r] = (double) d[0] / iterations;
+                sink += d[1];
                 long[] a = leases(ds, iterations);
                 long[] b = numbers(ds, iterations);
                 long[] c = floor(heap, iterations);
@@ -62,10 +69,12 @@ public final class DatasetCurrentBench {
             System.out.printf(Locale.ROOT, "Dataset.current() when nothing changed: %d rounds x %d ops, medians"
                     + " (sink %d)%n", rounds, iterations, sink);
             System.out.printf(Locale.ROOT, "  current()+close()   %6.2f ns/op   rounds %s%n", median(lease), fmt(lease));
+            System.out.printf(Locale.ROOT, "  reader.current()    %6.2f ns/op   rounds %s%n", median(reader), fmt(reader));
             System.out.printf(Locale.ROOT, "  currentNumber()     %6.2f ns/op   rounds %s%n", median(number), fmt(number));
             System.out.printf(Locale.ROOT, "  floor (heap acquire)%6.2f ns/op   rounds %s%n", median(floor), fmt(floor));
-            System.out.printf(Locale.ROOT, "  lease / floor = %.2fx; target current() <= 50 ns: %s%n",
-                    median(lease) / median(floor), median(lease) <= 50 ? "met" : "NOT met");
+            System.out.printf(Locale.ROOT, "  lease / floor = %.2fx, reader / floor = %.2fx; target <= 50 ns: lease %s,"
+                    + " reader %s%n", median(lease) / median(floor), median(reader) / median(floor),
+                    median(lease) <= 50 ? "met" : "NOT met", median(reader) <= 50 ? "met" : "NOT met");
         }
     }
 
@@ -78,6 +87,17 @@ public final class DatasetCurrentBench {
             }
         }
         return new long[] {System.nanoTime() - t0, sum};
+    }
+
+    private static long[] readers(Dataset<SharedArray> ds, long n) {
+        long sum = 0;
+        try (DatasetReader<SharedArray> reader = ds.reader()) {
+            long t0 = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                sum += reader.current().size();
+            }
+            return new long[] {System.nanoTime() - t0, sum};
+        }
     }
 
     private static long[] numbers(Dataset<SharedArray> ds, long n) {
