@@ -1,4 +1,5 @@
-"""pytest for the shm4j Python module (run from the Java build too: PythonModuleTest)."""
+"""pytest for the shm4j Python module: arrays, raw bytes, names, the resource tracker (run from
+the Java build too: PythonModuleTest)."""
 
 import os
 import subprocess
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import shm4j
+from conftest import child_env, run_py
 
 
 def _meta(kind="array", mutable=False):
@@ -16,13 +18,8 @@ def _meta(kind="array", mutable=False):
             f"created=0;mutable={1 if mutable else 0}").encode()
 
 
-@pytest.fixture
-def shmdir(tmp_path, monkeypatch):
-    monkeypatch.setenv("SHM4J_DIR", str(tmp_path))
-    return tmp_path
-
-
 def _put(d, name, a, kind="array", mutable=False):
+    """A segment written the way Java writes it (.npy, then the xattr), by hand."""
     p = os.path.join(str(d), name)
     np.save(p + ".tmp.npy", a)
     os.rename(p + ".tmp.npy", p)
@@ -30,28 +27,65 @@ def _put(d, name, a, kind="array", mutable=False):
     return p
 
 
-def test_attach_returns_a_memory_map_without_copying(shmdir):
+def test_attach_returns_a_read_only_view_of_the_mapping_without_copying(shmdir):
     a = np.arange(12, dtype="<f8").reshape(3, 4)
     _put(shmdir, "a", a)
     b = shm4j.attach("a")
-    assert isinstance(b, np.memmap)
+    assert not b.flags.owndata  # a view over the mapping
     assert b.dtype == np.float64 and b.shape == (3, 4)
     np.testing.assert_array_equal(b, a)
     assert not b.flags.writeable
+    with pytest.raises(ValueError):
+        b[0, 0] = 1
+
+
+def test_share_writes_a_standard_npy_file_with_64_byte_aligned_data(shmdir):
+    a = np.arange(1000, dtype=np.int32).reshape(10, 100)
+    with shm4j.share(a, name="n") as h:
+        np.testing.assert_array_equal(np.load(h.path, mmap_mode="r"), a)  # plain NumPy reads it
+        with open(h.path, "rb") as f:
+            head = f.read(12)
+        hlen = int.from_bytes(head[8:10], "little")
+        assert (10 + hlen) % 64 == 0
+        assert h.read().ctypes.data % 64 == 0
+
+
+def test_share_keeps_fortran_order_and_converts_big_endian_without_changing_values(shmdir):
+    f = np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3))
+    be = np.arange(5, dtype=">i8")
+    with shm4j.share(f) as hf, shm4j.share(be) as hb:
+        assert hf.read().flags.f_contiguous
+        np.testing.assert_array_equal(hf.read(), f)
+        assert hb.read().dtype == np.dtype("<i8")
+        np.testing.assert_array_equal(hb.read(), be)
+
+
+@pytest.mark.parametrize("bad", [np.array([1 + 2j]), np.array(["x"]), np.array([object()]),
+                                 np.array([1], dtype="datetime64[s]"), np.zeros(2, dtype=np.float16)])
+def test_share_refuses_dtypes_shm4j_cannot_carry_in_one_line(shmdir, bad):
+    with pytest.raises(shm4j.UnsupportedTypeError) as e:
+        shm4j.share(bad)
+    assert "\n" not in str(e.value) and "dtype=" in str(e.value)
+    assert os.listdir(shmdir) == []
 
 
 def test_attach_writable_shares_writes_for_mutable_arrays(shmdir):
-    _put(shmdir, "m", np.zeros(4, dtype="<i8"), mutable=True)
-    w = shm4j.attach("m", writable=True)
-    w[2] = 42
-    w.flush()
-    assert shm4j.attach("m")[2] == 42
+    with shm4j.share(np.zeros(4, dtype="<i8"), name="m", mutable=True):
+        w = shm4j.attach("m", writable=True)
+        w[2] = 42
+        assert shm4j.attach("m")[2] == 42
+        # and a second process sees the write, and writes back
+        out = run_py("import shm4j; w = shm4j.attach('m', writable=True); print(w[2]); w[3] = 7", SHM4J_DIR=shmdir)
+        assert out.strip() == "42"
+        assert shm4j.attach("m")[3] == 7
 
 
 def test_attach_writable_refuses_immutable_arrays(shmdir):
     _put(shmdir, "i", np.zeros(4))
     with pytest.raises(PermissionError):
         shm4j.attach("i", writable=True)
+    with shm4j.share(np.zeros(2), name="j"), pytest.raises(shm4j.ImmutableSegmentError):
+        shm4j.attach("j", writable=True)
 
 
 def test_attach_reads_foreign_npy_files(shmdir):
@@ -60,15 +94,13 @@ def test_attach_reads_foreign_npy_files(shmdir):
     assert shm4j.attach("f").tolist() == [0, 1, 2]
 
 
-def test_attach_of_a_frame_dispatches_to_the_frame_module(shmdir, monkeypatch):
-    p = os.path.join(str(shmdir), "fr")
-    open(p, "wb").write(b"ARROW1")
-    os.setxattr(p, shm4j.XATTR, _meta("frame"))
-    import types
-    fake = types.ModuleType("shm4j._frame")
-    fake.attach_frame = lambda name: ("frame", name)
-    monkeypatch.setitem(sys.modules, "shm4j._frame", fake)
-    assert shm4j.attach("fr") == ("frame", "fr")
+def test_raw_bytes_round_trip_and_attach_as_bytes(shmdir):
+    with shm4j.share(b"hello shm4j", name="r", persistent=True) as h:
+        assert h.kind == "raw" and shm4j.info("r").kind == "raw"
+        assert bytes(shm4j.attach("r", as_="bytes")) == b"hello shm4j"
+        assert shm4j.attach("r").tobytes() == b"hello shm4j"
+        h.unlink()
+    assert not os.path.exists(os.path.join(shmdir, "r"))
 
 
 def test_ls_lists_shm4j_segments_with_their_kind(shmdir):
@@ -80,14 +112,28 @@ def test_ls_lists_shm4j_segments_with_their_kind(shmdir):
     assert {s.name for s in shm4j.ls(all=True)} == {"x", "foreign.npy"}
 
 
+def test_ls_skips_symlinks_fifos_and_directories_planted_in_the_shm_dir(shmdir):
+    with shm4j.share(np.zeros(1), name="ok"):
+        os.symlink("/etc/passwd", os.path.join(shmdir, "link"))
+        os.mkfifo(os.path.join(shmdir, "fifo"))
+        os.mkdir(os.path.join(shmdir, "dir"))
+        assert [s.name for s in shm4j.ls(all=True)] == ["ok"]
+        for planted in ("link", "fifo", "dir"):
+            with pytest.raises(shm4j.NotASegmentError):
+                shm4j.attach(planted)
+
+
 def test_attach_of_a_missing_segment_raises_file_not_found(shmdir):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as e:
         shm4j.attach("nope")
+    assert isinstance(e.value, shm4j.NoSuchSegmentError) and "name=nope" in str(e.value)
 
 
 def test_attach_rejects_names_with_slashes(shmdir):
     with pytest.raises(ValueError):
         shm4j.attach("../etc/passwd")
+    with pytest.raises(shm4j.InvalidNameError):
+        shm4j.share(np.zeros(1), name=".hidden")
 
 
 @pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs /dev/shm")
@@ -95,9 +141,7 @@ def test_resource_tracker_never_unlinks_an_attached_segment(monkeypatch):
     monkeypatch.delenv("SHM4J_DIR", raising=False)
     name = "shm4jtest-py-" + uuid.uuid4().hex[:12]
     path = "/dev/shm/" + name
-    with open(path, "wb") as f:
-        f.write(b"\0" * 4096)
-    os.setxattr(path, shm4j.XATTR, _meta("raw"))
+    h = shm4j.share(b"\0" * 4096, name=name, persistent=True, mutable=True)
     try:
         # _stop() waits for the tracker process: whatever it would unlink is unlinked by then
         code = ("import shm4j, sys\n"
@@ -105,9 +149,9 @@ def test_resource_tracker_never_unlinks_an_attached_segment(monkeypatch):
                 "s = shm4j.attach_raw(sys.argv[1]); s.buf[0] = 7; s.close()\n"
                 "stop = getattr(resource_tracker._resource_tracker, '_stop', None)\n"
                 "stop and stop()\n")
-        subprocess.run([sys.executable, "-c", code, name], check=True, timeout=60,
-                       env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(shm4j.__file__))})
+        subprocess.run([sys.executable, "-c", code, name], check=True, timeout=60, env=child_env())
         assert os.path.exists(path), "the resource tracker unlinked a shm4j segment"
         assert open(path, "rb").read(1) == b"\x07"
     finally:
-        os.unlink(path)
+        h.unlink()
+        h.close()
