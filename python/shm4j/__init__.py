@@ -93,6 +93,7 @@ class Shared:
         self._mapping = mapping
         self._info = mapping.info
         self._owning = owning
+        self._owner_pid = os.getpid()  # a forked child inherits the handle, not the ownership
         self._closed = False
         self._view = None
 
@@ -123,7 +124,7 @@ class Shared:
 
     @property
     def owning(self) -> bool:
-        return self._owning and not self._closed
+        return self._owning and not self._closed and os.getpid() == self._owner_pid
 
     @property
     def closed(self) -> bool:
@@ -171,7 +172,7 @@ class Shared:
                 mem.close()
             except BufferError:
                 pass  # views of it exist: the mapping goes when the last of them does
-        if self._owning and self.lifetime == "scoped":
+        if self._owning and os.getpid() == self._owner_pid and self.lifetime == "scoped":
             self._remove()
 
     def unlink(self) -> None:
