@@ -5,6 +5,7 @@ starts at a multiple of 64 bytes, little-endian data, C or Fortran order."""
 from __future__ import annotations
 
 import ast
+import re
 import struct
 
 import numpy as np
@@ -12,6 +13,8 @@ import numpy as np
 from ._errors import NotASegmentError, UnsupportedTypeError
 
 MAGIC = b"\x93NUMPY"
+_SIMPLE = re.compile(r"\{'descr': '([<>|=][a-zA-Z]\d+(?:\[\w+\])?)', 'fortran_order': (True|False), "
+                     r"'shape': \(([\d, ]*)\), \} *\n?$")
 ALIGN = 64
 #: The dtypes shm4j arrays carry (Java's ``DType``): anything else is refused, not converted.
 DTYPES = ("<f8", "<f4", "<i8", "<i4", "<i2", "|i1", "|u1", "<u2", "<u4", "<u8", "|b1", "<M8[ns]")
@@ -59,10 +62,17 @@ def parse(buf, name: str):
     if end > len(buf):
         raise NotASegmentError(f"truncated .npy header: name={name}, header_end={end}, size={len(buf)}")
     try:
-        d = ast.literal_eval(bytes(buf[start:end]).decode("latin1" if major < 3 else "utf-8"))
-        dtype = np.dtype(np.lib.format.descr_to_dtype(d["descr"]))
-        shape = tuple(int(n) for n in d["shape"])
-        fortran = bool(d["fortran_order"])
+        text = bytes(buf[start:end]).decode("latin1" if major < 3 else "utf-8")
+        m = _SIMPLE.match(text)
+        if m:  # the common header (shm4j's, NumPy's): no need for the general parser
+            dtype = np.dtype(m.group(1))
+            fortran = m.group(2) == "True"
+            shape = tuple(int(n) for n in m.group(3).replace(",", " ").split())
+        else:
+            d = ast.literal_eval(text)
+            dtype = np.dtype(np.lib.format.descr_to_dtype(d["descr"]))
+            shape = tuple(int(n) for n in d["shape"])
+            fortran = bool(d["fortran_order"])
     except Exception as e:  # noqa: BLE001 - any malformed header is the same problem
         raise NotASegmentError(f"malformed .npy header: name={name}, problem={e}") from None
     if dtype.hasobject:

@@ -185,7 +185,7 @@ class SegmentInfo:
     size: int
     lifetime: Optional[str]  #: scoped, persistent, or None for foreign files
     owner: Optional[ProcessIdentity]
-    owner_alive: bool
+    pidns: int  #: the owner's pid namespace (0: unknown)
     generation: int  #: 0 for foreign files
     mutable: bool
     mode: int
@@ -195,6 +195,17 @@ class SegmentInfo:
     @property
     def pid(self) -> Optional[int]:
         return self.owner.pid if self.owner else None
+
+    @property
+    def owner_alive(self) -> bool:
+        """Whether the owner may still run (read now from /proc; False for foreign files; an
+        owner in another pid namespace counts as alive)."""
+        if self.owner is None:
+            return False
+        here = current_pid_namespace()
+        if self.pidns and here and self.pidns != here:
+            return True
+        return self.owner.is_alive()
 
     @property
     def foreign(self) -> bool:
@@ -283,11 +294,22 @@ def _getxattr(fd_or_path, name: str) -> Optional[bytes]:
         raise
 
 
-def _open_regular(d: _Dir, name: str, write: bool) -> Tuple[int, os.stat_result]:
+class _PathDir:
+    """The shm directory by path, for a single open (saves opening the directory itself)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.fd = None
+
+
+def _open_regular(d, name: str, write: bool) -> Tuple[int, os.stat_result]:
     """Opens an existing segment with O_NOFOLLOW|O_NONBLOCK and checks it is a regular file."""
     flags = (os.O_RDWR if write else os.O_RDONLY) | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        fd = os.open(name, flags, dir_fd=d.fd)
+        if d.fd is None:
+            fd = os.open(os.path.join(d.path, name), flags)
+        else:
+            fd = os.open(name, flags, dir_fd=d.fd)
     except FileNotFoundError:
         raise NoSuchSegmentError(errno.ENOENT, f"no such segment: name={name}, dir={d.path}; "
                                  "list segments with shm4j.ls()") from None
@@ -308,7 +330,7 @@ def _open_regular(d: _Dir, name: str, write: bool) -> Tuple[int, os.stat_result]
 def _info_from(name: str, path: str, st: os.stat_result, raw: Optional[bytes], obj: Optional[bytes]) -> SegmentInfo:
     mode = stat.S_IMODE(st.st_mode)
     if raw is None:
-        return SegmentInfo(name, path, "foreign", st.st_size, None, None, False, 0, True, mode)
+        return SegmentInfo(name, path, "foreign", st.st_size, None, None, 0, 0, True, mode)
     try:
         m = Metadata.decode(raw)
     except (ValueError, UnicodeDecodeError) as e:
@@ -320,7 +342,7 @@ def _info_from(name: str, path: str, st: os.stat_result, raw: Optional[bytes], o
         for part in obj.decode("ascii", "replace").split(";"):
             if part.startswith("codec="):
                 codec = part[len("codec="):]
-    return SegmentInfo(name, path, m.kind, st.st_size, m.lifetime, m.owner, m.owner_may_be_alive(),
+    return SegmentInfo(name, path, m.kind, st.st_size, m.lifetime, m.owner, m.pidns,
                        m.generation, m.mutable, mode, kv, codec)
 
 
@@ -567,7 +589,7 @@ class Pending:
         os.close(self.fd)
         self.fd = -1
         out = SegmentInfo(self.name, os.path.join(d.path, self.name), self.kind, self.size, self.lifetime,
-                          self.meta.owner, True, self.generation, self.mutable, stat.S_IMODE(st.st_mode),
+                          self.meta.owner, self.meta.pidns, self.generation, self.mutable, stat.S_IMODE(st.st_mode),
                           dict(p.split("=", 1) for p in self.meta.encode().decode().split(";")))
         self.dir.__exit__()
         self.dir = None
@@ -612,33 +634,31 @@ def _out_of_memory(name: str, size: int, d: _Dir) -> OutOfSharedMemoryError:
 # ------------------------------------------------------------------------------ attach
 
 class Mapping:
-    """One open mapping of a published segment, with the info read from the same descriptor."""
+    """One open mapping of a published segment, with the info read from the same descriptor:
+    the file is opened once (``O_NOFOLLOW``), checked with ``fstat``, and its metadata, size and
+    mapping all come from that descriptor, as Java's attach does."""
 
     def __init__(self, name: str, write: bool = False, expected_generation: Optional[int] = None):
         validate(name)
-        with _Dir() as d:
-            fd, st = _open_regular(d, name, write)
-            try:
-                self.info = _info_from(name, os.path.join(d.path, name), st,
+        d = _PathDir(shm_dir())
+        fd, st = _open_regular(d, name, write)
+        try:
+            self.info = i = _info_from(name, os.path.join(d.path, name), st,
                                        _getxattr(fd, XATTR), _getxattr(fd, OBJ_XATTR))
-                i = self.info
-                if expected_generation is not None and i.generation != expected_generation:
-                    raise StaleError(name, expected_generation, i.generation)
-                if write and not i.mutable:
-                    raise ImmutableSegmentError(errno.EACCES, f"segment is immutable: name={name}, kind={i.kind}; "
-                                                "attach it read-only, or share it mutable=True to share writes")
-                size = os.lseek(fd, 0, os.SEEK_END)
-                if write and i.foreign and size > 0:
-                    os.posix_fallocate(fd, 0, size)  # sparse SharedMemory files: no SIGBUS later
-                if size == 0:
-                    self.memory = None
-                else:
-                    self.memory = mmap.mmap(fd, size, mmap.MAP_SHARED,
-                                            mmap.PROT_READ | (mmap.PROT_WRITE if write else 0))
-                self.size = size
-                self.writable = write
-            finally:
-                os.close(fd)
+            if expected_generation is not None and i.generation != expected_generation:
+                raise StaleError(name, expected_generation, i.generation)
+            if write and not i.mutable:
+                raise ImmutableSegmentError(errno.EACCES, f"segment is immutable: name={name}, kind={i.kind}; "
+                                            "attach it read-only, or share it mutable=True to share writes")
+            size = os.lseek(fd, 0, os.SEEK_END)
+            if write and i.foreign and size > 0:
+                os.posix_fallocate(fd, 0, size)  # sparse SharedMemory files: no SIGBUS later
+            self.memory = None if size == 0 else mmap.mmap(
+                fd, size, mmap.MAP_SHARED, mmap.PROT_READ | (mmap.PROT_WRITE if write else 0))
+            self.size = size
+            self.writable = write
+        finally:
+            os.close(fd)
 
     def buffer(self) -> memoryview:
         if self.memory is None:
