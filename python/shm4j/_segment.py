@@ -52,6 +52,7 @@ TEMP_PREFIX = ".shm4j-tmp."
 GENERATED_PREFIX = "shm4j-"
 MAX_NAME_BYTES = 255
 DEFAULT_MODE = 0o600
+_POPULATE_MIN = 1 << 20  # smaller segments: faulting the few pages costs less than populating
 KINDS = ("raw", "array", "frame", "object")
 
 
@@ -567,7 +568,9 @@ class Pending:
                 if e.errno in (errno.ENOSPC, errno.EFBIG):
                     raise _out_of_memory(self.name, self.size, d) from None
                 raise
-            self.memory = mmap.mmap(self.fd, self.size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+            # The pages exist (fallocate): map them all in one call instead of one fault per page.
+            flags = mmap.MAP_SHARED | (getattr(mmap, "MAP_POPULATE", 0) if self.size >= _POPULATE_MIN else 0)
+            self.memory = mmap.mmap(self.fd, self.size, flags, mmap.PROT_READ | mmap.PROT_WRITE)
 
     def publish(self) -> SegmentInfo:
         """Links the temporary file to its name (atomic, fails if taken) and returns its info.
