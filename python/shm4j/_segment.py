@@ -420,13 +420,13 @@ def rm(name: str) -> None:
     validate(name)
     with _Dir() as d:
         try:
-            st = os.stat(name, dir_fd=d.fd, follow_symlinks=False)
             os.unlink(name, dir_fd=d.fd)
         except FileNotFoundError:
             raise NoSuchSegmentError(errno.ENOENT, f"no such segment: name={name}, dir={d.path}; "
                                      "list segments with shm4j.ls()") from None
+        except IsADirectoryError:
+            raise NotASegmentError(f"not a segment: name={name}, dir={d.path}; segments are regular files") from None
         _untrack(d.path, name)
-        del st
 
 
 @dataclass(frozen=True)

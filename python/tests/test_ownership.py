@@ -220,3 +220,26 @@ def test_the_pool_example_runs_with_fork_and_spawn(shmdir):
         assert r.returncode == 0, r.stderr
         assert "sum=19999900000 written=200000" in r.stdout
         assert os.listdir(shmdir) == []  # scoped segments gone with the owner's close
+
+
+CLI = os.path.join(os.path.dirname(PYTHON_DIR), "shm4j")
+CLI_BUILT = os.path.exists(os.path.join(os.path.dirname(PYTHON_DIR), "shm4j-bench", "target", "lib", ".built"))
+
+
+@pytest.mark.skipif(not CLI_BUILT, reason="the Java CLI is not built (run ./shm4j --help once); "
+                    "PythonSharedArraysTest covers Java's gc of a kill -9'd Python owner")
+def test_java_cli_gc_reclaims_a_kill_9d_python_owners_scoped_segment(shmdir):
+    import json
+
+    p = start_py(OWNER, "s", "p", SHM4J_DIR=shmdir)
+    try:
+        assert read_line(p) == "ready"
+        p.send_signal(signal.SIGKILL)
+        p.wait(60)
+    finally:
+        p.kill()
+        p.wait()
+    r = subprocess.run([CLI, "gc", "--json", "--dir", shmdir], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "s" in json.loads(r.stdout)["segments"], r.stdout
+    assert sorted(os.listdir(shmdir)) == ["p"]

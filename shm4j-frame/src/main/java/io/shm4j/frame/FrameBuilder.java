@@ -41,6 +41,8 @@ public final class FrameBuilder {
     private final long rows;
     private final List<ColumnSource> sources = new ArrayList<>();
     private final List<String> indexNames = new ArrayList<>();
+    /** The copied frame's pandas entries by field name: copies keep pandas dtypes and index labels. */
+    private Map<String, Map<?, ?>> pandasEntries = Map.of();
     private FrameIndex range = FrameIndex.defaultRange();
 
     FrameBuilder(long rows) {
@@ -53,6 +55,7 @@ public final class FrameBuilder {
     /** A builder that copies every column (and the index) of {@code view}. */
     static FrameBuilder copyOf(FrameView view) {
         FrameBuilder b = new FrameBuilder(view.rowCount());
+        b.pandasEntries = view.pandasEntries;
         for (Column c : view.columns()) {
             b.add(new ColumnCopy(c.name(), c));
         }
@@ -230,12 +233,16 @@ public final class FrameBuilder {
         return ArrowWriter.plan(all, rows, metadata);
     }
 
-    private static List<PandasMetadata.Entry> entries(List<ColumnSource> sources, boolean index) {
+    private List<PandasMetadata.Entry> entries(List<ColumnSource> sources, boolean index) {
         List<PandasMetadata.Entry> out = new ArrayList<>();
         for (ColumnSource s : sources) {
+            Map<?, ?> source = pandasEntries.get(s.field().name());
             String label = index ? PandasMetadata.indexLabel(s.field().name()) : s.field().name();
+            if (index && source != null && (source.get("name") == null || source.get("name") instanceof String)) {
+                label = (String) source.get("name"); // an index named like a column keeps its label
+            }
             int cats = s.dictionary() == null ? 0 : (int) s.dictionary().length();
-            out.add(new PandasMetadata.Entry(label, s.field(), cats));
+            out.add(new PandasMetadata.Entry(label, s.field(), cats, source));
         }
         return out;
     }

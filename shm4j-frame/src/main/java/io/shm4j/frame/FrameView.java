@@ -23,9 +23,16 @@ public final class FrameView {
     private final List<Column> columns;
     private final FrameIndex index;
     private final long rows;
+    /** The source file's pandas entries by field name (for copies; empty for built frames). */
+    final Map<String, Map<?, ?>> pandasEntries;
     private final Map<String, Integer> byName = new HashMap<>();
 
     FrameView(List<Column> columns, FrameIndex index, long rows) {
+        this(columns, index, rows, Map.of());
+    }
+
+    FrameView(List<Column> columns, FrameIndex index, long rows, Map<String, Map<?, ?>> pandasEntries) {
+        this.pandasEntries = pandasEntries;
         this.columns = List.copyOf(columns);
         this.index = index;
         this.rows = rows;
@@ -55,7 +62,8 @@ public final class FrameView {
         }
         FrameIndex index = idx.isRange() ? FrameIndex.range(idx.name(), idx.start(), idx.step())
                 : FrameIndex.ofColumns(idx.fields().stream().map(indexCols::get).toList());
-        return new FrameView(data, index, file.rows());
+        return new FrameView(data, index, file.rows(),
+                Map.copyOf(PandasMetadata.columnEntries(file.metadata().get(PandasMetadata.KEY))));
     }
 
     /** Number of rows. */
@@ -190,7 +198,7 @@ public final class FrameView {
         for (String n : names) {
             out.add(column(n));
         }
-        return new FrameView(out, index, rows);
+        return new FrameView(out, index, rows, pandasEntries);
     }
 
     /** Rows {@code [from, to)} of every column and of the index (no copy). */
@@ -198,7 +206,8 @@ public final class FrameView {
         if (from < 0 || to < from || to > rows) {
             throw new io.shm4j.OutOfBoundsException("slice out of range: from=" + from + ", to=" + to + ", rows=" + rows);
         }
-        return new FrameView(columns.stream().map(c -> c.slice(from, to)).toList(), index.slice(from, to), to - from);
+        return new FrameView(columns.stream().map(c -> c.slice(from, to)).toList(), index.slice(from, to), to - from,
+                pandasEntries);
     }
 
     /**

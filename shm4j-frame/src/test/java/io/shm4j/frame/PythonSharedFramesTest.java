@@ -55,6 +55,45 @@ class PythonSharedFramesTest {
         }
     }
 
+    static final String RICH = """
+            import numpy as np, pandas as pd
+            def rich():
+                return pd.DataFrame({
+                    "id": pd.array([2**53 + 1, None, -5], dtype="Int64"),
+                    "ok": pd.array([True, None, False], dtype="boolean"),
+                    "s": pd.array(["a", None, "日本"], dtype="string[pyarrow]"),
+                    "o": ["x", "y", None],
+                    "c": pd.Categorical(["u", "v", "u"]),
+                    "t": pd.to_datetime(["2024-01-01 12:00", None, "2024-07-01 00:00"]).tz_localize("Europe/Paris"),
+                    "x": [1.5, np.nan, 3.0]},
+                    index=pd.Index([10, 20, 30], name="id"))
+            """;
+
+    @Test
+    void shouldGiveBackToPandasTheSameDtypesAndIndexAfterJavaCopiesAPythonFrame() {
+        String name = TestNames.unique("py-rich");
+        String copy = TestNames.unique("java-copy");
+        String put = TestNames.unique("java-put");
+        Processes.python(RICH + "import sys, shm4j\nshm4j.share(rich(), name=sys.argv[1], persistent=True)\n", name)
+                .assertOk();
+        ShmDirectory dir = ShmDirectory.current();
+        try (SharedFrame f = SharedFrame.attach(name);
+                SharedFrame c = SharedFrame.copyOf(f.view(), copy, Lifetime.PERSISTENT);
+                SharedFrame p = SharedFrame.putFile(f.path(), put, Lifetime.PERSISTENT)) {
+            Processes.python(RICH + """
+                    import sys, shm4j, pandas as pd
+                    for name in sys.argv[1:]:
+                        back = shm4j.attach(name, as_="pandas")
+                        pd.testing.assert_frame_equal(back, rich())
+                        assert back["id"].iloc[0] == 2**53 + 1
+                    """, copy, put).assertOk();
+        } finally {
+            for (String n : new String[] {name, copy, put}) {
+                dir.find(n).ifPresent(i -> dir.remove(n));
+            }
+        }
+    }
+
     @Test
     void shouldLetPythonAttachAJavaFrameAsArrowPandasAndPolars() {
         String name = TestNames.unique("java-frame");

@@ -37,6 +37,34 @@ public final class Json {
         return v;
     }
 
+    /**
+     * Appends a parsed value ({@code Map}, {@code List}, {@code String}, {@code Number},
+     * {@code Boolean}, {@code null}) as JSON.
+     */
+    public static StringBuilder write(StringBuilder out, Object v) {
+        if (v instanceof java.util.Map<?, ?> m) {
+            out.append('{');
+            String sep = "";
+            for (java.util.Map.Entry<?, ?> e : m.entrySet()) {
+                quote(out.append(sep), String.valueOf(e.getKey())).append(": ");
+                write(out, e.getValue());
+                sep = ", ";
+            }
+            return out.append('}');
+        }
+        if (v instanceof java.util.List<?> l) {
+            out.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                write(out.append(i == 0 ? "" : ", "), l.get(i));
+            }
+            return out.append(']');
+        }
+        if (v instanceof String str) {
+            return quote(out, str);
+        }
+        return out.append(v == null ? "null" : v.toString());
+    }
+
     /** Appends {@code v} as a JSON string literal (or {@code null}). */
     public static StringBuilder quote(StringBuilder out, String v) {
         if (v == null) {

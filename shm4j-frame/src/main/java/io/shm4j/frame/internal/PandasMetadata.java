@@ -28,7 +28,37 @@ public final class PandasMetadata {
     private PandasMetadata() {}
 
     /** A column to describe: its pandas label (null for an unnamed index) and its field. */
-    public record Entry(String label, ArrowField field, int numCategories) {}
+    public record Entry(String label, ArrowField field, int numCategories, Map<?, ?> source) {
+        /** An entry of a new column. */
+        public Entry(String label, ArrowField field, int numCategories) {
+            this(label, field, numCategories, null);
+        }
+    }
+
+    /**
+     * The {@code columns} entries of a pandas document by {@code field_name} (empty when there
+     * is none or it is malformed): what a copy carries over so pandas gets back the same
+     * dtypes (nullable {@code Int64}, {@code boolean}, {@code string}) and index labels.
+     */
+    public static Map<String, Map<?, ?>> columnEntries(String json) {
+        Map<String, Map<?, ?>> out = new java.util.HashMap<>();
+        if (json == null) {
+            return out;
+        }
+        try {
+            if (Json.parse(json) instanceof Map<?, ?> doc && doc.get("columns") instanceof List<?> cols) {
+                for (Object c : cols) {
+                    if (c instanceof Map<?, ?> m && m.get("field_name") instanceof String f
+                            && m.get("pandas_type") instanceof String && m.get("numpy_type") instanceof String) {
+                        out.put(f, m);
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            out.clear();
+        }
+        return out;
+    }
 
     /** The index as the metadata describes it: a range, or field names of index columns. */
     public record Index(boolean isRange, String name, long start, long step, List<String> fields) {
@@ -64,7 +94,13 @@ public final class PandasMetadata {
             String pandasType = f.type().pandasType();
             String numpyType = f.type().numpyType();
             String meta = "null";
-            if (f.type() == ColumnType.TIMESTAMP) {
+            Map<?, ?> src = e.source();
+            if (src != null && f.type() != ColumnType.TIMESTAMP && f.type() != ColumnType.CATEGORY) {
+                // the source's pandas dtype of the same Arrow data: Int64, boolean, string, ...
+                pandasType = (String) src.get("pandas_type");
+                numpyType = (String) src.get("numpy_type");
+                meta = Json.write(new StringBuilder(), src.get("metadata")).toString();
+            } else if (f.type() == ColumnType.TIMESTAMP) {
                 numpyType = "datetime64[" + ArrowField.unitName(f.unit()) + "]";
                 if (f.timeZone() != null) {
                     pandasType = "datetimetz";
