@@ -74,6 +74,34 @@ class PythonSharedArraysTest {
     }
 
     @Test
+    void shouldLetPythonReadAJavaOwnersArrayAndCollectItAfterKill9OfThatJvm() throws Exception {
+        String name = TestNames.unique("java-scoped");
+        Process p = Processes.javaBuilder(ScopedArrayOwner.class, name).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (OutputStream stdin = p.getOutputStream()) {
+            assertThat(readLine(p)).isEqualTo("ready 10");
+            Processes.python("""
+                    import sys, shm4j
+                    i = shm4j.info(sys.argv[1])
+                    assert (i.kind, i.lifetime, i.pid, i.owner_alive) == ('array', 'scoped', int(sys.argv[2]), True), i
+                    assert shm4j.attach(sys.argv[1]).tolist() == [float(v) for v in range(10)]
+                    assert sys.argv[1] not in shm4j.gc().segments
+                    """, name, Long.toString(p.pid())).assertOk();
+            p.destroyForcibly(); // SIGKILL: the JVM's shutdown hook does not run
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.exists(LeakCheck.shmDirectory().resolve(name))).isTrue();
+            Processes.Result r = Processes.python("""
+                    import sys, shm4j
+                    assert not shm4j.info(sys.argv[1]).owner_alive
+                    print(shm4j.gc().segments)
+                    """, name).assertOk();
+            assertThat(r.stdout()).contains(name);
+            assertThat(Files.exists(LeakCheck.shmDirectory().resolve(name))).isFalse();
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void shouldLetPythonWriteAMutableArrayJavaCreated() {
         String name = TestNames.unique("java-mutable");
         try (SharedArray a = SharedArray.zeros(ArrayOptions.named(name).withMutable(true), DType.INT64, 4, 3)) {
