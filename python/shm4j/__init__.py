@@ -270,7 +270,7 @@ def share(obj, name: Optional[str] = None, *, persistent: bool = False, mutable:
     if isinstance(obj, (bytes, bytearray, memoryview)):
         data = memoryview(obj).cast("B")
         return _publish(name, data.nbytes, "raw", persistent, mutable, mode,
-                        lambda mem: mem.__setitem__(slice(0, data.nbytes), data), SharedBytes)
+                        lambda pending: pending.write(data, 0), SharedBytes)
     table = _frame.to_table(obj)
     if table is not None:
         if mutable:
@@ -278,7 +278,7 @@ def share(obj, name: Optional[str] = None, *, persistent: bool = False, mutable:
         _frame.check_schema(table.schema)
         size = _frame.ipc_size(table)
         return _publish(name, size, "frame", persistent, False, mode,
-                        lambda mem: _frame.write_into(table, mem, size), SharedFrame)
+                        lambda pending: _frame.write_into(table, pending, size), SharedFrame)
     raise UnsupportedTypeError(
         f"cannot share a value of type={type(obj).__module__}.{type(obj).__qualname__}: share a NumPy array, "
         "a pandas/polars DataFrame, a pyarrow Table, or bytes")
@@ -292,11 +292,13 @@ def _share_array(a, name, persistent, mutable, mode) -> SharedArray:
     head = _npy.header(dtype, a.shape, fortran)
     size = len(head) + a.size * dtype.itemsize
 
-    def write(mem):
-        mem[:len(head)] = head
+    def write(pending):
+        pending.write(head, 0)
         if a.size:
-            dst = np.ndarray(a.shape, dtype=dtype, buffer=mem, offset=len(head), order="F" if fortran else "C")
-            np.copyto(dst, a, casting="no" if a.dtype == dtype else "equiv")
+            src = a if a.dtype == dtype else a.astype(dtype)  # big-endian → little-endian, same values
+            # memory order: a view for C- or Fortran-contiguous arrays, one copy otherwise
+            flat = src.ravel(order="F" if fortran else "C")
+            pending.write(flat.view(np.uint8), len(head))
 
     return _publish(name, size, "array", persistent, mutable, mode, write, SharedArray)
 
@@ -305,7 +307,7 @@ def _publish(name, size, kind, persistent, mutable, mode, write, cls) -> Shared:
     pending = _segment.Pending(name, size, kind, persistent, mutable, mode)
     try:
         if size:
-            write(pending.memory)
+            write(pending)
         seg_info = pending.publish()
     except BaseException:
         pending.abort()

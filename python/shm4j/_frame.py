@@ -116,16 +116,16 @@ def ipc_size(table) -> int:
     return sink.size()
 
 
-def write_into(table, memory, size: int) -> None:
-    """Writes ``table`` as an Arrow IPC file into the writable buffer ``memory`` (``size`` bytes)."""
+def write_into(table, pending, size: int) -> None:
+    """Writes ``table`` as an Arrow IPC file into a reserved segment (``size`` bytes)."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    sink = pa.FixedSizeBufferWriter(pa.py_buffer(memory))
-    with ipc.new_file(sink, table.schema) as w:
+    out = pending.writer()
+    with ipc.new_file(pa.PythonFile(out, mode="w"), table.schema) as w:
         w.write_table(table)
-    if sink.tell() != size:
-        raise AssertionError(f"Arrow IPC size changed while writing: expected={size}, written={sink.tell()}")
+    if out.tell() != size:
+        raise AssertionError(f"Arrow IPC size changed while writing: expected={size}, written={out.tell()}")
 
 
 def read_table(buf, name: str):

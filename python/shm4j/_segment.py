@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import io
 import mmap
 import os
 import secrets
@@ -52,7 +53,6 @@ TEMP_PREFIX = ".shm4j-tmp."
 GENERATED_PREFIX = "shm4j-"
 MAX_NAME_BYTES = 255
 DEFAULT_MODE = 0o600
-_POPULATE_MIN = 1 << 20  # smaller segments: faulting the few pages costs less than populating
 KINDS = ("raw", "array", "frame", "object")
 
 
@@ -568,9 +568,25 @@ class Pending:
                 if e.errno in (errno.ENOSPC, errno.EFBIG):
                     raise _out_of_memory(self.name, self.size, d) from None
                 raise
-            # The pages exist (fallocate): map them all in one call instead of one fault per page.
-            flags = mmap.MAP_SHARED | (getattr(mmap, "MAP_POPULATE", 0) if self.size >= _POPULATE_MIN else 0)
-            self.memory = mmap.mmap(self.fd, self.size, flags, mmap.PROT_READ | mmap.PROT_WRITE)
+
+    def write(self, data, offset: int) -> int:
+        """Writes ``data`` (a bytes-like object) at ``offset`` with ``pwrite``; returns the end.
+
+        ``pwrite`` into the reserved pages is the fastest way to fill a tmpfs file (no page
+        faults, no zeroing of pages about to be overwritten); the mapping comes after."""
+        mv = memoryview(data).cast("B")
+        end = offset + mv.nbytes
+        if end > self.size:
+            raise ValueError(f"write past the reserved size: end={end}, size={self.size}")
+        while mv.nbytes:
+            n = os.pwrite(self.fd, mv[:1 << 30], offset)
+            mv = mv[n:]
+            offset += n
+        return end
+
+    def writer(self):
+        """A binary file object over the reserved file, from offset 0 (for pyarrow's writers)."""
+        return _FdWriter(self)
 
     def publish(self) -> SegmentInfo:
         """Links the temporary file to its name (atomic, fails if taken) and returns its info.
@@ -589,6 +605,8 @@ class Pending:
             pass  # gc removes the temporary name once this process is gone
         _untrack(d.path, self.temp)
         st = os.fstat(self.fd)
+        if self.size > 0 and self.memory is None:
+            self.memory = mmap.mmap(self.fd, self.size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         os.close(self.fd)
         self.fd = -1
         out = SegmentInfo(self.name, os.path.join(d.path, self.name), self.kind, self.size, self.lifetime,
@@ -616,6 +634,25 @@ class Pending:
                 _untrack(self.dir.path, temp)
             self.dir.__exit__()
             self.dir = None
+
+
+class _FdWriter(io.RawIOBase):
+    """A write-only, sequential file object over a Pending segment's descriptor."""
+
+    def __init__(self, pending: Pending):
+        self._pending = pending
+        self._pos = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        n = memoryview(b).nbytes
+        self._pos = self._pending.write(b, self._pos)
+        return n
+
+    def tell(self) -> int:
+        return self._pos
 
 
 def _exists(name: str, dirpath: str) -> SegmentExistsError:
@@ -646,8 +683,9 @@ class Mapping:
         d = _PathDir(shm_dir())
         fd, st = _open_regular(d, name, write)
         try:
-            self.info = i = _info_from(name, os.path.join(d.path, name), st,
-                                       _getxattr(fd, XATTR), _getxattr(fd, OBJ_XATTR))
+            raw = _getxattr(fd, XATTR)
+            obj = _getxattr(fd, OBJ_XATTR) if raw is not None and b"kind=object" in raw else None
+            self.info = i = _info_from(name, os.path.join(d.path, name), st, raw, obj)
             if expected_generation is not None and i.generation != expected_generation:
                 raise StaleError(name, expected_generation, i.generation)
             if write and not i.mutable:

@@ -85,7 +85,7 @@ def test_a_creator_killed_before_publishing_leaves_nothing_visible_and_gc_remove
     code = ("import sys, shm4j\n"
             "from shm4j import _segment\n"
             "p = _segment.Pending('half', 1 << 20, 'array', False, False)\n"
-            "p.memory[:4] = b'junk'\n"
+            "p.write(b'junk', 0)\n"
             "print('reserved', flush=True)\n"
             "sys.stdin.readline()\n")
     p = start_py(code, SHM4J_DIR=shmdir)
