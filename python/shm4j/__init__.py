@@ -24,7 +24,6 @@ Thread-safety: module functions are thread-safe; a handle is not (share it read-
 from __future__ import annotations
 
 import errno
-import mmap
 import os
 import sys
 from typing import Optional
@@ -416,5 +415,3 @@ def _untrack(shm) -> None:
     except Exception:  # pragma: no cover - tracker not running
         pass
 
-
-del mmap

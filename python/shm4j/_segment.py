@@ -42,6 +42,7 @@ from ._errors import (
     OutOfSharedMemoryError,
     SegmentExistsError,
     Shm4jError,
+    StaleSegmentError,
 )
 
 #: The extended attribute holding shm4j's segment metadata.
@@ -687,7 +688,9 @@ class Mapping:
             obj = _getxattr(fd, OBJ_XATTR) if raw is not None and b"kind=object" in raw else None
             self.info = i = _info_from(name, os.path.join(d.path, name), st, raw, obj)
             if expected_generation is not None and i.generation != expected_generation:
-                raise StaleError(name, expected_generation, i.generation)
+                raise StaleSegmentError(
+                    f"segment was replaced: name={name}, generation={expected_generation:x}, "
+                    f"current={i.generation:x}; the object the handle named is gone, ask its producer for a new one")
             if write and not i.mutable:
                 raise ImmutableSegmentError(errno.EACCES, f"segment is immutable: name={name}, kind={i.kind}; "
                                             "attach it read-only, or share it mutable=True to share writes")
@@ -705,10 +708,3 @@ class Mapping:
         if self.memory is None:
             return memoryview(b"")
         return memoryview(self.memory)
-
-
-def StaleError(name: str, expected: int, current_gen: int):  # noqa: N802 - factory of an exception
-    from ._errors import StaleSegmentError
-
-    return StaleSegmentError(f"segment was replaced: name={name}, generation={expected:x}, current={current_gen:x}; "
-                             "the object the handle named is gone, ask its producer for a new one")
