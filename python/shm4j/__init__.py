@@ -240,7 +240,7 @@ class SharedFrame(Shared):
         return _frame.read_table(pa.py_buffer(bytes(self._buffer())), self.name)
 
 
-_HANDLES = {"array": SharedArray, "frame": SharedFrame, "raw": SharedBytes}
+_HANDLES = {"array": SharedArray, "frame": SharedFrame, "raw": SharedBytes, "list": SharedBytes}
 
 
 # ------------------------------------------------------------------------------ share
@@ -320,8 +320,8 @@ def _publish(name, size, kind, persistent, mutable, mode, write, cls) -> Shared:
 # ------------------------------------------------------------------------------ attach
 
 def _kind_of(i: SegmentInfo, buf) -> str:
-    """array, frame or raw: from the metadata, the store codec, or the magic of a foreign file."""
-    if i.kind in ("array", "frame", "raw"):
+    """array, frame, list or raw: from the metadata, the store codec, or the magic of a foreign file."""
+    if i.kind in ("array", "frame", "raw", "list"):
         return i.kind
     if i.kind == "object":
         codec = i.codec
@@ -364,7 +364,10 @@ def attach(name: str, as_: Optional[str] = None, writable: bool = False):
       ``pyarrow.Table`` over the mapping; ``as_="pandas"`` (index and dtypes restored from the
       pandas metadata) or ``as_="polars"`` convert it;
     - raw bytes (kind ``raw``, store codecs ``blob``/``bytes``, other foreign files): a
-      ``numpy`` uint8 array; ``as_="bytes"`` gives a ``memoryview`` of any segment.
+      ``numpy`` uint8 array; ``as_="bytes"`` gives a ``memoryview`` of any segment;
+    - lists (kind ``list``, Java's ``SharedList``: CPython's ``ShareableList`` layout): a
+      ``multiprocessing.shared_memory.ShareableList`` kept away from the resource tracker
+      (only in ``/dev/shm``, where ``shm_open`` looks).
 
     The data stays valid after the segment is removed (the mapping lives as long as the data).
     """
@@ -373,6 +376,8 @@ def attach(name: str, as_: Optional[str] = None, writable: bool = False):
     if as_ == "bytes":
         return buf
     kind = _kind_of(mapping.info, buf)
+    if kind == "list":
+        return _attach_list(name)
     if kind == "array":
         if as_ not in (None, "numpy"):
             raise ValueError(f"unknown as_={as_!r} for an array: name={name}; give 'numpy' or 'bytes'")
@@ -405,6 +410,17 @@ def attach_raw(name: str):
     shm = shared_memory.SharedMemory(name=name, create=False)
     _untrack(shm)
     return shm
+
+
+def _attach_list(name: str):
+    from multiprocessing import shared_memory
+
+    if os.path.realpath(shm_dir()) != "/dev/shm":
+        raise ValueError(f"ShareableList only opens segments in /dev/shm: name={name}, SHM4J_DIR={shm_dir()}; "
+                         "attach it as_='bytes'")
+    sl = shared_memory.ShareableList(name=name)
+    _untrack(sl.shm)  # its SharedMemory registered the name: the tracker would unlink it at exit
+    return sl
 
 
 def _untrack(shm) -> None:

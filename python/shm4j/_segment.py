@@ -54,7 +54,7 @@ TEMP_PREFIX = ".shm4j-tmp."
 GENERATED_PREFIX = "shm4j-"
 MAX_NAME_BYTES = 255
 DEFAULT_MODE = 0o600
-KINDS = ("raw", "array", "frame", "object")
+KINDS = ("raw", "array", "frame", "object", "list")
 
 
 def shm_dir() -> str:
@@ -183,7 +183,7 @@ class SegmentInfo:
 
     name: str
     path: str
-    kind: str  #: raw, array, frame, object, or foreign (no shm4j metadata)
+    kind: str  #: raw, array, frame, object, list, or foreign (no shm4j metadata)
     size: int
     lifetime: Optional[str]  #: scoped, persistent, or None for foreign files
     owner: Optional[ProcessIdentity]

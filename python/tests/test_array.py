@@ -155,3 +155,29 @@ def test_resource_tracker_never_unlinks_an_attached_segment(monkeypatch):
     finally:
         h.unlink()
         h.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs /dev/shm")
+def test_a_list_segment_attaches_as_a_shareable_list_that_no_tracker_unlinks(monkeypatch):
+    """Java's SharedList writes kind=list over CPython's ShareableList layout (docs/list.md);
+    here CPython makes the bytes and the metadata is added as Java adds it."""
+    from multiprocessing import shared_memory
+
+    monkeypatch.delenv("SHM4J_DIR", raising=False)
+    name = "shm4jtest-list-" + uuid.uuid4().hex[:12]
+    sl = shared_memory.ShareableList([7, 2.5, "idle", None], name=name)
+    try:
+        os.setxattr("/dev/shm/" + name, shm4j.XATTR,
+                    f"v=1;kind=list;life=persistent;pid={os.getpid()};start=1;gen=3c;created=0;mutable=1".encode())
+        assert shm4j.info(name).kind == "list" and name in {s.name for s in shm4j.ls()}
+        out = run_py("import shm4j, sys\n"
+                     "from multiprocessing import resource_tracker\n"
+                     "l = shm4j.attach(sys.argv[1]); print(list(l)); l[0] = 8; l.shm.close()\n"
+                     "stop = getattr(resource_tracker._resource_tracker, '_stop', None)\n"
+                     "stop and stop()\n", name)
+        assert out.strip() == "[7, 2.5, 'idle', None]"
+        assert os.path.exists("/dev/shm/" + name), "the resource tracker unlinked a shm4j list"
+        assert sl[0] == 8
+    finally:
+        sl.shm.close()
+        sl.shm.unlink()
