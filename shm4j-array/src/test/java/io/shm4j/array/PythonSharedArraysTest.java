@@ -37,10 +37,11 @@ class PythonSharedArraysTest {
     void shouldReadPythonSharedArraysAndCollectTheScopedOneAfterKill9OfItsOwner() throws Exception {
         String scoped = TestNames.unique("py-scoped");
         String persistent = TestNames.unique("py-persistent");
-        Process p = startPython(OWNER, scoped, persistent);
+        java.nio.file.Path priv = privateDir();
+        Process p = startPython(priv, OWNER, scoped, persistent);
         try (OutputStream stdin = p.getOutputStream()) {
             assertThat(readLine(p)).isEqualTo("ready");
-            ShmDirectory dir = ShmDirectory.current();
+            ShmDirectory dir = ShmDirectory.of(priv);
             SegmentInfo info = dir.info(scoped);
             assertThat(info.kind()).isEqualTo(SegmentKind.ARRAY);
             assertThat(info.lifetime()).isEqualTo(Lifetime.SCOPED);
@@ -49,7 +50,8 @@ class PythonSharedArraysTest {
             assertThat(info.mutable()).isFalse();
             assertThat(info.mode()).isEqualTo(0600);
             assertThat(dir.info(persistent).lifetime()).isEqualTo(Lifetime.PERSISTENT);
-            try (SharedArray a = SharedArray.attach(scoped); SharedArray b = SharedArray.attach(persistent)) {
+            try (SharedArray a = SharedArray.wrap(dir.attach(scoped, io.shm4j.segment.Access.READ_ONLY));
+                    SharedArray b = SharedArray.wrap(dir.attach(persistent, io.shm4j.segment.Access.READ_ONLY))) {
                 assertThat(a.dtype()).isEqualTo(DType.FLOAT64);
                 assertThat(a.shape()).containsExactly(10, 100);
                 assertThat(a.sum()).isEqualTo(999 * 1000 / 2.0);
@@ -63,23 +65,28 @@ class PythonSharedArraysTest {
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(dir.info(scoped).ownerAlive()).isFalse();
                 assertThat(dir.gc(false).segments()).contains(scoped).doesNotContain(persistent);
-                assertThat(Files.exists(LeakCheck.shmDirectory().resolve(scoped))).isFalse();
+                assertThat(Files.exists(priv.resolve(scoped))).isFalse();
                 assertThat(a.getDouble(9, 99)).isEqualTo(999.0); // the mapping outlives the name
             } finally {
                 dir.find(persistent).ifPresent(i -> dir.remove(persistent));
             }
         } finally {
             p.destroyForcibly().waitFor();
+            deleteDir(priv);
         }
     }
 
     @Test
     void shouldLetPythonReadAJavaOwnersArrayAndCollectItAfterKill9OfThatJvm() throws Exception {
         String name = TestNames.unique("java-scoped");
-        Process p = Processes.javaBuilder(ScopedArrayOwner.class, name).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        java.nio.file.Path priv = privateDir();
+        ProcessBuilder pb = Processes.javaBuilder(ScopedArrayOwner.class, name).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.command().removeIf(a -> a.startsWith("-Dshm4j.dir="));
+        pb.command().add(1, "-Dshm4j.dir=" + priv);
+        Process p = pb.start();
         try (OutputStream stdin = p.getOutputStream()) {
             assertThat(readLine(p)).isEqualTo("ready 10");
-            Processes.python("""
+            python(priv, """
                     import sys, shm4j
                     i = shm4j.info(sys.argv[1])
                     assert (i.kind, i.lifetime, i.pid, i.owner_alive) == ('array', 'scoped', int(sys.argv[2]), True), i
@@ -88,16 +95,17 @@ class PythonSharedArraysTest {
                     """, name, Long.toString(p.pid())).assertOk();
             p.destroyForcibly(); // SIGKILL: the JVM's shutdown hook does not run
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.exists(LeakCheck.shmDirectory().resolve(name))).isTrue();
-            Processes.Result r = Processes.python("""
+            assertThat(Files.exists(priv.resolve(name))).isTrue();
+            Processes.Result r = python(priv, """
                     import sys, shm4j
                     assert not shm4j.info(sys.argv[1]).owner_alive
                     print(shm4j.gc().segments)
                     """, name).assertOk();
             assertThat(r.stdout()).contains(name);
-            assertThat(Files.exists(LeakCheck.shmDirectory().resolve(name))).isFalse();
+            assertThat(Files.exists(priv.resolve(name))).isFalse();
         } finally {
             p.destroyForcibly().waitFor();
+            deleteDir(priv);
         }
     }
 
@@ -117,12 +125,38 @@ class PythonSharedArraysTest {
         }
     }
 
-    private static Process startPython(String script, String... args) throws IOException {
+    /**
+     * A private shm directory inside the shared one: gc runs of other suites on the shared
+     * directory (pool starts, `shm4j gc`) would otherwise collect the dead owner's segment first.
+     */
+    private static java.nio.file.Path privateDir() throws IOException {
+        return Files.createDirectory(LeakCheck.shmDirectory().resolve(TestNames.unique("pydir")));
+    }
+
+    private static void deleteDir(java.nio.file.Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (java.nio.file.Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    private static Processes.Result python(java.nio.file.Path dir, String script, String... args) throws IOException {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Processes.pythonExecutable(), "-c", script));
         cmd.addAll(java.util.List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PYTHONPATH", Processes.repoRoot().resolve("python").toString());
-        pb.environment().put("SHM4J_DIR", LeakCheck.shmDirectory().toString());
+        pb.environment().put("SHM4J_DIR", dir.toString());
+        return Processes.run(pb, java.time.Duration.ofSeconds(120));
+    }
+
+    private static Process startPython(java.nio.file.Path dir, String script, String... args) throws IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Processes.pythonExecutable(), "-c", script));
+        cmd.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("PYTHONPATH", Processes.repoRoot().resolve("python").toString());
+        pb.environment().put("SHM4J_DIR", dir.toString());
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         return pb.start();
     }
