@@ -6,6 +6,7 @@ import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.SegmentInfo;
 import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.ShmDirectory;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.testkit.LeakCheck;
 import io.shm4j.testkit.Processes;
 import io.shm4j.testkit.TestNames;
@@ -50,12 +51,12 @@ class PythonSharedArraysTest {
             assertThat(info.mutable()).isFalse();
             assertThat(info.mode()).isEqualTo(0600);
             assertThat(dir.info(persistent).lifetime()).isEqualTo(Lifetime.PERSISTENT);
-            try (SharedArray a = SharedArray.wrap(dir.attach(scoped, io.shm4j.segment.Access.READ_ONLY));
-                    SharedArray b = SharedArray.wrap(dir.attach(persistent, io.shm4j.segment.Access.READ_ONLY))) {
+            try (SharedArray a = SharedArray.of(dir.attach(scoped, io.shm4j.segment.Access.READ_ONLY));
+                    SharedArray b = SharedArray.of(dir.attach(persistent, io.shm4j.segment.Access.READ_ONLY))) {
                 assertThat(a.dtype()).isEqualTo(DType.FLOAT64);
                 assertThat(a.shape()).containsExactly(10, 100);
                 assertThat(a.sum()).isEqualTo(999 * 1000 / 2.0);
-                assertThat(a.getDouble(9, 99)).isEqualTo(999.0);
+                assertThat(a.doubles().get(9, 99)).isEqualTo(999.0);
                 assertThat(a.isWritable()).isFalse();
                 assertThat(b.dtype()).isEqualTo(DType.INT32);
                 assertThat(b.sumLong()).isEqualTo(10);
@@ -66,7 +67,7 @@ class PythonSharedArraysTest {
                 assertThat(dir.info(scoped).ownerAlive()).isFalse();
                 assertThat(dir.gc(false).segments()).contains(scoped).doesNotContain(persistent);
                 assertThat(Files.exists(priv.resolve(scoped))).isFalse();
-                assertThat(a.getDouble(9, 99)).isEqualTo(999.0); // the mapping outlives the name
+                assertThat(a.doubles().get(9, 99)).isEqualTo(999.0); // the mapping outlives the name
             } finally {
                 dir.find(persistent).ifPresent(i -> dir.remove(persistent));
             }
@@ -112,7 +113,7 @@ class PythonSharedArraysTest {
     @Test
     void shouldLetPythonWriteAMutableArrayJavaCreated() {
         String name = TestNames.unique("java-mutable");
-        try (SharedArray a = SharedArray.zeros(ArrayOptions.named(name).withMutable(true), DType.INT64, 4, 3)) {
+        try (SharedArray a = SharedArray.zeros(ShmOptions.named(name).asMutable(), DType.INT64, 4, 3)) {
             Processes.python("""
                     import sys, shm4j
                     w = shm4j.attach(sys.argv[1], writable=True)
@@ -120,7 +121,7 @@ class PythonSharedArraysTest {
                     w[2, 1] = 42
                     w[3] += 7
                     """, name).assertOk();
-            assertThat(a.getLong(2, 1)).isEqualTo(42);
+            assertThat(a.longs().get(2, 1)).isEqualTo(42);
             assertThat(a.sumLong()).isEqualTo(42 + 3 * 7);
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.ShmDirectory;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.testkit.Processes;
 import io.shm4j.testkit.TestNames;
 import java.time.Instant;
@@ -78,8 +79,8 @@ class PythonSharedFramesTest {
                 .assertOk();
         ShmDirectory dir = ShmDirectory.current();
         try (SharedFrame f = SharedFrame.attach(name);
-                SharedFrame c = SharedFrame.copyOf(f.view(), copy, Lifetime.PERSISTENT);
-                SharedFrame p = SharedFrame.putFile(f.path(), put, Lifetime.PERSISTENT)) {
+                SharedFrame c = SharedFrame.copyOf(ShmOptions.named(copy).persistent(), f.view());
+                SharedFrame p = SharedFrame.copyOf(ShmOptions.named(put).persistent(), f.path())) {
             Processes.python(RICH + """
                     import sys, shm4j, pandas as pd
                     for name in sys.argv[1:]:
@@ -97,12 +98,12 @@ class PythonSharedFramesTest {
     @Test
     void shouldLetPythonAttachAJavaFrameAsArrowPandasAndPolars() {
         String name = TestNames.unique("java-frame");
-        try (SharedFrame f = SharedFrame.builder(3).name(name)
+        try (SharedFrame f = SharedFrame.builder(3)
                 .addLongs("n", new long[] {1, 2, 3}, i -> i == 1)
                 .addStrings("s", new String[] {"a", "b", null})
                 .addTimestamps("t", ZoneId.of("UTC"), new long[] {0, 1_000_000_000L, 2_000_000_000L}, i -> false)
                 .addCategories("c", java.util.List.of("x", "y"), new int[] {0, 1, -1})
-                .build()) {
+                .build(ShmOptions.named(name))) {
             Processes.python("""
                     import sys, shm4j, pyarrow as pa
                     before = pa.total_allocated_bytes()

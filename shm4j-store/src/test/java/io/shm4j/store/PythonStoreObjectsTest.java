@@ -2,9 +2,9 @@ package io.shm4j.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shm4j.array.ArrayOptions;
 import io.shm4j.array.SharedArray;
 import io.shm4j.frame.SharedFrame;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.testkit.Processes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +20,7 @@ class PythonStoreObjectsTest {
     void shouldAttachEveryCodecFromPython() {
         try (ObjectStore store = ObjectStore.open(StoreTesting.config("py", 4 << 20));
                 Arena arena = Arena.ofConfined();
-                SharedArray a = SharedArray.copyOf(ArrayOptions.defaults(), new long[] {3, 1, 4});
+                SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), new long[] {3, 1, 4});
                 SharedFrame f = SharedFrame.builder(2).addDoubles("x", new double[] {0.5, 1.5}).build()) {
             ObjectRef<MemorySegment> blob = store.put(StoreTesting.offHeap(arena, new byte[] {1, 2, 3}));
             ObjectRef<byte[]> bytes = store.put(new byte[] {9, 8});
