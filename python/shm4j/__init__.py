@@ -431,3 +431,16 @@ def _untrack(shm) -> None:
     except Exception:  # pragma: no cover - tracker not running
         pass
 
+
+
+# Helpers shm4j.dataset (from main) imports.
+def _path(name: str) -> str:
+    return os.path.join(shm_dir(), _segment.validate(name))
+
+
+def _read_meta(path: str):
+    try:
+        raw = os.getxattr(path, XATTR, follow_symlinks=False)
+    except OSError:
+        return None
+    return dict(p.split("=", 1) for p in raw.decode("ascii", "replace").split(";") if "=" in p)
