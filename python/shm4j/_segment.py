@@ -54,7 +54,7 @@ TEMP_PREFIX = ".shm4j-tmp."
 GENERATED_PREFIX = "shm4j-"
 MAX_NAME_BYTES = 255
 DEFAULT_MODE = 0o600
-KINDS = ("raw", "array", "frame", "object", "list")
+KINDS = ("raw", "array", "frame", "object", "list", "dataset")
 
 
 def shm_dir() -> str:
