@@ -180,7 +180,10 @@ def test_an_interrupted_run_removes_its_segments_and_stops_its_workers(sig, tmp_
     proc = subprocess.Popen(
         [sys.executable, BENCH, "--workload", "B", "--strategy", "shm_once", "--size", "0.2", "--reps", "50",
          "--disk-dir", marker, "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A runner started with SIGINT ignored (nohup, `&` in a script) passes SIG_IGN on, and Python
+        # then never installs its Ctrl-C handler: give the run the default disposition a terminal gives.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not (ours_in_shm() and len(pids_with(marker)) >= 3):  # driver and 2 workers, data in shm

@@ -1,23 +1,21 @@
 package io.shm4j.array;
 
 import io.shm4j.FileAccessException;
+import io.shm4j.segment.ExportFile;
+import io.shm4j.segment.ShmOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
  * {@code .npy} files on disk: mapping one read-only in place ({@link SharedArray#open}) and
- * writing one from an array or view ({@link SharedArray#save}) under a temporary name moved into
- * place. Failures are {@link FileAccessException}s with the path and what to check. Stateless.
+ * copying one into a segment ({@link SharedArray#copyOf(ShmOptions, Path)}), and writing one
+ * from an array or view ({@link SharedArray#save}) atomically through {@link ExportFile}. Failures are {@link FileAccessException}s with the path and what to check. Stateless.
  */
 final class NpyFiles {
     private static final long COPY_CHUNK = 1L << 28;
@@ -44,61 +42,70 @@ final class NpyFiles {
         }
     }
 
+    /**
+     * Copies a {@code .npy} file into a new array segment. Only the header is read through a
+     * mapping; the data is read with {@code read(2)}: another process truncating the file meanwhile
+     * shortens a read (a clear error) instead of faulting a mapped access.
+     */
+    static SharedArray copyOf(ShmOptions options, Path npyFile) {
+        NpyHeader h;
+        try (SharedArray file = SharedArray.open(npyFile)) {
+            h = file.header;
+        }
+        try (FileChannel ch = FileChannel.open(npyFile, StandardOpenOption.READ)) {
+            return SharedArray.create(options, h.dtype(), h.shape(), h.fortranOrder(),
+                    d -> readFully(ch, npyFile, h, d));
+        } catch (NoSuchFileException e) {
+            throw new FileAccessException("no such .npy file: path=" + npyFile + "; check the path", e);
+        } catch (IOException e) {
+            throw new FileAccessException("cannot read .npy file: path=" + npyFile + ", error=" + e.getMessage()
+                    + "; check that it is a readable regular file", e);
+        }
+    }
+
+    private static void readFully(FileChannel ch, Path file, NpyHeader h, MemorySegment into) {
+        long want = h.dataBytes();
+        long done = 0;
+        try {
+            while (done < want) {
+                ByteBuffer b = into.asSlice(done, Math.min(COPY_CHUNK, want - done)).asByteBuffer();
+                int n = ch.read(b, h.dataOffset() + done);
+                if (n < 0) {
+                    throw new NpyFormatException("file shrank while being read: path=" + file + ", expected="
+                            + want + " data bytes, read=" + done + "; another process truncated or replaced it");
+                }
+                done += n;
+            }
+        } catch (IOException e) {
+            throw new FileAccessException("cannot read .npy file: path=" + file + ", offset="
+                    + (h.dataOffset() + done) + ", error=" + e.getMessage() + "; check that it is a readable regular file",
+                    e);
+        }
+    }
+
+    /**
+     * Writes an array or view atomically through {@link ExportFile}: created exclusively in the
+     * target's directory with the segment's mode (minus the umask), renamed into place complete.
+     */
     static void save(SharedArray a, Path file) {
         boolean fortran = !a.isCContiguous() && a.isFContiguous();
         byte[] head = NpyLayout.encode(a.dtype, a.shape, fortran);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, ByteBuffer.wrap(head));
-                if (a.isCContiguous() || a.isFContiguous()) {
-                    long bytes = a.size * a.dtype.itemSize();
-                    for (long o = 0; o < bytes; o += COPY_CHUNK) {
-                        writeFully(ch, a.data.asSlice(a.offset + o, Math.min(COPY_CHUNK, bytes - o)).asByteBuffer());
+        try (ExportFile out = ExportFile.create(file, a.exportMode())) {
+            out.write(MemorySegment.ofArray(head));
+            if (a.isCContiguous() || a.isFContiguous()) {
+                long bytes = a.size * a.dtype.itemSize();
+                out.write(a.data.asSlice(a.offset, bytes)); // straight from the mapping
+            } else {
+                int item = a.dtype.itemSize();
+                a.forEachLine(false, (off, n, stride) -> {
+                    MemorySegment buf = MemorySegment.ofArray(new byte[Math.toIntExact(n * item)]);
+                    for (long i = 0; i < n; i++) {
+                        MemorySegment.copy(a.data, off + i * stride, buf, i * item, item);
                     }
-                } else {
-                    int item = a.dtype.itemSize();
-                    a.forEachLine(false, (off, n, stride) -> {
-                        MemorySegment buf = MemorySegment.ofArray(new byte[Math.toIntExact(n * item)]);
-                        for (long i = 0; i < n; i++) {
-                            MemorySegment.copy(a.data, off + i * stride, buf, i * item, item);
-                        }
-                        writeFully(ch, buf.asByteBuffer());
-                    });
-                }
+                    out.write(buf);
+                });
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            deleteQuietly(tmp);
-            throw new FileAccessException("cannot save array: path=" + file + ", bytes=" + a.data.byteSize()
-                    + ", error=" + e.getMessage() + "; check free space and permissions of its directory", e);
-        } catch (RuntimeException | Error e) {
-            deleteQuietly(tmp);
-            throw e;
+            out.commit();
         }
     }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: the original failure is what the caller needs
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) {
-        try {
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
 }

@@ -73,6 +73,10 @@ public final class NpyLayout {
      */
     public static byte[] encode(DType dtype, long[] shape, boolean fortranOrder) {
         checkShape(shape);
+        if (!numpyCanHold(dtype, shape)) {
+            throw new ShapeException("shape too large for NumPy: shape=" + shapeString(shape) + ", dtype=" + dtype
+                    + "; NumPy refuses arrays whose non-zero dimensions times the item size exceed 2**63-1 bytes");
+        }
         StringBuilder dict = new StringBuilder(64 + shape.length * 22);
         dict.append("{'descr': '").append(dtype.descr()).append("', 'fortran_order': ")
                 .append(fortranOrder ? "True" : "False").append(", 'shape': ").append(shapeString(shape))
@@ -162,18 +166,27 @@ public final class NpyLayout {
         String text = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Map<String, Object> dict = new DictParser(text).parse();
         if (!dict.keySet().equals(java.util.Set.of("descr", "fortran_order", "shape"))) {
-            throw new NpyFormatException("bad .npy header keys: keys=" + dict.keySet()
+            throw new NpyFormatException("bad .npy header keys: keys=" + quoteText(dict.keySet().toString())
                     + ", expected=[descr, fortran_order, shape]");
         }
         Object descr = dict.get("descr");
         if (descr instanceof StructuredMarker) {
-            throw new UnsupportedDTypeException("structured dtypes are not supported: descr=" + text.trim()
+            throw new UnsupportedDTypeException("structured dtypes are not supported: header=" + quoteText(text.trim())
                     + "; save each field as its own array");
         }
         if (!(descr instanceof String d)) {
-            throw new NpyFormatException("bad descr in .npy header: descr=" + descr);
+            throw new NpyFormatException("bad descr in .npy header: descr=" + quoteText(String.valueOf(descr)));
         }
-        DType dtype = DType.ofDescr(d);
+        DType dtype;
+        try {
+            dtype = DType.ofDescr(d);
+        } catch (UnsupportedDTypeException e) {
+            if (d.length() <= 40 && quoteText(d).equals("\"" + d + "\"")) {
+                throw e; // plain text: DType's own message says what the type is
+            }
+            throw new UnsupportedDTypeException("unsupported .npy dtype: descr=" + quoteText(d)
+                    + "; shm4j holds float64/32, int64/32/16/8, uint8/16/32/64, bool and datetime64[ns]");
+        }
         if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
             throw new NpyFormatException("bad fortran_order in .npy header: fortran_order=" + dict.get("fortran_order"));
         }
@@ -191,6 +204,10 @@ public final class NpyLayout {
             Math.addExact(bytes, dataOffset);
         } catch (ArithmeticException e) {
             throw new NpyFormatException("shape too large: shape=" + shapeString(shape) + ", dtype=" + dtype);
+        }
+        if (!numpyCanHold(dtype, shape)) {
+            throw new NpyFormatException("shape too large for NumPy: shape=" + shapeString(shape) + ", dtype=" + dtype
+                    + "; numpy.load refuses arrays whose non-zero dimensions times the item size exceed 2**63-1 bytes");
         }
         if (dataOffset % dtype.itemSize() != 0) {
             throw new NpyFormatException("misaligned .npy data: dataOffset=" + dataOffset + ", itemSize="
@@ -226,6 +243,43 @@ public final class NpyLayout {
         } catch (ArithmeticException e) {
             throw new ShapeException("shape too large: shape=" + shapeString(shape));
         }
+    }
+
+    /**
+     * Whether NumPy can create an array of this shape: it multiplies the non-zero dimensions and
+     * the item size and refuses ("array is too big") when that exceeds {@code 2**63-1}, even when
+     * another dimension is 0.
+     */
+    static boolean numpyCanHold(DType dtype, long[] shape) {
+        try {
+            long n = dtype.itemSize();
+            for (long d : shape) {
+                if (d != 0) {
+                    n = Math.multiplyExact(n, d);
+                }
+            }
+            return true;
+        } catch (ArithmeticException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Text taken from a file, for a message: quoted, control and non-ASCII characters escaped,
+     * cut to 120 characters — a header can never break a message into lines or flood it.
+     */
+    static String quoteText(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        int n = Math.min(s.length(), 120);
+        for (int k = 0; k < n; k++) {
+            char c = s.charAt(k);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                sb.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append(s.length() > n ? "...\" (" + s.length() + " chars)" : "\"").toString();
     }
 
     /** The product of the dimensions (1 for a 0-d shape). */
@@ -341,7 +395,7 @@ public final class NpyLayout {
                     break;
                 }
                 int start = i;
-                while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') { // ASCII only, as Python's parser
                     i++;
                 }
                 if (start == i) {
@@ -402,7 +456,7 @@ public final class NpyLayout {
         }
 
         private void ws() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+            while (i < s.length() && " \t\n\r\f\u000b".indexOf(s.charAt(i)) >= 0) { // Python's whitespace
                 i++;
             }
         }
@@ -427,9 +481,8 @@ public final class NpyLayout {
         }
 
         private NpyFormatException bad(String what) {
-            String shown = s.length() > 200 ? s.substring(0, 200) + "..." : s;
             return new NpyFormatException("cannot parse .npy header: problem=" + what + ", at=" + i
-                    + ", header=" + shown.strip());
+                    + ", header=" + quoteText(s.strip()));
         }
     }
 }

@@ -202,14 +202,10 @@ public final class SharedArray implements AutoCloseable {
      * @throws io.shm4j.FileAccessException if the file cannot be read
      */
     public static SharedArray copyOf(ShmOptions options, Path npyFile) {
-        try (SharedArray file = open(npyFile)) {
-            NpyHeader h = file.header;
-            return create(options, h.dtype(), h.shape(), h.fortranOrder(),
-                    d -> MemorySegment.copy(file.data, 0, d, 0, h.dataBytes()));
-        }
+        return NpyFiles.copyOf(options, npyFile);
     }
 
-    private static SharedArray create(ShmOptions o, DType dtype, long[] shape, boolean fortran,
+    static SharedArray create(ShmOptions o, DType dtype, long[] shape, boolean fortran,
             Consumer<MemorySegment> writer) {
         byte[] head = NpyLayout.encode(dtype, shape, fortran);
         long dataBytes = Math.multiplyExact(NpyLayout.elementCount(shape), (long) dtype.itemSize());
@@ -278,14 +274,21 @@ public final class SharedArray implements AutoCloseable {
 
     /**
      * Writes this array (or view) to a {@code .npy} file NumPy reads (what {@code shm4j export}
-     * does). Contiguous data is written in one pass in its own order; other views in C order. The
-     * file is written under a temporary name and moved into place.
+     * does). Contiguous data is written in one pass in its own order, straight from the mapping;
+     * other views in C order. Atomic ({@link io.shm4j.segment.ExportFile}): the file is created
+     * exclusively in the target's directory (mode: the segment's, minus the umask) and renamed into
+     * place when complete, so a full disk, an error or a crash never leave a partial file.
      *
      * @throws io.shm4j.FileAccessException if the file cannot be written
      */
     public void save(Path file) {
         checkOpen();
         NpyFiles.save(this, file);
+    }
+
+    /** The permission bits an export of this array may have at most: its segment's (a file's: 0666). */
+    int exportMode() {
+        return backing.segment != null ? backing.segment.info().mode() : 0666;
     }
 
     // ================================================================== describe

@@ -34,8 +34,10 @@ final class LsCommand implements Callable<Integer> {
         List<SegmentInfo> infos = all ? dir.listAll() : dir.list();
         Map<String, StoredObject> objects = new LinkedHashMap<>();
         Map<String, String> storeOf = new LinkedHashMap<>();
+        StoreReport stores = new StoreReport(spec.commandLine().getErr(), dir);
         for (String store : StoreAdmin.storeNames(dir)) {
-            for (StoredObject o : StoreAdmin.objects(dir, store)) {
+            List<StoredObject> list = stores.read(store, () -> StoreAdmin.objects(dir, store));
+            for (StoredObject o : list == null ? List.<StoredObject>of() : list) {
                 objects.put(o.name(), o);
                 storeOf.put(o.name(), store);
             }
@@ -63,7 +65,7 @@ final class LsCommand implements Callable<Integer> {
                 list.add(m);
             }
             out.println(Json.write(list));
-            return 0;
+            return stores.status();
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "KIND", "SIZE", "OWNER", "ALIVE", "LIFETIME", "AGE"});
@@ -71,7 +73,7 @@ final class LsCommand implements Callable<Integer> {
         long total = 0;
         for (SegmentInfo i : infos) {
             total += i.size();
-            rows.add(new String[] {i.name(), i.kind().label(), Format.bytes(i.size()),
+            rows.add(new String[] {Text.escape(i.name()), i.kind().label(), Format.bytes(i.size()),
                 i.owner() == null ? "-" : Long.toString(i.owner().pid()),
                 i.foreign() ? "-" : i.ownerAlive() ? "yes" : "no",
                 i.lifetime() == null ? "-" : i.lifetime().name().toLowerCase(java.util.Locale.ROOT),
@@ -85,14 +87,14 @@ final class LsCommand implements Callable<Integer> {
             List<String[]> orows = new ArrayList<>();
             orows.add(new String[] {"STORE", "OBJECT", "SIZE", "CODEC", "PINS", "WHERE", "LAST ACCESS"});
             for (StoredObject o : objects.values()) {
-                orows.add(new String[] {storeOf.get(o.name()), o.name(), Format.bytes(o.size()), o.codec(),
+                orows.add(new String[] {storeOf.get(o.name()), Text.escape(o.name()), Format.bytes(o.size()), o.codec(),
                     Integer.toString(o.pins().size()), where(o),
                     Format.age(Duration.between(o.lastAccess(), now)) + " ago"});
             }
             out.println();
             out.print(Format.table(orows));
         }
-        return 0;
+        return stores.status();
     }
 
     private static String where(StoredObject o) {

@@ -50,11 +50,7 @@ public final class Main implements Runnable {
             if (debug != null && !debug.isEmpty() && !debug.equals("0")) {
                 ex.printStackTrace(err);
             }
-            if (ex instanceof Shm4jException) {
-                err.println("shm4j: error: " + ex.getMessage());
-            } else {
-                err.println("shm4j: internal error: " + ex + " (rerun with SHM4J_DEBUG=1 for the stack trace)");
-            }
+            err.println(errorLine(ex));
             err.flush();
             return 1;
         });
@@ -62,6 +58,27 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The one line a failure prints: the library's own errors and I/O or state errors with their
+     * facts; anything else as an internal error. Control characters (from file names or file
+     * contents in a message) are escaped and the line is cut, so it is always one line.
+     */
+    static String errorLine(Throwable ex) {
+        if (ex instanceof Shm4jException) {
+            return "shm4j: error: " + Text.oneLine(ex.getMessage());
+        }
+        if (ex instanceof java.io.UncheckedIOException u) {
+            return "shm4j: error: " + Text.oneLine(u.getMessage() + ": " + u.getCause());
+        }
+        if (ex instanceof IllegalStateException || ex instanceof IllegalArgumentException) {
+            return "shm4j: error: " + Text.oneLine(String.valueOf(ex.getMessage()));
+        }
+        if (ex instanceof InternalError && String.valueOf(ex.getMessage()).contains("unsafe memory access")) {
+            return "shm4j: error: a file shrank while being read: another process truncated it; retry when it is complete";
+        }
+        return "shm4j: internal error: " + Text.oneLine(ex.toString()) + " (rerun with SHM4J_DEBUG=1 for the stack trace)";
     }
 
     /** The version from the jar manifest. */

@@ -19,7 +19,8 @@ final class RmCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", arity = "1..*", description = "Segment names.")
     List<String> names;
 
-    @Option(names = {"-f", "--force"}, description = "No error for names that do not exist.")
+    @Option(names = {"-f", "--force"}, description = "No error for names that do not exist; also remove files"
+            + " shm4j did not create, links (never what they point to), special files and empty directories.")
     boolean force;
 
     @Override
@@ -28,12 +29,15 @@ final class RmCommand implements Callable<Integer> {
         int status = 0;
         for (String name : names) {
             try {
-                dir.remove(name);
+                dir.remove(name, force);
             } catch (NoSuchSegmentException e) {
                 if (!force) {
-                    spec.commandLine().getErr().println("shm4j: error: " + e.getMessage());
+                    spec.commandLine().getErr().println("shm4j: error: " + Text.oneLine(e.getMessage()));
                     status = 1;
                 }
+            } catch (io.shm4j.Shm4jException e) {
+                spec.commandLine().getErr().println("shm4j: error: " + Text.oneLine(e.getMessage()));
+                status = 1;
             }
         }
         return status;

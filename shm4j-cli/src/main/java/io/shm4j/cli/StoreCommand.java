@@ -37,17 +37,21 @@ final class StoreCommand implements Runnable {
         public Integer call() {
             ShmDirectory dir = ShmDirectory.current();
             List<StoreStats> all = new ArrayList<>();
+            StoreReport report = new StoreReport(spec.commandLine().getErr(), dir);
             for (String name : StoreAdmin.storeNames(dir)) {
-                all.add(StoreAdmin.stats(dir, name));
+                StoreStats s = report.read(name, () -> StoreAdmin.stats(dir, name));
+                if (s != null) {
+                    all.add(s);
+                }
             }
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(all.stream().map(Stats::toMap).toList()));
-                return 0;
+                return report.status();
             }
             if (all.isEmpty()) {
                 out.println("no object stores in " + dir.path());
-                return 0;
+                return report.status();
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"STORE", "CAPACITY", "USED", "PINNED", "OBJECTS", "SPILLED", "MEMBERS",
@@ -60,7 +64,7 @@ final class StoreCommand implements Runnable {
                     Long.toString(s.restores())});
             }
             out.print(Format.table(rows));
-            return 0;
+            return report.status();
         }
 
         static Map<String, Object> toMap(StoreStats s) {

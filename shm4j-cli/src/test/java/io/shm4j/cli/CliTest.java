@@ -69,7 +69,7 @@ class CliTest {
         Run r = run("rm", a, missing);
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip().lines()).hasSize(1);
-        assertThat(r.err()).startsWith("shm4j: error: no such segment: name=" + missing);
+        assertThat(r.err()).startsWith("shm4j: error: no such segment: name=\"" + missing + "\""); // names are quoted (escaped)
         assertThat(ShmDirectory.current().find(a)).isEmpty();
         assertThat(run("rm", "-f", missing).code()).isZero();
     }

@@ -246,69 +246,42 @@ public final class SharedFrame implements AutoCloseable {
     }
 
     /**
-     * Writes a frame file: built in native memory, written with {@code write(2)} to a temporary
-     * file beside the target, then renamed into place. A full disk is a clear error (never a
-     * fault through a mapping of a file with no room) and leaves no partial file.
+     * Writes a frame file atomically ({@link io.shm4j.segment.ExportFile}): the plan writes
+     * straight into a mapping of a new file in the target's directory, reserved first (a full disk
+     * is a clear error, never a fault), which is renamed into place when complete. No memory in
+     * proportion to the frame is allocated.
      */
     static void writeFile(ArrowWriter.Plan plan, Path file) {
-        Path target = file.toAbsolutePath();
-        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid());
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bytes = arena.allocate(Math.max(1, plan.size()), 64).asSlice(0, plan.size());
-            plan.writeTo(bytes);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                long chunk = 1L << 30;
-                for (long off = 0; off < plan.size(); off += chunk) {
-                    java.nio.ByteBuffer buf = bytes.asSlice(off, Math.min(chunk, plan.size() - off)).asByteBuffer();
-                    while (buf.hasRemaining()) {
-                        ch.write(buf);
-                    }
-                }
+        writeFile(plan, file, 0666);
+    }
+
+    private static void writeFile(ArrowWriter.Plan plan, Path file, int mode) {
+        try (io.shm4j.segment.ExportFile out = io.shm4j.segment.ExportFile.create(file, mode)) {
+            try (Arena arena = Arena.ofConfined()) {
+                plan.writeTo(out.map(plan.size(), arena));
             }
-            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // reported below
-            }
-            throw new FileAccessException("cannot write frame file: path=" + file + ", bytes=" + plan.size()
-                    + ", error=" + e.getMessage() + "; check free space and permissions of its directory", e);
-        } catch (RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // the original failure matters more
-            }
-            throw e;
+            out.commit();
         }
     }
 
     static void export(FrameView view, SharedFrame whole, Path file) {
+        int mode = whole != null && whole.segment != null ? whole.segment.info().mode() : 0666;
         if (isCsv(file)) {
-            try (java.io.OutputStream out = Files.newOutputStream(file)) {
-                FrameCsv.write(view, out);
-            } catch (IOException e) {
-                throw new FileAccessException("cannot write CSV: path=" + file + ", error=" + e.getMessage(), e);
+            try (io.shm4j.segment.ExportFile out = io.shm4j.segment.ExportFile.create(file, mode)) {
+                try (java.io.OutputStream w = new java.io.BufferedOutputStream(out.stream(), 1 << 16)) {
+                    FrameCsv.write(view, w);
+                } catch (IOException e) {
+                    throw new FileAccessException("cannot write CSV: path=" + file + ", error=" + e.getMessage(), e);
+                }
+                out.commit();
             }
         } else if (whole != null) {
-            MemorySegment m = whole.memory();
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                long chunk = 1 << 30;
-                for (long at = 0; at < m.byteSize(); at += chunk) {
-                    var bb = m.asSlice(at, Math.min(chunk, m.byteSize() - at)).asByteBuffer();
-                    while (bb.hasRemaining()) {
-                        ch.write(bb);
-                    }
-                }
-            } catch (IOException e) {
-                throw new FileAccessException("cannot write Arrow file: path=" + file + ", error=" + e.getMessage(), e);
+            try (io.shm4j.segment.ExportFile out = io.shm4j.segment.ExportFile.create(file, mode)) {
+                out.write(whole.memory()); // straight from the mapping
+                out.commit();
             }
         } else {
-            FrameBuilder.copyOf(view).save(file);
+            writeFile(FrameBuilder.copyOf(view).plan(), file, mode);
         }
     }
 

@@ -45,6 +45,42 @@ public record ProcessIdentity(long pid, long startTicks) implements Serializable
     }
 
     /**
+     * The one owner-liveness check of shm4j (segment gc, store pins and members, the pool's
+     * leftovers): false only when this process is known to be dead. An identity recorded in
+     * another pid namespace ({@code pidNamespace} not this process's) cannot be checked — its pid
+     * means nothing here — and counts as alive, so processes in other containers sharing the
+     * directory never lose what they own. {@code pidNamespace} 0 means unknown (written by an
+     * older version): judged in this namespace.
+     *
+     * @param pidNamespace the inode of the pid namespace the identity was recorded in, or 0
+     */
+    public boolean mayBeAlive(long pidNamespace) {
+        if (pidNamespace != 0 && PidNamespace.CURRENT != 0 && pidNamespace != PidNamespace.CURRENT) {
+            return true;
+        }
+        return isAlive();
+    }
+
+    /** The inode of this process's pid namespace ({@code /proc/self/ns/pid}), or 0 if unknown. */
+    public static long currentPidNamespace() {
+        return PidNamespace.CURRENT;
+    }
+
+    /** This process's pid namespace, read once. */
+    private static final class PidNamespace {
+        static final long CURRENT = read();
+
+        private static long read() {
+            try {
+                String link = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+                return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+        }
+    }
+
+    /**
      * Reads the start time of {@code pid} from {@code /proc/PID/stat}; empty when there is no
      * such process or it is a zombie (dead, not yet reaped).
      */

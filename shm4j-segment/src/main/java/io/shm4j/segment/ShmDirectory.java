@@ -284,6 +284,11 @@ public final class ShmDirectory {
         }
         Arena arena = null;
         try {
+            Native.Stat st = Native.fstat(fd);
+            if (!st.isRegularFile()) { // swapped in after the stat above: a FIFO, socket or device
+                throw new NotASegmentException("not a segment: name=" + SegmentNames.quote(name) + ", dir=" + path
+                        + ", type=" + st.typeName() + "; segments are regular files");
+            }
             long size = Native.fileSize(fd);
             SegmentInfo info = toInfo(name, file, attrs, size,
                     Native.getXattr(fd, "user." + SegmentMetadata.XATTR));
@@ -476,23 +481,60 @@ public final class ShmDirectory {
     // ---------------------------------------------------------------- remove
 
     /**
-     * Removes a segment by name (what {@code shm4j rm} does). Mappings stay valid until closed.
+     * Removes a segment by name. Mappings stay valid until closed. Only what shm4j created is
+     * removed: a foreign file (no shm4j metadata), a file of another user, a directory, a link
+     * or a special file is refused — {@link #remove(String, boolean)} with {@code force} removes
+     * those.
      *
      * @throws NoSuchSegmentException if there is no such segment
+     * @throws NotASegmentException if the name is not a shm4j segment of this user
      */
     public void remove(String name) {
+        remove(name, false);
+    }
+
+    /**
+     * Removes a name (what {@code shm4j rm [--force]} does). Without {@code force}, like
+     * {@link #remove(String)}. With {@code force}, also foreign files, other users' files (as far
+     * as the directory's sticky bit lets this user), links (the link itself, never what it points
+     * to), special files and empty directories.
+     *
+     * @throws NoSuchSegmentException if there is no such name
+     */
+    public void remove(String name, boolean force) {
         SegmentNames.validate(name);
         Path file = path.resolve(name);
         try {
+            PosixFileAttributes attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!force) {
+                String why = attrs.isDirectory() ? "a directory" : attrs.isSymbolicLink() ? "a symbolic link"
+                        : !attrs.isRegularFile() ? "a special file"
+                        : !ownedByThisUser(file) ? "another user's file"
+                        : readXattr(file) == null ? "a foreign file (no shm4j metadata)" : null;
+                if (why != null) {
+                    throw new NotASegmentException("not removed: name=" + SegmentNames.quote(name) + ", dir=" + path
+                            + " is " + why + "; shm4j removes only what it created (`shm4j rm --force` removes it anyway)");
+                }
+            }
             Files.delete(file);
             OwnedSegments.untrack(file);
         } catch (NoSuchFileException e) {
-            throw new NoSuchSegmentException("no such segment: name=" + name + ", dir=" + path
+            throw new NoSuchSegmentException("no such segment: name=" + SegmentNames.quote(name) + ", dir=" + path
                     + "; list segments with `shm4j ls`");
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            throw new NotASegmentException("not removed: name=" + SegmentNames.quote(name) + ", dir=" + path
+                    + " is a directory that is not empty; shm4j never removes a directory tree", e);
         } catch (IOException e) {
             throw ioFailure("remove", name, path, e);
         }
     }
+
+    private static boolean ownedByThisUser(Path file) throws IOException {
+        Object uid = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        return uid instanceof Integer u && u == EUID;
+    }
+
+    private static final int EUID = Native.geteuid();
 
     /**
      * Removes the scoped segments whose owner is dead and the temporary files of dead creators.
@@ -513,7 +555,10 @@ public final class ShmDirectory {
                     }
                     Optional<ProcessIdentity> creator = SegmentNames.tempCreator(name);
                     if (creator.isPresent()) {
-                        if (!creator.get().isAlive() && (dryRun || deleteTemp(file))) {
+                        // The name alone proves nothing (anyone can plant it): a temporary file is
+                        // ours if it carries shm4j metadata, or is the empty file a creator that
+                        // died before writing the metadata left, owned by this user.
+                        if (isUnfinishedOfDead(file, attrs, creator.get()) && (dryRun || deleteTemp(file))) {
                             temps.add(name);
                             bytes += attrs.size();
                         }
@@ -543,6 +588,54 @@ public final class ShmDirectory {
         segments.sort(null);
         temps.sort(null);
         return new GcReport(segments, temps, bytes, dryRun);
+    }
+
+    /**
+     * Removes the unfinished creations ({@code .shm4j-tmp.PID.START.*}) of {@code creator} if it
+     * is dead, judged as {@link #gc} judges them (for the store's crash recovery).
+     *
+     * @return how many files were removed
+     */
+    public int removeUnfinished(ProcessIdentity creator) {
+        int n = 0;
+        String glob = SegmentNames.TEMP_PREFIX + creator.pid() + "." + creator.startTicks() + ".*";
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(path, glob)) {
+            for (Path file : ds) {
+                try {
+                    PosixFileAttributes attrs = Files.readAttributes(file, PosixFileAttributes.class,
+                            LinkOption.NOFOLLOW_LINKS);
+                    if (attrs.isRegularFile() && SegmentNames.tempCreator(file.getFileName().toString())
+                            .filter(creator::equals).isPresent()
+                            && isUnfinishedOfDead(file, attrs, creator) && deleteTemp(file)) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // vanished meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // nothing to remove
+        }
+        return n;
+    }
+
+    /**
+     * Whether a file under a temporary name is an unfinished creation of a dead process. The
+     * name alone proves nothing (anyone can plant it): it must carry shm4j metadata (whose pid
+     * namespace decides how the creator's liveness is judged), or be the empty file a creator
+     * that died before writing the metadata left, owned by this user.
+     */
+    private static boolean isUnfinishedOfDead(Path file, PosixFileAttributes attrs, ProcessIdentity creator)
+            throws IOException {
+        byte[] raw = readXattr(file);
+        if (raw != null) {
+            try {
+                return !creator.mayBeAlive(SegmentMetadata.decode(raw).pidNamespace());
+            } catch (IllegalArgumentException e) {
+                return false; // metadata this version cannot read
+            }
+        }
+        return attrs.size() == 0 && ownedByThisUser(file) && !creator.isAlive();
     }
 
     private static boolean deleteTemp(Path file) {

@@ -83,7 +83,7 @@ class SharedListInteropTest {
                     "bool False", "bool False", "float 12.25", "str " + hex("wörld!"), "None -", "str ",
                     "int 9223372036854775807", "float inf", "str " + hex("short"));
         } finally {
-            ShmDirectory.current().remove(name);
+            ShmDirectory.current().remove(name, true); // Python made it: not shm4j's to remove without force
         }
     }
 

@@ -109,7 +109,8 @@ final class ProcessPool extends AbstractPool {
         this.slots = new WorkerHandle[config.workers()];
         removeStaleSocketDirs();
         ProcessIdentity self = ProcessIdentity.current();
-        this.socketDir = Files.createTempDirectory("shm4j-pool-" + self.pid() + "-" + self.startTicks() + "-");
+        this.socketDir = Files.createTempDirectory("shm4j-pool-" + self.pid() + "-" + self.startTicks() + "-ns"
+                + ProcessIdentity.currentPidNamespace() + "-");
         this.socketPath = socketDir.resolve("s");
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketPath));
@@ -956,15 +957,30 @@ final class ProcessPool extends AbstractPool {
         }
     }
 
-    /** Removes socket directories of pools whose process is gone (after a kill -9). */
+    /**
+     * Removes socket directories of pools whose process is gone (after a kill -9). The temp dir
+     * is shared and hostile: only a real directory (never a link) owned by this user is touched,
+     * its owner judged by the one liveness check (a pool in another pid namespace is left alone),
+     * and only its socket is removed before the directory itself.
+     */
     private static void removeStaleSocketDirs() {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, "shm4j-pool-*")) {
             for (Path d : ds) {
                 String[] p = d.getFileName().toString().split("-");
                 try {
-                    if (p.length >= 4 && !new ProcessIdentity(Long.parseLong(p[2]), Long.parseLong(p[3])).isAlive()) {
-                        Files.deleteIfExists(d.resolve("s"));
+                    java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(d,
+                            java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isDirectory() || !Integer.valueOf(io.shm4j.segment.internal.Native.geteuid())
+                            .equals(Files.getAttribute(d, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                        continue; // a link, a file, or another user's: not ours to touch
+                    }
+                    long pidns = p.length >= 6 && p[4].startsWith("ns") ? Long.parseLong(p[4].substring(2)) : 0;
+                    if (p.length >= 4 && !new ProcessIdentity(Long.parseLong(p[2]), Long.parseLong(p[3])).mayBeAlive(pidns)) {
+                        Path socket = d.resolve("s");
+                        if (!Files.isDirectory(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.deleteIfExists(socket); // unlinks a link itself, never what it points to
+                        }
                         Files.deleteIfExists(d);
                     }
                 } catch (NumberFormatException | IOException e) {

@@ -62,6 +62,9 @@ final class WorkerLauncher {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(opts);
+        if (config.classDataSharing()) {
+            removeStaleRecordings(cacheDir()); // what a kill -9 during a recording left
+        }
         this.archive = config.classDataSharing() && onlyJars(classPath) ? archivePath(cmd, classPath) : null;
         cmd.add("-cp");
         cmd.add(classPath);
@@ -106,6 +109,11 @@ final class WorkerLauncher {
                 || a.startsWith("-XX:InitialHeapSize") || a.startsWith("-XX:MinHeapSize"));
     }
 
+    /** Where the workers' class-data archives are kept. */
+    static Path cacheDir() {
+        return Path.of(System.getProperty("user.home"), ".cache", "shm4j", "cds");
+    }
+
     /** Whether a usable archive file exists (the JVM itself still checks it). */
     boolean hasArchive() {
         return archive != null && Files.isRegularFile(archive);
@@ -116,9 +124,39 @@ final class WorkerLauncher {
         return archive != null && !hasArchive();
     }
 
-    /** The temporary archive a recording worker writes at exit. */
+    /** The temporary archive a recording worker writes at exit: {@code NAME.tmp.PID.START.TOKEN} (the pool's identity). */
     Path recordingPath(long token) {
-        return archive.resolveSibling(archive.getFileName() + ".tmp." + ProcessHandle.current().pid() + "." + token);
+        ProcessIdentity self = ProcessIdentity.current();
+        return archive.resolveSibling(archive.getFileName() + TMP_MARK + self.pid() + "." + self.startTicks() + "." + token);
+    }
+
+    private static final String TMP_MARK = ".tmp.";
+
+    /**
+     * Removes temporary archives whose pool JVM is dead (a {@code kill -9} while a worker
+     * recorded): regular files of this user only, never following a link. Called at each start.
+     */
+    static void removeStaleRecordings(Path cacheDir) {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(cacheDir, "worker-*.jsa" + TMP_MARK + "*")) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                String[] p = n.substring(n.indexOf(TMP_MARK) + TMP_MARK.length()).split("\\.");
+                try {
+                    boolean dead = p.length == 3
+                            ? !new ProcessIdentity(Long.parseLong(p[0]), Long.parseLong(p[1])).isAlive()
+                            : p.length == 2 && ProcessHandle.of(Long.parseLong(p[0])).isEmpty(); // older name: PID.TOKEN
+                    if (dead && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && Integer.valueOf(io.shm4j.segment.internal.Native.geteuid())
+                                    .equals(Files.getAttribute(f, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (NumberFormatException | IOException e) {
+                    // not ours, or gone
+                }
+            }
+        } catch (IOException e) {
+            // no cache directory
+        }
     }
 
     /** Moves a recorded archive into place (atomic rename); drops it if it is empty. */
@@ -206,7 +244,7 @@ final class WorkerLauncher {
                 }
             }
             String key = HexFormat.of().formatHex(md.digest(), 0, 12);
-            Path dir = Path.of(System.getProperty("user.home"), ".cache", "shm4j", "cds");
+            Path dir = cacheDir();
             Files.createDirectories(dir);
             return dir.resolve("worker-" + key + ".jsa");
         } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {

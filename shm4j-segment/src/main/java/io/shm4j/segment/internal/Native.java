@@ -36,10 +36,19 @@ public final class Native {
     /** errno: no such extended attribute. */
     public static final int ENODATA = 61;
 
-    private static final int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_NOFOLLOW = 0400000,
-            O_CLOEXEC = 02000000;
+    /** errno: the operation would block / a lock is held. */
+    public static final int EAGAIN = 11;
+    /** errno: the filesystem does not support it (for example {@code O_TMPFILE}). */
+    public static final int ENOTSUP = EOPNOTSUPP;
+
+    private static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200,
+            O_NOCTTY = 0400, O_NONBLOCK = 04000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000,
+            O_CLOEXEC = 02000000, O_TMPFILE = 020000000 | O_DIRECTORY;
+    private static final int AT_FDCWD = -100, AT_SYMLINK_FOLLOW = 0x400;
+    /** File type bits of {@code st_mode}. */
+    public static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, SEEK_END = 2;
-    private static final int F_SETLEASE = 1024, F_WRLCK = 1, F_UNLCK = 2, EAGAIN = 11;
+    private static final int F_SETLEASE = 1024, F_WRLCK = 1, F_UNLCK = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -82,6 +91,18 @@ public final class Native {
     private static final MethodHandle FTRUNCATE = downcall("ftruncate",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
             CAPTURE_ERRNO);
+    private static final MethodHandle FSTAT = downcall("fstat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), CAPTURE_ERRNO);
+    private static final MethodHandle WRITE = downcall("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG),
+            CAPTURE_ERRNO);
+    private static final MethodHandle LINKAT = downcall("linkat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+            CAPTURE_ERRNO);
+    private static final MethodHandle GETEUID = downcall("geteuid",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = downcall("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -109,7 +130,7 @@ public final class Native {
     }
 
     /**
-     * Creates a new file with {@code open(O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, mode)}.
+     * Creates a new file with {@code open(O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode)}.
      *
      * @return the file descriptor, owned by the caller
      */
@@ -117,7 +138,7 @@ public final class Native {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path),
-                    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
             if (fd < 0) {
                 throw new ErrnoException("open", (int) ERRNO.get(state, 0L));
             }
@@ -131,15 +152,165 @@ public final class Native {
 
     /**
      * Opens an existing file for mapping ({@code O_RDONLY} or {@code O_RDWR}, with
-     * {@code O_NOFOLLOW|O_CLOEXEC}).
+     * {@code O_NOFOLLOW|O_NONBLOCK|O_NOCTTY|O_CLOEXEC}): a symlink fails with {@code ELOOP}, and a
+     * FIFO, socket or device planted under the name never blocks the open. The caller checks the
+     * type on the descriptor ({@link #fstat}) before using it.
      *
      * @return the file descriptor, owned by the caller
      */
     public static int openExisting(String path, boolean writable) throws ErrnoException {
+        return open(path, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+    }
+
+    /**
+     * Creates an unnamed file in directory {@code dir} ({@code open(dir, O_TMPFILE|O_WRONLY)}, mode
+     * {@code mode} minus the umask): it vanishes with its last descriptor, so a crash leaves
+     * nothing; {@link #linkAt} gives it a name. Fails with {@code EOPNOTSUPP} or {@code EISDIR}
+     * where the filesystem lacks {@code O_TMPFILE}.
+     *
+     * @return the file descriptor, owned by the caller
+     */
+    public static int openUnnamed(String dir, int mode) throws ErrnoException {
+        return open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    }
+
+    /**
+     * Creates a new file, never following a link: {@code O_CREAT|O_EXCL|O_NOFOLLOW} (mode minus
+     * the umask), opened read-write.
+     *
+     * @return the file descriptor, owned by the caller
+     */
+    public static int createNew(String path, int mode) throws ErrnoException {
+        return open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
+    }
+
+    /** Gives an open file (for example one from {@link #openUnnamed}) the name {@code path}; fails if it exists. */
+    public static void linkAt(int fd, String path) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path),
-                    (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC, 0);
+            int rc = (int) LINKAT.invokeExact(state, AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + fd),
+                    AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_FOLLOW);
+            if (rc != 0) {
+                throw new ErrnoException("linkat", (int) ERRNO.get(state, 0L));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall linkat failed", t);
+        }
+    }
+
+    /**
+     * What {@code fstat} says about an open file.
+     *
+     * @param mode {@code st_mode}: type and permission bits
+     * @param uid the owner
+     * @param size the size in bytes
+     */
+    public record Stat(int mode, int uid, long size) {
+        /** Whether it is a regular file. */
+        public boolean isRegularFile() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+
+        /** Whether it is a directory. */
+        public boolean isDirectory() {
+            return (mode & S_IFMT) == S_IFDIR;
+        }
+
+        /** The type as a word for messages: file, directory, fifo, socket, device, symlink. */
+        public String typeName() {
+            return switch (mode & S_IFMT) {
+                case S_IFREG -> "file";
+                case S_IFDIR -> "directory";
+                case 0010000 -> "fifo";
+                case 0140000 -> "socket";
+                case 0120000 -> "symlink";
+                case 0020000, 0060000 -> "device";
+                default -> "unknown";
+            };
+        }
+
+        /** The permission bits. */
+        public int permissions() {
+            return mode & 07777;
+        }
+    }
+
+    // struct stat offsets: x86_64 and aarch64 (the generic layout) differ before st_size.
+    private static final boolean AARCH64 = System.getProperty("os.arch", "").equals("aarch64");
+    private static final long ST_MODE = AARCH64 ? 16 : 24, ST_UID = AARCH64 ? 24 : 28, ST_SIZE = 48;
+
+    /** {@code fstat} of an open file. */
+    public static Stat fstat(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment buf = arena.allocate(256, 8);
+            int rc = (int) FSTAT.invokeExact(state, fd, buf);
+            if (rc != 0) {
+                throw new ErrnoException("fstat", (int) ERRNO.get(state, 0L));
+            }
+            return new Stat(buf.get(ValueLayout.JAVA_INT, ST_MODE), buf.get(ValueLayout.JAVA_INT, ST_UID),
+                    buf.get(ValueLayout.JAVA_LONG, ST_SIZE));
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall fstat failed", t);
+        }
+    }
+
+    /** This process's effective user id. */
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError("downcall geteuid failed", t);
+        }
+    }
+
+    /**
+     * Writes all of {@code bytes} to {@code fd} ({@code write(2)} until done), straight from the
+     * segment's memory (a mapping or native memory; heap segments are copied in chunks).
+     */
+    public static void writeFully(int fd, MemorySegment bytes) throws ErrnoException {
+        if (!bytes.isNative()) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(Math.min(bytes.byteSize(), 1 << 20));
+                for (long at = 0; at < bytes.byteSize(); at += buf.byteSize()) {
+                    long n = Math.min(buf.byteSize(), bytes.byteSize() - at);
+                    MemorySegment.copy(bytes, at, buf, 0, n);
+                    writeFully(fd, buf.asSlice(0, n));
+                }
+            }
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long at = 0;
+            while (at < bytes.byteSize()) {
+                long n = (long) WRITE.invokeExact(state, fd, bytes.asSlice(at), Math.min(bytes.byteSize() - at, 1L << 30));
+                if (n < 0) {
+                    int errno = (int) ERRNO.get(state, 0L);
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    throw new ErrnoException("write", errno);
+                }
+                at += n;
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall write failed", t);
+        }
+    }
+
+    private static final int EINTR = 4;
+
+    private static int open(String path, int flags, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, mode);
             if (fd < 0) {
                 throw new ErrnoException("open", (int) ERRNO.get(state, 0L));
             }

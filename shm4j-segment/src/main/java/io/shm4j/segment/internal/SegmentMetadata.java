@@ -33,7 +33,7 @@ public record SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdenti
     /** Metadata for a segment owned by a process in this process's pid namespace. */
     public SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdentity owner,
             long generation, long createdMillis, boolean mutable) {
-        this(kind, lifetime, owner, generation, createdMillis, mutable, PidNamespace.CURRENT);
+        this(kind, lifetime, owner, generation, createdMillis, mutable, ProcessIdentity.currentPidNamespace());
     }
 
     /**
@@ -41,25 +41,9 @@ public record SegmentMetadata(SegmentKind kind, Lifetime lifetime, ProcessIdenti
      * another pid namespace cannot be checked and counts as alive, so gc never removes it.
      */
     public boolean ownerMayBeAlive() {
-        if (pidNamespace != 0 && PidNamespace.CURRENT != 0 && pidNamespace != PidNamespace.CURRENT) {
-            return true;
-        }
-        return owner.isAlive();
+        return owner.mayBeAlive(pidNamespace);
     }
 
-    /** This process's pid namespace, read once from {@code /proc/self/ns/pid}. */
-    private static final class PidNamespace {
-        static final long CURRENT = read();
-
-        private static long read() {
-            try {
-                String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
-                return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
-            } catch (java.io.IOException | RuntimeException e) {
-                return 0;
-            }
-        }
-    }
     /** The extended attribute's name without the {@code user.} namespace (Java adds it). */
     public static final String XATTR = "shm4j";
     /** The metadata version this code writes and reads. */

@@ -23,7 +23,7 @@ final class Housekeeping {
     static void removeDeadMembers(StorePaths paths, StoreScan scan, Path spillRoot) {
         for (Path f : StoreScan.list(paths.members(), "*")) {
             Optional<ProcessIdentity> who = StorePaths.parseIdentity(f.getFileName().toString());
-            if (who.isPresent() && !scan.isAlive(who.get())) {
+            if (who.isPresent() && !scan.recordedMayBeAlive(who.get(), f.getFileName().toString(), 2)) {
                 removeLeftovers(paths, who.get(), spillRoot);
                 StoreScan.deleteQuietly(f);
             }
@@ -35,9 +35,7 @@ final class Housekeeping {
         for (Path f : StoreScan.list(paths.pending(), id + ".*")) {
             StoreScan.deleteQuietly(f);
         }
-        for (Path f : StoreScan.list(paths.shm().path(), StorePaths.SEGMENT_TEMP_PREFIX + id + ".*")) {
-            StoreScan.deleteQuietly(f);
-        }
+        paths.shm().removeUnfinished(dead); // judged by their metadata, as gc does
         if (spillRoot != null) {
             for (Path f : StoreScan.list(paths.spillDir(spillRoot), StorePaths.SPILL_TEMP_PREFIX + id + ".*")) {
                 StoreScan.deleteQuietly(f);

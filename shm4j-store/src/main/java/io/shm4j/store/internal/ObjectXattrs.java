@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <pre>
  *   user.shm4j.obj              v=1;store=STORE;gen=&lt;hex&gt;;codec=&lt;id&gt;
- *   user.shm4j.pin.PID.START    (empty) one per pinning process, set and removed only by it
+ *   user.shm4j.pin.PID.START.NS (empty) one per pinning process, set and removed only by it
  *                               (or erased by a lock holder once that process is dead)
  * </pre>
  *
@@ -81,18 +81,33 @@ final class ObjectXattrs {
     }
 
     /** The attributes of an object file read in one pass: metadata (null if not yet set) and pinners. */
-    record Attributes(Metadata metadata, List<ProcessIdentity> pins) {}
+    record Attributes(Metadata metadata, List<Pin> pinners) {
+        /** The pinning processes. */
+        List<ProcessIdentity> pins() {
+            return pinners.stream().map(Pin::who).toList();
+        }
+    }
+
+    /**
+     * One pin attribute.
+     *
+     * @param who the pinning process
+     * @param pidns the pid namespace it was recorded in (0: unknown)
+     * @param attr the attribute's name
+     */
+    record Pin(ProcessIdentity who, long pidns, String attr) {}
 
     static Attributes read(Path file) throws IOException {
         UserDefinedFileAttributeView view = view(file);
         List<String> names = view.list();
         Metadata meta = null;
-        List<ProcessIdentity> pins = new ArrayList<>();
+        List<Pin> pins = new ArrayList<>();
         for (String n : names) {
             if (n.equals(META)) {
                 meta = Metadata.decode(readString(view, n));
             } else if (n.startsWith(PIN_PREFIX)) {
-                StorePaths.parseIdentity(n.substring(PIN_PREFIX.length())).ifPresent(pins::add);
+                String id = n.substring(PIN_PREFIX.length());
+                StorePaths.parseIdentity(id).ifPresent(p -> pins.add(new Pin(p, StorePaths.pidNamespaceAt(id, 2), n)));
             }
         }
         return new Attributes(meta, pins);
@@ -121,9 +136,14 @@ final class ObjectXattrs {
 
     /** Removes {@code p}'s pin; false if the file is gone. Idempotent. */
     static boolean unpin(Path file, ProcessIdentity p) throws IOException {
+        return unpin(file, pinName(p));
+    }
+
+    /** Removes the pin attribute {@code attr} (as read); false if the file is gone. Idempotent. */
+    static boolean unpin(Path file, String attr) throws IOException {
         UserDefinedFileAttributeView view = view(file);
         try {
-            view.delete(pinName(p));
+            view.delete(attr);
             return true;
         } catch (NoSuchFileException e) {
             return false;
@@ -133,7 +153,7 @@ final class ObjectXattrs {
     }
 
     static String pinName(ProcessIdentity p) {
-        return PIN_PREFIX + StorePaths.identity(p);
+        return PIN_PREFIX + StorePaths.recorded(p);
     }
 
     private static UserDefinedFileAttributeView view(Path file) {

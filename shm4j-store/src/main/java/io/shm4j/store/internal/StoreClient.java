@@ -21,6 +21,7 @@ import io.shm4j.store.ObjectStoreException;
 import io.shm4j.store.ObjectStoreFullException;
 import io.shm4j.store.SpillFailedException;
 import io.shm4j.store.StoreStats;
+import io.shm4j.store.StoreSweep;
 import io.shm4j.store.StoredObject;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -68,6 +69,14 @@ public final class StoreClient {
     /** Smaller victims are removed: below this, fresh pages cost less than the extra calls. */
     static final long RECYCLE_MIN_BYTES = 1 << 20;
     private static boolean hookInstalled; // guarded by CLIENTS
+    /**
+     * One lock per store directory, held while this JVM connects to, disconnects from or
+     * reclaims that store — the waits on another process's file lock happen under it, never
+     * under the JVM-wide {@link #CLIENTS} monitor, so a store held elsewhere never blocks the
+     * others. Also keeps a reclaim from opening (and, closing, unlocking) the lock file of a
+     * store a thread here is connecting to.
+     */
+    private static final Map<String, java.util.concurrent.locks.ReentrantLock> STORE_LOCKS = new ConcurrentHashMap<>();
 
     private final String key;
     private final StorePaths paths;
@@ -133,17 +142,32 @@ public final class StoreClient {
     public static ObjectStore open(ObjectStoreConfig config) {
         StorePaths paths = new StorePaths(ShmDirectory.of(realDirectory(config.shmDirectory())), config.name());
         String key = paths.dir().toString();
-        synchronized (CLIENTS) {
-            StoreClient c = CLIENTS.get(key);
-            if (c == null) {
-                c = connect(key, paths, config);
-                CLIENTS.put(key, c);
-                installHook();
+        java.util.concurrent.locks.ReentrantLock storeLock = storeLock(key);
+        storeLock.lock();
+        try {
+            StoreClient c;
+            synchronized (CLIENTS) {
+                c = CLIENTS.get(key);
             }
-            ShmObjectStore handle = new ShmObjectStore(c, config.codecs());
-            c.handles.add(handle);
-            return handle;
+            if (c == null) {
+                c = connect(key, paths, config); // may wait for another process: no monitor held
+                synchronized (CLIENTS) {
+                    CLIENTS.put(key, c);
+                    installHook();
+                }
+            }
+            synchronized (CLIENTS) {
+                ShmObjectStore handle = new ShmObjectStore(c, config.codecs());
+                c.handles.add(handle);
+                return handle;
+            }
+        } finally {
+            storeLock.unlock();
         }
+    }
+
+    private static java.util.concurrent.locks.ReentrantLock storeLock(String key) {
+        return STORE_LOCKS.computeIfAbsent(key, k -> new java.util.concurrent.locks.ReentrantLock());
     }
 
     private static StoreClient connect(String key, StorePaths paths, ObjectStoreConfig config) {
@@ -203,11 +227,21 @@ public final class StoreClient {
 
     /** Called by a handle's close: the last handle disconnects this process. */
     void closed(ShmObjectStore handle) {
-        synchronized (CLIENTS) {
-            if (handles.remove(handle) && handles.isEmpty()) {
-                CLIENTS.remove(key);
-                disconnect();
+        java.util.concurrent.locks.ReentrantLock storeLock = storeLock(key);
+        storeLock.lock();
+        try {
+            boolean last;
+            synchronized (CLIENTS) {
+                last = handles.remove(handle) && handles.isEmpty();
+                if (last) {
+                    CLIENTS.remove(key);
+                }
             }
+            if (last) {
+                disconnect(); // may wait for another process: no monitor held
+            }
+        } finally {
+            storeLock.unlock();
         }
     }
 
@@ -466,7 +500,7 @@ public final class StoreClient {
         String name = hidden.getFileName().toString();
         ObjectXattrs.Attributes attrs = ObjectXattrs.read(hidden);
         StoreScan scan = new StoreScan(paths);
-        if (attrs.pins().stream().anyMatch(scan::isAlive)) {
+        if (attrs.pinners().stream().anyMatch(scan::mayBeAlive)) {
             Files.move(hidden, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
             return 0;
         }
@@ -856,16 +890,47 @@ public final class StoreClient {
 
     // ------------------------------------------------------------------ inspection without opening
 
-    /** The stores in a shm directory. */
+    /** The stores in a shm directory (only real directories of this user; see {@link #unusableStores}). */
     public static List<String> storeNames(ShmDirectory dir) {
         List<String> out = new ArrayList<>();
         for (Path p : StoreScan.list(dir.path(), StorePaths.DIR_PREFIX + "*")) {
-            if (Files.isDirectory(p)) {
-                out.add(p.getFileName().toString().substring(StorePaths.DIR_PREFIX.length()));
+            String name = p.getFileName().toString().substring(StorePaths.DIR_PREFIX.length());
+            if (validName(name) && new StorePaths(dir, name).unusable() == null && Files.isDirectory(p,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                out.add(name);
             }
         }
         out.sort(null);
         return out;
+    }
+
+    /**
+     * Entries named like a store's directory that shm4j will not touch — a link, a file, another
+     * user's directory, a name no store can have — with the reason, by name.
+     */
+    public static Map<String, String> unusableStores(ShmDirectory dir) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (Path p : StoreScan.list(dir.path(), StorePaths.DIR_PREFIX + "*")) {
+            String name = p.getFileName().toString().substring(StorePaths.DIR_PREFIX.length());
+            if (!validName(name)) {
+                out.put(name, "not a valid store name");
+                continue;
+            }
+            String why = new StorePaths(dir, name).unusable();
+            if (why != null && !why.startsWith(StorePaths.OTHER_USER)) { // another user's store is theirs, not damage
+                out.put(name, why);
+            }
+        }
+        return out;
+    }
+
+    private static boolean validName(String name) {
+        try {
+            ObjectStoreConfig.checkName(name);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Stats of a store, read without opening it. */
@@ -881,6 +946,11 @@ public final class StoreClient {
     }
 
     private static StoreState stateOf(StorePaths paths) {
+        String unusable = paths.unusable();
+        if (unusable != null) {
+            throw new ObjectStoreException("store directory is not usable: store=" + paths.store() + ", dir="
+                    + paths.dir() + ", problem=" + unusable + "; shm4j reads only real directories of this user");
+        }
         Optional<StoreState> s = StoreState.read(paths.state(), paths.store());
         return s.orElseThrow(() -> new ObjectStoreException("no such store: store=" + paths.store()
                 + ", dir=" + paths.shm().path() + "; list stores with StoreAdmin.storeNames(dir)"));
@@ -897,8 +967,12 @@ public final class StoreClient {
                     continue; // this process uses it
                 }
             }
-            if (new StoreScan(paths).members().isEmpty()) {
-                out.add(name);
+            try {
+                if (new StoreScan(paths).members().isEmpty()) {
+                    out.add(name);
+                }
+            } catch (ObjectStoreException e) {
+                // damaged: reclaimAbandoned reports it
             }
         }
         return out;
@@ -906,31 +980,58 @@ public final class StoreClient {
 
     /** Removes stores whose processes all died; see {@link io.shm4j.store.StoreAdmin#reclaimAbandoned}. */
     public static List<String> reclaimAbandoned(ShmDirectory dir) {
+        return reclaimAbandoned(dir, DEFAULT_LOCK_WAIT).removed();
+    }
+
+    /** How long housekeeping waits for a store's lock before leaving the store alone as busy. */
+    private static final java.time.Duration DEFAULT_LOCK_WAIT = java.time.Duration.ofSeconds(2);
+
+    /** Removes stores whose processes all died, waiting at most {@code lockWait} on each; see {@link io.shm4j.store.StoreAdmin#sweep}. */
+    public static StoreSweep reclaimAbandoned(ShmDirectory dir, java.time.Duration lockWait) {
         ShmDirectory real = ShmDirectory.of(realDirectory(dir.path()));
         List<String> removed = new ArrayList<>();
+        Map<String, String> skipped = new java.util.TreeMap<>(unusableStores(real));
         for (String name : storeNames(real)) {
             StorePaths paths = new StorePaths(real, name);
-            synchronized (CLIENTS) {
-                if (CLIENTS.containsKey(paths.dir().toString())) {
-                    continue; // this process uses it
+            String key = paths.dir().toString();
+            java.util.concurrent.locks.ReentrantLock storeLock = storeLock(key);
+            if (!storeLock.tryLock()) {
+                continue; // a thread here is connecting or disconnecting: the store is in use
+            }
+            try {
+                synchronized (CLIENTS) {
+                    if (CLIENTS.containsKey(key)) {
+                        continue; // this process uses it
+                    }
                 }
-                StoreLock lock = StoreLock.openLocked(paths);
+                StoreLock lock = StoreLock.openLocked(paths, lockWait);
+                if (lock == null) {
+                    skipped.put(name, "busy: another process held its lock for " + lockWait.toMillis() + " ms");
+                    continue;
+                }
                 try {
-                    Path spill = StoreState.read(paths.state(), name).map(StoreState::spillDirectory).orElse(null);
+                    Path spill;
+                    try {
+                        spill = StoreState.read(paths.state(), name).map(StoreState::spillDirectory).orElse(null);
+                    } catch (ObjectStoreException e) {
+                        spill = null; // damaged state: the store is still removed, its spill files are not found
+                    }
                     StoreScan scan = new StoreScan(paths);
                     Housekeeping.removeDeadMembers(paths, scan, spill);
                     if (scan.members().isEmpty()) {
                         Housekeeping.destroy(paths, lock, spill);
                         removed.add(name);
                     }
-                } catch (IOException e) {
-                    throw new ObjectStoreException("cannot reclaim store: store=" + name + ", error=" + e, e);
                 } finally {
                     lock.release();
                     lock.close();
                 }
+            } catch (IOException | ObjectStoreException e) {
+                skipped.put(name, "damaged: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            } finally {
+                storeLock.unlock();
             }
         }
-        return removed;
+        return new StoreSweep(removed, skipped);
     }
 }

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,15 +38,51 @@ final class StoreLock implements AutoCloseable {
 
     /** Opens (creating the store directory if needed) and acquires the lock: the caller must {@link #release()}. */
     static StoreLock openLocked(StorePaths paths) {
+        StoreLock l = openLocked(paths, null);
+        assert l != null;
+        return l;
+    }
+
+    /**
+     * Like {@link #openLocked(StorePaths)}, waiting at most {@code wait} for another process's
+     * lock (null: as long as it takes).
+     *
+     * @return the held lock, or null if another process held it for all of {@code wait}
+     * @throws ObjectStoreException if the store directory is not a directory of this user (a
+     *     link, a file, another user's), or the lock file keeps being removed
+     */
+    static StoreLock openLocked(StorePaths paths, java.time.Duration wait) {
+        long deadline = wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos();
         for (int attempt = 0; ; attempt++) {
+            if (attempt > 1000) {
+                throw new ObjectStoreException("cannot lock the store: store=" + paths.store() + ", file="
+                        + paths.lock() + ", attempts=" + attempt + "; its lock file keeps being removed");
+            }
             FileChannel ch = null;
             try {
                 Files.createDirectories(paths.dir());
+                String unusable = paths.unusable();
+                if (unusable != null) {
+                    throw new ObjectStoreException("store directory is not usable: store=" + paths.store()
+                            + ", dir=" + paths.dir() + ", problem=" + unusable
+                            + "; shm4j uses only a real directory of this user (remove it or use another store name)");
+                }
+                Object before = fileKey(paths.lock());
                 ch = FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
-                FileLock l = ch.lock();
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                FileLock l = wait == null ? ch.lock() : tryLockUntil(ch, deadline);
+                if (l == null) {
+                    ch.close();
+                    return null;
+                }
                 ByteBuffer b = ByteBuffer.allocate(1);
-                if (ch.read(b, 0) == 1 && b.get(0) == 1) { // removed incarnation: retry
+                if (ch.read(b, 0) == 1 && b.get(0) == 1) {
+                    // A removed incarnation. If the name still holds this very file (its remover died
+                    // between marking and unlinking it, or someone wrote the mark), unlink it while
+                    // holding its lock, so the next attempt creates a fresh one instead of spinning.
+                    if (before != null && before.equals(fileKey(paths.lock()))) {
+                        Files.deleteIfExists(paths.lock());
+                    }
                     l.release();
                     ch.close();
                     continue;
@@ -53,12 +90,37 @@ final class StoreLock implements AutoCloseable {
                 return new StoreLock(ch, l);
             } catch (NoSuchFileException e) {
                 closeQuietly(ch); // the directory was removed meanwhile: retry
-                if (attempt > 1000) {
-                    throw failure(paths, e);
-                }
             } catch (IOException e) {
                 closeQuietly(ch);
                 throw failure(paths, e);
+            } catch (RuntimeException e) {
+                closeQuietly(ch);
+                throw e;
+            }
+        }
+    }
+
+    private static Object fileKey(java.nio.file.Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Polls {@code tryLock} until the deadline; never blocks on another process for longer. */
+    private static FileLock tryLockUntil(FileChannel ch, long deadline) throws IOException {
+        while (true) {
+            FileLock l = ch.tryLock();
+            if (l != null || System.nanoTime() > deadline) {
+                return l;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
     }

@@ -33,6 +33,41 @@ record StorePaths(ShmDirectory shm, String store) {
         return shm.path().resolve(DIR_PREFIX + store);
     }
 
+    /**
+     * Why the store directory must not be used, or null if it is fine or missing: shm4j works only
+     * in a real directory (never through a link) owned by this user. In the sticky shm directory
+     * no other user can rename or replace an entry this user owns, so the answer stays true.
+     */
+    String unusable() {
+        java.nio.file.attribute.PosixFileAttributes a;
+        try {
+            a = java.nio.file.Files.readAttributes(dir(), java.nio.file.attribute.PosixFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (java.io.IOException e) {
+            return "unreadable (" + e + ")";
+        }
+        if (a.isSymbolicLink()) {
+            return "a symbolic link";
+        }
+        if (!a.isDirectory()) {
+            return "not a directory";
+        }
+        try {
+            Object uid = java.nio.file.Files.getAttribute(dir(), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!(uid instanceof Integer u) || u != EUID) {
+                return OTHER_USER + " (uid=" + uid + ")";
+            }
+        } catch (java.io.IOException e) {
+            return "unreadable (" + e + ")";
+        }
+        return null;
+    }
+
+    static final String OTHER_USER = "owned by another user";
+    private static final int EUID = io.shm4j.segment.internal.Native.geteuid();
+
     Path lock() {
         return dir().resolve("lock");
     }
@@ -53,13 +88,14 @@ record StorePaths(ShmDirectory shm, String store) {
         return dir().resolve("evicting");
     }
 
+    /** The member file of {@code p} (a process of this pid namespace): {@code PID.START.PIDNS}. */
     Path member(ProcessIdentity p) {
-        return members().resolve(identity(p));
+        return members().resolve(recorded(p));
     }
 
     /** A reservation of {@code size} bytes by {@code p} for object {@code id}: {@code PID.START.ID.SIZE}. */
     Path reservation(ProcessIdentity p, String id, long size) {
-        return pending().resolve(identity(p) + "." + id + "." + size);
+        return pending().resolve(identity(p) + "." + id + "." + size + (PIDNS != 0 ? "." + PIDNS : ""));
     }
 
     /** The object named {@code name} in the shm directory. */
@@ -95,6 +131,27 @@ record StorePaths(ShmDirectory shm, String store) {
 
     Path spillTemp(Path spillRoot, ProcessIdentity p, String name) {
         return spillDir(spillRoot).resolve(SPILL_TEMP_PREFIX + identity(p) + "." + name);
+    }
+
+    /** This process's pid namespace, recorded beside every identity this process writes. */
+    static final long PIDNS = ProcessIdentity.currentPidNamespace();
+
+    /** {@code PID.START.PIDNS}: an identity with the pid namespace it means something in. */
+    static String recorded(ProcessIdentity p) {
+        return identity(p) + (PIDNS != 0 ? "." + PIDNS : "");
+    }
+
+    /** The pid namespace in field {@code index} of a dotted name, or 0 (unknown) if absent. */
+    static long pidNamespaceAt(String s, int index) {
+        String[] f = s.split("\\.");
+        if (f.length <= index) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(f[index]);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     static String identity(ProcessIdentity p) {

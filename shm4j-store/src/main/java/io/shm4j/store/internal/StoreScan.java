@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class StoreScan {
     private final StorePaths paths;
-    private final Map<ProcessIdentity, Boolean> alive = new HashMap<>();
+    private final Map<ObjectXattrs.Pin, Boolean> alive = new HashMap<>();
 
     StoreScan(StorePaths paths) {
         this.paths = paths;
@@ -63,8 +63,18 @@ final class StoreScan {
      */
     record Spilled(String name, long size, FileTime modified) {}
 
-    boolean isAlive(ProcessIdentity p) {
-        return alive.computeIfAbsent(p, ProcessIdentity::isAlive);
+    /** The one liveness check ({@link ProcessIdentity#mayBeAlive}), cached for the scan. */
+    boolean mayBeAlive(ProcessIdentity p, long pidns) {
+        return alive.computeIfAbsent(new ObjectXattrs.Pin(p, pidns, ""), k -> k.who().mayBeAlive(k.pidns()));
+    }
+
+    boolean mayBeAlive(ObjectXattrs.Pin pin) {
+        return mayBeAlive(pin.who(), pin.pidns());
+    }
+
+    /** Whether the process a member file or reservation ({@code PID.START...}) names may be alive. */
+    boolean recordedMayBeAlive(ProcessIdentity p, String fileName, int pidnsField) {
+        return mayBeAlive(p, StorePaths.pidNamespaceAt(fileName, pidnsField));
     }
 
     /** Live reservations: object id → size. With {@code removeDead}, dead ones are deleted. */
@@ -73,10 +83,10 @@ final class StoreScan {
         for (Path f : list(paths.pending(), "*")) {
             String[] p = f.getFileName().toString().split("\\.");
             Optional<ProcessIdentity> who = StorePaths.parseIdentity(f.getFileName().toString());
-            if (p.length != 4 || who.isEmpty()) {
+            if ((p.length != 4 && p.length != 5) || who.isEmpty()) {
                 continue;
             }
-            if (isAlive(who.get())) {
+            if (recordedMayBeAlive(who.get(), f.getFileName().toString(), 4)) {
                 try {
                     out.put(p[2], Long.parseLong(p[3]));
                 } catch (NumberFormatException e) {
@@ -112,11 +122,11 @@ final class StoreScan {
                     continue;
                 }
                 List<ProcessIdentity> live = new ArrayList<>();
-                for (ProcessIdentity p : x.pins()) {
-                    if (isAlive(p)) {
-                        live.add(p);
+                for (ObjectXattrs.Pin p : x.pinners()) {
+                    if (mayBeAlive(p)) {
+                        live.add(p.who());
                     } else if (eraseDeadPins) {
-                        ObjectXattrs.unpin(f, p);
+                        ObjectXattrs.unpin(f, p.attr());
                     }
                 }
                 out.add(new Resident(name, id.get(), attrs.size(), attrs.lastAccessTime(), x.metadata(),
@@ -170,7 +180,8 @@ final class StoreScan {
     List<ProcessIdentity> members() {
         List<ProcessIdentity> out = new ArrayList<>();
         for (Path f : list(paths.members(), "*")) {
-            StorePaths.parseIdentity(f.getFileName().toString()).filter(this::isAlive).ifPresent(out::add);
+            String n = f.getFileName().toString();
+            StorePaths.parseIdentity(n).filter(p -> recordedMayBeAlive(p, n, 2)).ifPresent(out::add);
         }
         return out;
     }

@@ -66,6 +66,11 @@ final class StoreState {
     /** Reads a copy of the state file (no mapping), or empty if there is none. */
     static Optional<StoreState> read(Path file, String store) {
         try {
+            if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                throw new ObjectStoreException("damaged store state: store=" + store + ", file=" + file
+                        + " is not a regular file; remove the store directory");
+            }
             byte[] b = Files.readAllBytes(file);
             // A long[] backing keeps the counters 8-byte aligned for the var handle.
             MemorySegment m = MemorySegment.ofArray(new long[(b.length + 7) / 8]);
