@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import shm4j
-from conftest import child_env, run_py
+from shm4j_procs import child_env, run_py
 
 
 def _meta(kind="array", mutable=False):

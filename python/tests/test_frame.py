@@ -12,7 +12,7 @@ import pyarrow.ipc as ipc
 import pytest
 
 import shm4j
-from conftest import PYTHON_DIR, run_py
+from shm4j_procs import PYTHON_DIR, run_py
 from shm4j._frame import attach_frame
 
 

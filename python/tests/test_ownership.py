@@ -14,7 +14,7 @@ import pytest
 
 import shm4j
 from shm4j import _segment
-from conftest import PYTHON_DIR, read_line, run_py, start_py
+from shm4j_procs import PYTHON_DIR, read_line, run_py, start_py
 
 OWNER = """
 import sys, numpy as np, shm4j
