@@ -118,16 +118,15 @@ class CliTest {
             Run put = run("put", in.toString(), "--name", name);
             assertThat(put.code()).as(put.err()).isZero();
             assertThat(put.out()).contains(name, "int32", "(2, 3)");
-            long parent = ProcessHandle.current().parent().orElseThrow().pid();
-            assertThat(ShmDirectory.current().info(name).owner().pid()).as("scoped to the caller of shm4j")
-                    .isEqualTo(parent);
-            assertThat(ShmDirectory.current().info(name).lifetime()).isEqualTo(io.shm4j.segment.Lifetime.SCOPED);
+            assertThat(ShmDirectory.current().info(name).lifetime()).as("persistent by default")
+                    .isEqualTo(io.shm4j.segment.Lifetime.PERSISTENT);
+            assertThat(put.out()).contains("persistent (remove with: shm4j rm " + name + ")");
             assertThat(run("info", name).out()).contains("dtype:", "int32", "shape:", "[2, 3]");
             assertThat(run("export", name, out.toString()).code()).isZero();
             assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(java.nio.file.Files.readAllBytes(in));
             Run bad = run("put", dirTmp.resolve("x.txt").toString());
             assertThat(bad.code()).isEqualTo(1);
-            assertThat(bad.err()).contains("no such file");
+            assertThat(bad.err()).contains("no such file", ".npy", ".csv", ".arrow", ".feather", ".ipc");
         } finally {
             ShmDirectory.current().find(name).ifPresent(i -> ShmDirectory.current().remove(name));
             java.nio.file.Files.deleteIfExists(in);
