@@ -28,6 +28,9 @@ final class LsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON array of objects, for scripts.")
     boolean json;
 
+    /** Where the listing goes: the command line's output (the fast path of {@link Main} sets it). */
+    java.io.PrintWriter out;
+
     @Override
     public Integer call() {
         ShmDirectory dir = ShmDirectory.current();
@@ -42,7 +45,7 @@ final class LsCommand implements Callable<Integer> {
                 storeOf.put(o.name(), store);
             }
         }
-        var out = spec.commandLine().getOut();
+        var out = this.out != null ? this.out : spec.commandLine().getOut();
         if (json) {
             List<Object> list = new ArrayList<>();
             for (SegmentInfo i : infos) {

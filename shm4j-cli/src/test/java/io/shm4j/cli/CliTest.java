@@ -37,6 +37,35 @@ class CliTest {
     }
 
     @Test
+    void shouldListTheSameWithoutPicocliAsWithIt() {
+        String name = TestNames.unique("cli-fast");
+        try (Segment s = Segment.create(name, 1 << 20)) {
+            for (String[] args : new String[][] {{"ls"}, {"ls", "--json"}, {"ls", "-a"}, {"ls", "--all", "--json"},
+                    {"--dir", io.shm4j.testkit.LeakCheck.shmDirectory().toString(), "ls"},
+                    {"ls", "--dir=" + io.shm4j.testkit.LeakCheck.shmDirectory()}}) {
+                Run fast = runWith(true, args);
+                Run picocli = runWith(false, args);
+                assertThat(fast.code()).isZero();
+                assertThat(fast.out()).contains(name);
+                assertThat(ages(fast.out())).as(String.join(" ", args)).isEqualTo(ages(picocli.out()));
+                assertThat(fast.err()).isEqualTo(picocli.err());
+            }
+        }
+    }
+
+    private static Run runWith(boolean fastPath, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err), fastPath);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Ages may tick between two listings. */
+    private static String ages(String listing) {
+        return listing.replaceAll("\"ageSeconds\":\\d+", "\"ageSeconds\":N").replaceAll("\\b\\d+[smhd]\\b", "N");
+    }
+
+    @Test
     void shouldShowOneSegment() {
         String name = TestNames.unique("cli-info");
         try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 100)) {
