@@ -22,6 +22,8 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private Main() {}
+
     @Option(names = "--dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "shm directory (default: $SHM4J_DIR or /dev/shm)")
     void dir(String dir) {
