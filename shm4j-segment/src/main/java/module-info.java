@@ -7,4 +7,5 @@
 module io.shm4j.segment {
     exports io.shm4j;
     exports io.shm4j.segment;
+    exports io.shm4j.list;
 }
