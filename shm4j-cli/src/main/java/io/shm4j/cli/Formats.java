@@ -8,6 +8,10 @@ final class Formats {
     static final String ACCEPTED_FOR_PUT =
             "put takes .npy (array), .csv, .arrow, .feather, .ipc or .arrows (frame)";
 
+    /** What head, info and export read from the shm directory. */
+    static final String CONTENTS = "shm4j reads arrays (.npy bytes) and frames (Arrow IPC: .arrow, .feather, .ipc),"
+            + " and loads .npy, .csv, .arrow, .feather, .ipc or .arrows files with `shm4j put`";
+
     /** What export writes. */
     static final String ACCEPTED_FOR_EXPORT =
             "export writes an array to .npy, a frame to .csv, .arrow, .feather or .ipc";
