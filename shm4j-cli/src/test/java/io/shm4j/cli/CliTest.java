@@ -66,6 +66,15 @@ class CliTest {
     }
 
     @Test
+    void shouldCarryNoneOfTheBenchmarksDependencies() {
+        for (String benchOnly : new String[] {"org.openjdk.jmh.Main", "org.knowm.xchart.XYChart", "io.shm4j.bench.Relaunch"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Class.forName(benchOnly))
+                    .as(benchOnly).isInstanceOf(ClassNotFoundException.class);
+        }
+        assertThat(run("--help").out()).doesNotContain("bench");   // the plug-in is absent here
+    }
+
+    @Test
     void shouldShowOneSegment() {
         String name = TestNames.unique("cli-info");
         try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 100)) {
