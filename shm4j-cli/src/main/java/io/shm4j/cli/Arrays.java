@@ -57,7 +57,7 @@ final class Arrays {
         DType t = a.dtype();
         return switch (t.kind()) {
             case FLOAT -> Double.toString(a.getAsDouble(idx));
-            case BOOL -> a.getBoolean(idx) ? "True" : "False";
+            case BOOL -> a.getAsLong(idx) != 0 ? "True" : "False";
             case DATETIME -> java.time.Instant.EPOCH.plusNanos(a.getAsLong(idx)).toString();
             case INTEGER -> t == DType.UINT64 ? Long.toUnsignedString(a.getAsLong(idx)) : Long.toString(a.getAsLong(idx));
         };
