@@ -39,7 +39,7 @@ class CliTest {
     @Test
     void shouldListTheSameWithoutPicocliAsWithIt() {
         String name = TestNames.unique("cli-fast");
-        try (Segment s = Segment.create(name, 1 << 20)) {
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 1 << 20)) {
             for (String[] args : new String[][] {{"ls"}, {"ls", "--json"}, {"ls", "-a"}, {"ls", "--all", "--json"},
                     {"--dir", io.shm4j.testkit.LeakCheck.shmDirectory().toString(), "ls"},
                     {"ls", "--dir=" + io.shm4j.testkit.LeakCheck.shmDirectory()}}) {
