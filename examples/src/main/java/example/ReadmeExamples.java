@@ -1,6 +1,6 @@
 package example;
 
-import io.shm4j.array.ArrayOptions;
+import io.shm4j.segment.ShmOptions;
 import io.shm4j.array.SharedArray;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.pool.WorkerPool;
@@ -25,7 +25,7 @@ public final class ReadmeExamples {
         }
 
         // README: arrays and the pool
-        try (SharedArray prices = SharedArray.copyOf(ArrayOptions.named("prices" + suffix), data);  // a .npy file in /dev/shm
+        try (SharedArray prices = SharedArray.copyOf(ShmOptions.named("prices" + suffix), data);  // a .npy file in /dev/shm
              WorkerPool pool = WorkerPool.processes(2)) {                                            // two worker JVMs
             List<Double> parts = pool.mapRows(prices, 8, (chunk, ctx) ->                            // 8 tasks; refs travel, data does not
                     ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum());                 // each worker maps it once
