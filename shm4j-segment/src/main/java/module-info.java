@@ -2,10 +2,13 @@
  * Named shared-memory segments in a tmpfs: create, attach, publish, owners and lifetimes, gc.
  * The one module with native access ({@code --enable-native-access=io.shm4j.segment} on the
  * module path, {@code ALL-UNNAMED} on the class path); {@code io.shm4j.segment.internal} (the
- * native door) is not exported.
+ * native door) is exported only to the store, which advises the kernel on its spill mappings
+ * through it.
  */
+@SuppressWarnings("module") // the store is compiled after this module
 module io.shm4j.segment {
     exports io.shm4j;
     exports io.shm4j.segment;
     exports io.shm4j.list;
+    exports io.shm4j.segment.internal to io.shm4j.store;
 }
