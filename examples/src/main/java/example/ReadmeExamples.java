@@ -34,10 +34,10 @@ public final class ReadmeExamples {
         }
 
         // README: frames
-        try (SharedFrame trades = SharedFrame.builder(3).name("trades" + suffix)
+        try (SharedFrame trades = SharedFrame.builder(3)
                 .addStrings("symbol", new String[] {"AAPL", "MSFT", "AAPL"})
                 .addDoubles("price", new double[] {189.5, Double.NaN, 190.25})
-                .build()) {
+                .build(ShmOptions.named("trades" + suffix))) {
             double total = trades.doubles("price").nansum();                                        // a zero-copy column view
             check("frame nansum", total, 379.75);
         }
