@@ -4,6 +4,7 @@
  */
 module io.shm4j.cli {
     requires io.shm4j.pool;
+    requires io.shm4j.dataset;
     requires info.picocli;
     requires com.google.gson;
 
