@@ -31,13 +31,16 @@ final class LsCommand implements Callable<Integer> {
     /** Where the listing goes: the command line's output (the fast path of {@link Main} sets it). */
     java.io.PrintWriter out;
 
+    /** Where skipped stores are reported: the command line's error output (the fast path sets it). */
+    java.io.PrintWriter err;
+
     @Override
     public Integer call() {
         ShmDirectory dir = ShmDirectory.current();
         List<SegmentInfo> infos = all ? dir.listAll() : dir.list();
         Map<String, StoredObject> objects = new LinkedHashMap<>();
         Map<String, String> storeOf = new LinkedHashMap<>();
-        StoreReport stores = new StoreReport(spec.commandLine().getErr(), dir);
+        StoreReport stores = new StoreReport(this.err != null ? this.err : spec.commandLine().getErr(), dir);
         for (String store : StoreAdmin.storeNames(dir)) {
             List<StoredObject> list = stores.read(store, () -> StoreAdmin.objects(dir, store));
             for (StoredObject o : list == null ? List.<StoredObject>of() : list) {

@@ -98,6 +98,7 @@ public final class Main implements Runnable {
             System.setProperty(io.shm4j.Settings.DIR_PROPERTY, dir);
         }
         ls.out = out;
+        ls.err = err;
         try {
             return ls.call();
         } catch (RuntimeException e) {

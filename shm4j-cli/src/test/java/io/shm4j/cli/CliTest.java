@@ -71,8 +71,9 @@ class CliTest {
             }
             return "(not listed)";
         }
+        // column widths follow the longest name listed, and other suites' segments come and go
         return ages(listing.lines().filter(l -> l.startsWith("NAME") || l.startsWith(name + " "))
-                .reduce("", (a, b) -> a + b + "\n"));
+                .map(l -> l.replaceAll(" +", " ")).reduce("", (a, b) -> a + b + "\n"));
     }
 
     /** Ages may tick between two listings. */
