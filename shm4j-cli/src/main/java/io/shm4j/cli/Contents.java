@@ -19,15 +19,44 @@ final class Contents {
 
     private Contents() {}
 
-    static Map<String, Object> describe(SegmentInfo info) {
+    /** The first bytes of a .npy file. */
+    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    /** The first bytes of an Arrow IPC file. */
+    private static final byte[] ARROW_MAGIC = {'A', 'R', 'R', 'O', 'W', '1'};
+
+    /** An array: of kind array, or a foreign file that starts like a .npy file. */
+    static boolean isArray(SegmentInfo info) {
+        return info.kind() == SegmentKind.ARRAY || (info.kind() == SegmentKind.FOREIGN && startsWith(info, NPY_MAGIC));
+    }
+
+    /** A frame: of kind frame, or a foreign file that starts like an Arrow IPC file. */
+    static boolean isFrame(SegmentInfo info) {
+        return info.kind() == SegmentKind.FRAME || (info.kind() == SegmentKind.FOREIGN && startsWith(info, ARROW_MAGIC));
+    }
+
+    private static boolean startsWith(SegmentInfo info, byte[] magic) {
+        if (info.size() < magic.length) {
+            return false;
+        }
+        try (io.shm4j.segment.Segment s = io.shm4j.segment.Segment.attach(info.ref(), io.shm4j.segment.Access.READ_ONLY)) {
+            for (int i = 0; i < magic.length; i++) {
+                if (s.memory().get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != magic[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    static Map<String, Object> describe(SegmentInfo info, boolean json) {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (info.kind() == SegmentKind.ARRAY) {
+        if (isArray(info)) {
             try (SharedArray a = SharedArray.attach(info.ref())) {
                 m.put("dtype", a.dtype().numpyName());
                 m.put("shape", Arrays.stream(a.shape()).boxed().toList());
             }
-        } else if (info.kind() == SegmentKind.FRAME) {
-            Frames.describe(info, m);
+        } else if (isFrame(info)) {
+            Frames.describe(info, m, json);
         } else if (info.kind() == SegmentKind.DATASET) {
             Datasets.describe(info, m);
         } else if (info.kind() == SegmentKind.LIST) {

@@ -2,7 +2,6 @@ package io.shm4j.cli;
 
 import io.shm4j.array.SharedArray;
 import io.shm4j.segment.SegmentInfo;
-import io.shm4j.segment.SegmentKind;
 import io.shm4j.segment.ShmDirectory;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -13,7 +12,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code shm4j export NAME FILE}: write a segment to a file on disk. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write a segment to disk: an array as .npy; a frame as .csv or .arrow (by extension).")
+        description = "Write a segment to disk: an array as .npy; a frame as .csv, .arrow, .feather or .ipc (by"
+                + " extension). Also .npy and Arrow files other programs put in the shm directory.")
 final class ExportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,18 +28,23 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() {
         SegmentInfo info = ShmDirectory.current().info(name);
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (info.kind() == SegmentKind.ARRAY) {
+        if (Contents.isArray(info)) {
             if (!n.endsWith(".npy")) {
-                throw new io.shm4j.BadFormatException("an array exports to .npy: name=" + name + ", file=" + file);
+                throw new io.shm4j.BadFormatException("an array exports to .npy: name=" + name + ", file=" + file
+                        + "; " + Formats.ACCEPTED_FOR_EXPORT);
             }
             try (SharedArray a = SharedArray.attach(info.ref())) {
                 a.save(file);
             }
-        } else if (info.kind() == SegmentKind.FRAME) {
+        } else if (Contents.isFrame(info)) {
+            if (!(n.endsWith(".csv") || Frames.handles(n))) {
+                throw new io.shm4j.BadFormatException("a frame exports to .csv, .arrow, .feather or .ipc: name=" + name
+                        + ", file=" + file + "; " + Formats.ACCEPTED_FOR_EXPORT);
+            }
             Frames.export(info, file);
         } else {
             throw new io.shm4j.BadFormatException("cannot export this kind: name=" + name + ", kind="
-                    + info.kind().label() + "; export takes arrays (.npy) and frames (.csv, .arrow)");
+                    + info.kind().label() + "; " + Formats.ACCEPTED_FOR_EXPORT);
         }
         spec.commandLine().getOut().println("exported " + name + " to " + file);
         return 0;

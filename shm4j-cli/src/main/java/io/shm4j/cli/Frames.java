@@ -1,11 +1,16 @@
 package io.shm4j.cli;
 
 import io.shm4j.segment.ShmOptions;
+import io.shm4j.frame.Column;
+import io.shm4j.frame.FrameIndex;
 import io.shm4j.frame.SharedFrame;
 import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.SegmentInfo;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The CLI's use of the frame layer: put, export and info of data frames. */
@@ -32,11 +37,52 @@ final class Frames {
         }
     }
 
-    static void describe(SegmentInfo info, Map<String, Object> into) {
+    /**
+     * Rows, columns and the schema: as text, or for JSON as {@code {"columns": [{"name", "type",
+     * "arrowType", "nullable", "nullCount"}...], "index": {"kind": "range", "name", "start",
+     * "step"} | {"kind": "columns", "columns": [...]}}}.
+     */
+    static void describe(SegmentInfo info, Map<String, Object> into, boolean json) {
         try (SharedFrame f = SharedFrame.attach(info.ref())) {
             into.put("rows", f.rowCount());
             into.put("columns", f.columnNames().size());
-            into.put("schema", f.schemaDescription());
+            if (!json) {
+                into.put("schema", f.schemaDescription());
+                return;
+            }
+            Map<String, Object> schema = new LinkedHashMap<>();
+            List<Object> columns = new ArrayList<>();
+            for (String c : f.columnNames()) {
+                columns.add(column(f.column(c)));
+            }
+            schema.put("columns", columns);
+            FrameIndex ix = f.index();
+            Map<String, Object> index = new LinkedHashMap<>();
+            if (ix.isRange()) {
+                index.put("kind", "range");
+                index.put("name", ix.name());
+                index.put("start", ix.start());
+                index.put("step", ix.step());
+            } else {
+                index.put("kind", "columns");
+                List<Object> ic = new ArrayList<>();
+                for (Column c : ix.columns()) {
+                    ic.add(column(c));
+                }
+                index.put("columns", ic);
+            }
+            schema.put("index", index);
+            into.put("schema", schema);
         }
+    }
+
+    private static Map<String, Object> column(Column c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.name());
+        m.put("type", c.type().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("arrowType", c.arrowType());
+        m.put("nullable", c.nullable());
+        m.put("nullCount", c.nullCount());
+        return m;
     }
 }

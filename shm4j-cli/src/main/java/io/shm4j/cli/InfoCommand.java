@@ -26,7 +26,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         SegmentInfo info = ShmDirectory.current().info(name);
         Map<String, Object> m = LsCommand.toMap(info);
-        m.putAll(Contents.describe(info));
+        m.putAll(Contents.describe(info, json));
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.write(m));

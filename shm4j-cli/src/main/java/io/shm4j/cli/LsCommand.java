@@ -28,13 +28,19 @@ final class LsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON array of objects, for scripts.")
     boolean json;
 
+    /** Where the listing goes: the command line's output (the fast path of {@link Main} sets it). */
+    java.io.PrintWriter out;
+
+    /** Where skipped stores are reported: the command line's error output (the fast path sets it). */
+    java.io.PrintWriter err;
+
     @Override
     public Integer call() {
         ShmDirectory dir = ShmDirectory.current();
         List<SegmentInfo> infos = all ? dir.listAll() : dir.list();
         Map<String, StoredObject> objects = new LinkedHashMap<>();
         Map<String, String> storeOf = new LinkedHashMap<>();
-        StoreReport stores = new StoreReport(spec.commandLine().getErr(), dir);
+        StoreReport stores = new StoreReport(this.err != null ? this.err : spec.commandLine().getErr(), dir);
         for (String store : StoreAdmin.storeNames(dir)) {
             List<StoredObject> list = stores.read(store, () -> StoreAdmin.objects(dir, store));
             for (StoredObject o : list == null ? List.<StoredObject>of() : list) {
@@ -42,7 +48,7 @@ final class LsCommand implements Callable<Integer> {
                 storeOf.put(o.name(), store);
             }
         }
-        var out = spec.commandLine().getOut();
+        var out = this.out != null ? this.out : spec.commandLine().getOut();
         if (json) {
             List<Object> list = new ArrayList<>();
             for (SegmentInfo i : infos) {

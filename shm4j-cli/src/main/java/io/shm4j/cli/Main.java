@@ -22,6 +22,8 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private Main() {}
+
     @Option(names = "--dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "shm directory (default: $SHM4J_DIR or /dev/shm)")
     void dir(String dir) {
@@ -39,25 +41,82 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given streams; returns the exit status. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, true);
+    }
+
+    static int run(String[] args, PrintWriter out, PrintWriter err, boolean fastPath) {
+        if (fastPath) {
+            Integer code = fastLs(args, out, err);
+            if (code != null) {
+                return code;
+            }
+        }
         CommandLine cl = new CommandLine(new Main());
         for (Subcommand extra : java.util.ServiceLoader.load(Subcommand.class)) {
             cl.addSubcommand(extra);
         }
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            String debug = System.getenv("SHM4J_DEBUG");
-            if (debug != null && !debug.isEmpty() && !debug.equals("0")) {
-                ex.printStackTrace(err);
-            }
-            err.println(errorLine(ex));
-            err.flush();
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err));
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * {@code ls} without picocli: building picocli's command model costs more CPU than the
+     * listing itself (picocli's Java 5 class files cannot be kept in an AOT cache), and {@code ls}
+     * is the command people run all the time. Handles {@code [--dir DIR] ls [-a|--all] [--json]
+     * [--dir DIR]} exactly as the picocli path does (CliTest compares both); anything else, help
+     * and usage errors included, returns null and goes through picocli.
+     */
+    private static Integer fastLs(String[] args, PrintWriter out, PrintWriter err) {
+        LsCommand ls = new LsCommand();
+        boolean seenLs = false;
+        String dir = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--dir") && i + 1 < args.length) {
+                dir = args[++i];
+            } else if (a.startsWith("--dir=")) {
+                dir = a.substring("--dir=".length());
+            } else if (a.equals("ls") && !seenLs) {
+                seenLs = true;
+            } else if (seenLs && (a.equals("-a") || a.equals("--all"))) {
+                ls.all = true;
+            } else if (seenLs && a.equals("--json")) {
+                ls.json = true;
+            } else {
+                return null;
+            }
+        }
+        if (!seenLs) {
+            return null;
+        }
+        if (dir != null) {
+            System.setProperty(io.shm4j.Settings.DIR_PROPERTY, dir);
+        }
+        ls.out = out;
+        ls.err = err;
+        try {
+            return ls.call();
+        } catch (RuntimeException e) {
+            return failed(e, err);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int failed(Exception ex, PrintWriter err) {
+        String debug = System.getenv("SHM4J_DEBUG");
+        if (debug != null && !debug.isEmpty() && !debug.equals("0")) {
+            ex.printStackTrace(err);
+        }
+        err.println(errorLine(ex));
+        err.flush();
+        return 1;
     }
 
     /**

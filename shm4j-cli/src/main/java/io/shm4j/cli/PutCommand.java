@@ -14,14 +14,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code shm4j put FILE}: load a file into a new segment. */
+/**
+ * {@code shm4j put FILE}: load a file into a new segment.
+ *
+ * <p>Ownership is what a user predicts from the command line alone: the segment is persistent
+ * (kept until {@code shm4j rm}), whatever runs shm4j ({@code time}, {@code timeout}, {@code nohup},
+ * a script); {@code --scoped} ties it to the login session (the session leader: the terminal's
+ * shell, an ssh session, a {@code setsid} job), so {@code shm4j gc} reclaims it once that session
+ * has ended; {@code --owner-pid} ties it to one given process.
+ */
 @Command(name = "put", mixinStandardHelpOptions = true,
         description = {"Load a file into shared memory: .npy as an array; .csv, .arrow, .feather, .ipc"
                 + " or .arrows (IPC stream) as a data frame; compressed (LZ4, ZSTD) Arrow files and streams"
                 + " are written uncompressed in the file format. Prints the segment's name.",
-            "By default the segment is scoped to the process that ran shm4j (your shell or script):"
-                + " it is removed by `shm4j gc` (or any pool start) once that process is gone."
-                + " --persistent keeps it until `shm4j rm`."})
+            "Ownership: by default the segment is persistent: it stays until `shm4j rm NAME` (or a"
+                + " reboot), whether shm4j ran under time, timeout, nohup or a script.",
+            "--scoped ties it to your login session (the session leader: the terminal's shell, the ssh"
+                + " session, a setsid job): `shm4j gc` (or any pool start) removes it once that session"
+                + " has ended. --owner-pid PID ties it to that one process instead."})
 final class PutCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,21 +42,33 @@ final class PutCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "Segment name (default: a generated one).")
     String name;
 
-    @Option(names = "--persistent", description = "Keep the segment until `shm4j rm`.")
-    boolean persistent;
+    @CommandLine.ArgGroup(exclusive = true)
+    Ownership ownership = new Ownership();
 
-    @Option(names = "--owner-pid", paramLabel = "PID",
-            description = "Scope the segment to this process instead of the one that ran shm4j.")
-    Long ownerPid;
+    /** At most one of --persistent, --scoped, --owner-pid. */
+    static final class Ownership {
+        @Option(names = "--persistent", description = "Keep the segment until `shm4j rm` (the default).")
+        boolean persistent;
+
+        @Option(names = "--scoped", description = "Remove the segment (at the next gc) once this login session has ended.")
+        boolean scoped;
+
+        @Option(names = "--owner-pid", paramLabel = "PID",
+                description = "Remove the segment (at the next gc) once process PID has ended.")
+        Long ownerPid;
+    }
 
     @Override
     public Integer call() {
         if (!Files.isRegularFile(file)) {
-            throw new SegmentException("no such file: path=" + file + "; give a .npy, .csv or .arrow file");
+            throw new SegmentException("no such file: path=" + file + "; " + Formats.ACCEPTED_FOR_PUT);
         }
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        Lifetime lifetime = persistent ? Lifetime.PERSISTENT : Lifetime.SCOPED;
         ProcessIdentity owner = owner();
+        Lifetime lifetime = owner == null ? Lifetime.PERSISTENT : Lifetime.SCOPED;
+        if (owner == null) {
+            owner = ProcessIdentity.current();
+        }
         String created;
         if (n.endsWith(".npy")) {
             try (SharedArray a = SharedArray.copyOf(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), file)) {
@@ -55,22 +77,28 @@ final class PutCommand implements Callable<Integer> {
         } else if (Frames.handles(n)) {
             created = Frames.put(file, name, lifetime, owner);
         } else {
-            throw new io.shm4j.BadFormatException("unsupported file type: path=" + file
-                    + "; put takes .npy (array), .csv, .arrow, .feather, .ipc or .arrows (frame)");
+            throw new io.shm4j.BadFormatException("unsupported file type: path=" + file + "; "
+                    + Formats.ACCEPTED_FOR_PUT);
         }
-        spec.commandLine().getOut().println(created + (persistent ? "" : ", owner pid=" + owner.pid()));
+        String segment = created.substring(0, created.indexOf(' '));
+        spec.commandLine().getOut().println(created + (lifetime == Lifetime.PERSISTENT
+                ? " (remove with: shm4j rm " + segment + ")"
+                : ", owner pid=" + owner.pid() + (ownership.scoped ? " (the session leader)" : "")));
         return 0;
     }
 
-    /** The owner of a scoped segment: --owner-pid, else the process that ran shm4j. */
+    /** The owner of a scoped segment (--scoped: the session leader; --owner-pid), or null for persistent. */
     private ProcessIdentity owner() {
-        if (persistent) {
-            return ProcessIdentity.current();
+        long pid;
+        if (ownership.ownerPid != null) {
+            pid = ownership.ownerPid;
+        } else if (ownership.scoped) {
+            pid = Session.leaderPid();
+        } else {
+            return null;
         }
-        long pid = ownerPid != null ? ownerPid
-                : ProcessHandle.current().parent().map(ProcessHandle::pid).orElseThrow(() ->
-                        new SegmentException("cannot find the process that ran shm4j; use --persistent or --owner-pid"));
         return ProcessIdentity.of(pid).orElseThrow(() -> new SegmentException(
-                "no such process: owner-pid=" + pid + "; give a running process, or --persistent"));
+                (ownership.scoped ? "the session leader has ended: session=" : "no such process: owner-pid=")
+                        + pid + "; give a running process with --owner-pid, or leave the segment persistent"));
     }
 }

@@ -37,6 +37,60 @@ class CliTest {
     }
 
     @Test
+    void shouldListTheSameWithoutPicocliAsWithIt() {
+        String name = TestNames.unique("cli-fast");
+        try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 1 << 20)) {
+            for (String[] args : new String[][] {{"ls"}, {"ls", "--json"}, {"ls", "-a"}, {"ls", "--all", "--json"},
+                    {"--dir", io.shm4j.testkit.LeakCheck.shmDirectory().toString(), "ls"},
+                    {"ls", "--dir=" + io.shm4j.testkit.LeakCheck.shmDirectory()}}) {
+                Run fast = runWith(true, args);
+                Run picocli = runWith(false, args);
+                assertThat(fast.code()).isZero();
+                assertThat(fast.out()).contains(name);
+                // other suites share the shm directory: compare the header and this test's segment
+                assertThat(mine(fast.out(), name)).as(String.join(" ", args)).isEqualTo(mine(picocli.out(), name));
+                assertThat(fast.err()).isEqualTo(picocli.err());
+            }
+        }
+    }
+
+    private static Run runWith(boolean fastPath, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err), fastPath);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** The listing's header and the entry of segment {@code name}, ages masked. */
+    private static String mine(String listing, String name) {
+        if (listing.startsWith("[")) {
+            for (var e : com.google.gson.JsonParser.parseString(listing).getAsJsonArray()) {
+                if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+                    return ages(e.toString());
+                }
+            }
+            return "(not listed)";
+        }
+        // column widths follow the longest name listed, and other suites' segments come and go
+        return ages(listing.lines().filter(l -> l.startsWith("NAME") || l.startsWith(name + " "))
+                .map(l -> l.replaceAll(" +", " ")).reduce("", (a, b) -> a + b + "\n"));
+    }
+
+    /** Ages may tick between two listings. */
+    private static String ages(String listing) {
+        return listing.replaceAll("\"ageSeconds\":\\d+", "\"ageSeconds\":N").replaceAll("\\b\\d+[smhd]\\b", "N");
+    }
+
+    @Test
+    void shouldCarryNoneOfTheBenchmarksDependencies() {
+        for (String benchOnly : new String[] {"org.openjdk.jmh.Main", "org.knowm.xchart.XYChart", "io.shm4j.bench.Relaunch"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Class.forName(benchOnly))
+                    .as(benchOnly).isInstanceOf(ClassNotFoundException.class);
+        }
+        assertThat(run("--help").out()).doesNotContain("bench");   // the plug-in is absent here
+    }
+
+    @Test
     void shouldShowOneSegment() {
         String name = TestNames.unique("cli-info");
         try (Segment s = Segment.create(ShmOptions.named(name).asMutable(), 100)) {
@@ -118,16 +172,15 @@ class CliTest {
             Run put = run("put", in.toString(), "--name", name);
             assertThat(put.code()).as(put.err()).isZero();
             assertThat(put.out()).contains(name, "int32", "(2, 3)");
-            long parent = ProcessHandle.current().parent().orElseThrow().pid();
-            assertThat(ShmDirectory.current().info(name).owner().pid()).as("scoped to the caller of shm4j")
-                    .isEqualTo(parent);
-            assertThat(ShmDirectory.current().info(name).lifetime()).isEqualTo(io.shm4j.segment.Lifetime.SCOPED);
+            assertThat(ShmDirectory.current().info(name).lifetime()).as("persistent by default")
+                    .isEqualTo(io.shm4j.segment.Lifetime.PERSISTENT);
+            assertThat(put.out()).contains("persistent (remove with: shm4j rm " + name + ")");
             assertThat(run("info", name).out()).contains("dtype:", "int32", "shape:", "[2, 3]");
             assertThat(run("export", name, out.toString()).code()).isZero();
             assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(java.nio.file.Files.readAllBytes(in));
             Run bad = run("put", dirTmp.resolve("x.txt").toString());
             assertThat(bad.code()).isEqualTo(1);
-            assertThat(bad.err()).contains("no such file");
+            assertThat(bad.err()).contains("no such file", ".npy", ".csv", ".arrow", ".feather", ".ipc");
         } finally {
             ShmDirectory.current().find(name).ifPresent(i -> ShmDirectory.current().remove(name));
             java.nio.file.Files.deleteIfExists(in);

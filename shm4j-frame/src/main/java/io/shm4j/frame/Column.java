@@ -65,6 +65,11 @@ public abstract sealed class Column permits DoubleColumn, LongColumn, IntColumn,
         return field.name();
     }
 
+    /** Whether the schema allows nulls in this column (the Arrow field's nullable flag). */
+    public boolean nullable() {
+        return field.nullable();
+    }
+
     /** The column type. */
     public ColumnType type() {
         return field.type();

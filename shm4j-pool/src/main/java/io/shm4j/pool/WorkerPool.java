@@ -196,6 +196,7 @@ public interface WorkerPool extends AutoCloseable {
         java.time.Duration sweepInterval = java.time.Duration.ofSeconds(1);
         boolean classDataSharing = true;
         java.time.Duration closeTimeout = java.time.Duration.ofMinutes(10);
+        List<java.nio.file.Path> classPath = List.of();
 
         Builder() {}
 
@@ -310,12 +311,24 @@ public interface WorkerPool extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Jars and directories put first on the workers' class path. Rarely needed: the pool
+         * derives the workers' class path from this JVM's class and module path, the class
+         * loaders of shm4j and of the code that builds the pool, and the locations of their
+         * classes (docs/pool.md, "Where workers find the code"); a task whose class the workers
+         * could not load fails at submit with a {@link PoolException} naming its location.
+         */
+        public Builder classPath(List<java.nio.file.Path> value) {
+            this.classPath = List.copyOf(value);
+            return this;
+        }
+
         /** Starts the pool: runs {@code ShmDirectory.gc(false)}, then starts the workers. */
         public WorkerPool build() {
             return io.shm4j.pool.internal.Pools.start(new io.shm4j.pool.internal.PoolConfig(backend,
                     workers, workerHeap, jvmOptions, taskTimeout, maxRetries, progressBar,
                     progressListener, maxInFlight, maxPipelinePerWorker, startTimeout,
-                    sweepInterval, classDataSharing, closeTimeout));
+                    sweepInterval, classDataSharing, closeTimeout, classPath));
         }
     }
 }

@@ -77,14 +77,16 @@ class MultiProcessTest {
             List<Process> workers = new ArrayList<>();
             List<CompletableFuture<String>> outputs = new ArrayList<>();
             for (int w = 0; w < 4; w++) {
+                // the victim (worker 3) runs until it is killed, the others 6 s and at least 15 puts each
                 Process p = Processes.javaBuilder(StoreChild.class, "hammer", store.name(), Long.toString(capacity),
-                        spill.toString(), refs.toString(), Integer.toString(w), "6").redirectErrorStream(true).start();
+                        spill.toString(), refs.toString(), Integer.toString(w), w == 3 ? "-1" : "6", "15")
+                        .redirectErrorStream(true).start();
                 workers.add(p);
                 outputs.add(Processes.readAsync(p.getInputStream()));
             }
             try {
                 Process victim = workers.get(3);
-                Awaits.until("the victim published refs", Duration.ofSeconds(60), () -> {
+                Awaits.until("the victim published refs", Duration.ofSeconds(180), () -> {
                     try (var s = Files.newDirectoryStream(refs, "3-*.ref")) {
                         return s.iterator().hasNext() && StoreChild.listRefs(refs).size() >= 40;
                     } catch (Exception e) {

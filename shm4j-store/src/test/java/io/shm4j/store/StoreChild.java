@@ -18,9 +18,10 @@ import java.util.SplittableRandom;
  *
  * <pre>
  *   pin STORE NAME GEN SIZE      get the object, print "pinned", wait for stdin to close
- *   hammer STORE CAP SPILL REFDIR WORKER SECONDS
+ *   hammer STORE CAP SPILL REFDIR WORKER SECONDS [MIN_PUTS]
  *                                put checksummed blobs (up to 256 KiB; at most 3 pinned at once) and publish their refs in REFDIR,
- *                                get random refs of every worker and check them; print counts
+ *                                get random refs of every worker and check them, for SECONDS after the store opened and at
+ *                                least MIN_PUTS puts (a negative SECONDS: until killed); print counts
  * </pre>
  */
 public final class StoreChild {
@@ -48,7 +49,8 @@ public final class StoreChild {
                 .withSpillDirectory(Path.of(a[3]));
         Path refDir = Path.of(a[4]);
         int worker = Integer.parseInt(a[5]);
-        long deadline = System.nanoTime() + (long) (Double.parseDouble(a[6]) * 1e9);
+        double seconds = Double.parseDouble(a[6]);
+        int minPuts = a.length > 7 ? Integer.parseInt(a[7]) : 0;
         SplittableRandom random = new SplittableRandom(worker * 7919L + System.nanoTime());
         int puts = 0;
         int gets = 0;
@@ -56,7 +58,10 @@ public final class StoreChild {
         try (ObjectStore store = ObjectStore.open(config); Arena arena = Arena.ofShared()) {
             System.out.println("started");
             System.out.flush();
-            while (System.nanoTime() < deadline) {
+            // Timed from the open, and a floor of puts: a slow start on a loaded machine changes
+            // how long the run takes, never how much it does.
+            long deadline = seconds < 0 ? Long.MAX_VALUE : System.nanoTime() + (long) (seconds * 1e9);
+            while (System.nanoTime() < deadline || puts < minPuts) {
                 int size = 8 * 1024 + random.nextInt(248 * 1024);
                 ObjectRef<MemorySegment> ref = store.put(
                         StoreTesting.offHeap(arena, StoreTesting.checksummed(random.nextLong(), size)));

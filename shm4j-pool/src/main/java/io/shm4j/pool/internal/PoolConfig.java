@@ -22,8 +22,9 @@ import java.util.List;
  * @param sweepInterval period of the workers' mapping sweep
  * @param classDataSharing whether workers use an AppCDS archive
  * @param closeTimeout how long close waits for submitted tasks before shutdownNow
+ * @param classPath entries put first on the workers' class path (may be empty)
  */
 public record PoolConfig(Backend backend, int workers, String workerHeap, List<String> jvmOptions,
         Duration taskTimeout, int maxRetries, boolean progressBar, ProgressListener progressListener,
         int maxInFlight, int maxPipelinePerWorker, Duration startTimeout, Duration sweepInterval,
-        boolean classDataSharing, Duration closeTimeout) {}
+        boolean classDataSharing, Duration closeTimeout, List<java.nio.file.Path> classPath) {}

@@ -257,9 +257,13 @@ final class ProcessPool extends AbstractPool {
             boolean again;
             lock.lock();
             try {
+                String tail = w.stderrTail();
                 again = starting.remove(p.pid()) == w && onStartFailure(slot, "worker exited before connecting: slot="
                         + slot + ", pid=" + p.pid() + ", exitCode=" + p.exitValue()
-                        + (w.stderrTail().isEmpty() ? "" : ", stderr=" + w.stderrTail()));
+                        + (tail.isEmpty() ? "" : ", stderr=" + tail)
+                        + (tail.contains("ClassNotFoundException") || tail.contains("find or load main class")
+                                ? ", " + launcher.classPath().describe() + "; add what the workers lack"
+                                        + " with WorkerPool.builder().classPath(...)" : ""));
                 if (again) {
                     spawning++;
                 }
@@ -361,6 +365,7 @@ final class ProcessPool extends AbstractPool {
     @Override
     public <R> CompletableFuture<R> submit(Task<R> task) {
         java.util.Objects.requireNonNull(task, "task");
+        launcher.classPath().check(task.getClass());
         long id = taskIds.incrementAndGet();
         byte[] frame = taskFrame(id, 0, out -> Values.serializeTo(task, "task", out));
         PendingTask t = new PendingTask(id, 0, frame, null);
@@ -372,6 +377,7 @@ final class ProcessPool extends AbstractPool {
 
     @Override
     Fn register(SerializableFunction<?, ?> fn) {
+        launcher.classPath().check(fn.getClass());
         byte[] body = Values.serialize(fn, "function");
         int id = fnIds.incrementAndGet();
         defineFrames.put(id, frame(Wire.DEFINE, out -> {

@@ -208,7 +208,8 @@ final class Values {
             return ois.readObject();
         } catch (ClassNotFoundException e) {
             throw new IOException("cannot deserialize: missing class " + e.getMessage()
-                    + "; workers run with the caller's class path, so the class must be on it", e);
+                    + "; workers load classes from the class path the pool derived (docs/pool.md, \"Where workers find"
+                    + " the code\"): add the jar or directory of that class with WorkerPool.builder().classPath(...)", e);
         }
     }
 }

@@ -15,10 +15,13 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Builds the command line of a worker JVM from this JVM: the same {@code java} and class path,
- * this JVM's options ({@link #inheritedOptions}: heap, GC and {@code -XX} flags, system
- * properties, module and native-access options) minus those a second JVM must not repeat, then
- * the pool's heap ({@code workerHeap}) and extra options ({@code jvmOptions}), which win.
+ * Builds the command line of a worker JVM from this JVM: the same {@code java}; a class path
+ * derived from where the caller's code is ({@link WorkerClassPath}; workers always run on the
+ * class path, also when the caller runs on the module path); this JVM's options
+ * ({@link #inheritedOptions}: heap, GC and {@code -XX} flags, system properties, JDK modules
+ * such as {@code --add-modules jdk.incubator.vector}) minus those a second JVM must not repeat
+ * or that name the caller's module path, then {@code --enable-native-access=ALL-UNNAMED}, the
+ * pool's heap ({@code workerHeap}) and extra options ({@code jvmOptions}), which win.
  *
  * <p>Start-up: workers use an application class-data-sharing (AppCDS) archive kept in
  * {@code ~/.cache/shm4j/cds}, keyed by the java, the class path and the options. When there is
@@ -32,15 +35,14 @@ import java.util.List;
 final class WorkerLauncher {
     private final List<String> baseCommand;
     private final Path archive;
+    private final WorkerClassPath classPath;
 
     WorkerLauncher(PoolConfig config) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> opts = inheritedOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(),
                 config.workerHeap() != null);
-        if (opts.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
-            opts.add("--enable-native-access=ALL-UNNAMED");
-        }
+        opts.add("--enable-native-access=ALL-UNNAMED"); // workers run on the class path
         if (opts.stream().noneMatch(o -> o.contains("jdk.incubator.vector"))) {
             opts.add("--add-modules=jdk.incubator.vector"); // SIMD reductions (the array's Kernels)
         }
@@ -58,7 +60,8 @@ final class WorkerLauncher {
         opts.add("-Xlog:cds*=off");
         opts.add("-Xlog:aot*=off");
         opts.addAll(config.jvmOptions());
-        String classPath = System.getProperty("java.class.path");
+        this.classPath = WorkerClassPath.derive(config.classPath(), WorkerClassPath.callerOutsidePool());
+        String classPath = this.classPath.value();
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(opts);
@@ -80,12 +83,72 @@ final class WorkerLauncher {
      */
     static List<String> inheritedOptions(List<String> inputArguments, boolean ownHeap) {
         List<String> out = new ArrayList<>();
-        for (String a : inputArguments) {
-            if (!notInherited(a, ownHeap)) {
+        for (int i = 0; i < inputArguments.size(); i++) {
+            String a = inputArguments.get(i);
+            String option = a.contains("=") && a.startsWith("--") ? a.substring(0, a.indexOf('=')) : a;
+            boolean separateValue = !a.contains("=") && i + 1 < inputArguments.size() && TAKES_VALUE.contains(option);
+            String value = a.contains("=") && a.startsWith("--") ? a.substring(a.indexOf('=') + 1)
+                    : separateValue ? inputArguments.get(i + 1) : null;
+            if (separateValue) {
+                i++;
+            }
+            String kept = moduleOption(option, value);
+            if (kept != null) {
+                if (!kept.isEmpty()) {
+                    out.add(kept);
+                }
+            } else if (!notInherited(a, ownHeap)) {
                 out.add(a);
+                if (separateValue) {
+                    out.add(value);
+                }
             }
         }
         return out;
+    }
+
+    /** Options that may take their value as the next argument. */
+    private static final java.util.Set<String> TAKES_VALUE = java.util.Set.of("-p", "--module-path",
+            "--upgrade-module-path", "--add-modules", "--add-opens", "--add-exports", "--add-reads",
+            "--enable-native-access", "--limit-modules", "-cp", "-classpath", "--class-path");
+
+    /**
+     * A module-system option as workers get it, which run on the class path: "" to drop it, the
+     * option to keep (in {@code --name=value} form), or null when {@code option} is no such option.
+     * JDK modules stay ({@code --add-modules jdk.incubator.vector}); the caller's module path and
+     * options naming its modules go; native access is granted to ALL-UNNAMED by the launcher.
+     */
+    private static String moduleOption(String option, String value) {
+        switch (option) {
+            case "-p", "--module-path", "--upgrade-module-path", "--enable-native-access", "--limit-modules",
+                    "-cp", "-classpath", "--class-path" -> {
+                return "";
+            }
+            case "--add-modules" -> {
+                List<String> jdk = new ArrayList<>();
+                for (String m : value == null ? new String[0] : value.split(",")) {
+                    if (m.equals("ALL-SYSTEM") || (!m.startsWith("ALL-") && java.lang.module.ModuleFinder.ofSystem().find(m).isPresent())) {
+                        jdk.add(m);
+                    }
+                }
+                return jdk.isEmpty() ? "" : "--add-modules=" + String.join(",", jdk);
+            }
+            case "--add-opens", "--add-exports", "--add-reads" -> {
+                // SOURCE/PACKAGE=TARGET(,TARGET)*: kept for JDK source modules, targets of the caller's
+                // module path become ALL-UNNAMED (the workers' code is unnamed)
+                if (value == null || !value.contains("=")) {
+                    return "";
+                }
+                String source = value.substring(0, value.indexOf('=')).split("/")[0];
+                if (java.lang.module.ModuleFinder.ofSystem().find(source).isEmpty()) {
+                    return "";
+                }
+                return option + "=" + value.substring(0, value.indexOf('=') + 1) + "ALL-UNNAMED";
+            }
+            default -> {
+                return option.startsWith("-Djdk.module.") ? "" : null;
+            }
+        }
     }
 
     private static boolean notInherited(String a, boolean ownHeap) {
@@ -107,6 +170,11 @@ final class WorkerLauncher {
         }
         return ownHeap && (a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-XX:MaxHeapSize")
                 || a.startsWith("-XX:InitialHeapSize") || a.startsWith("-XX:MinHeapSize"));
+    }
+
+    /** The workers' class path. */
+    WorkerClassPath classPath() {
+        return classPath;
     }
 
     /** Where the workers' class-data archives are kept. */

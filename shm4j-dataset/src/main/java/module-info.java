@@ -1,0 +1,8 @@
+/** Live datasets: versioned names whose newest version readers follow while it is replaced. */
+module io.shm4j.dataset {
+    requires transitive io.shm4j.segment;
+    requires transitive io.shm4j.array;
+    requires transitive io.shm4j.frame;
+
+    exports io.shm4j.dataset;
+}
