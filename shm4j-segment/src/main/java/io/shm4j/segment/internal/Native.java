@@ -57,54 +57,101 @@ public final class Native {
             java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle POSIX_FALLOCATE = downcall("posix_fallocate",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG));
-    private static final MethodHandle MADVISE = downcall("madvise",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO);
-    private static final MethodHandle LSEEK = downcall("lseek",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO);
-    private static final MethodHandle FGETXATTR = downcall("fgetxattr",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle FCNTL = downcall("fcntl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FTRUNCATE = downcall("ftruncate",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle FSTAT = downcall("fstat",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), CAPTURE_ERRNO);
-    private static final MethodHandle WRITE = downcall("write",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_LONG),
-            CAPTURE_ERRNO);
-    private static final MethodHandle LINKAT = downcall("linkat",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-            CAPTURE_ERRNO);
-    private static final MethodHandle GETEUID = downcall("geteuid",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERROR = downcall("strerror",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    // One holder class per function: a handle is made (which spins method-handle classes, tens of
+    // milliseconds each before the JIT warms up) the first time its function is called, so a short
+    // command pays only for the few functions it uses.
+    private static final class Open {
+        static final MethodHandle H = downcall("open",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Close {
+        static final MethodHandle H = downcall("close",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class PosixFallocate {
+        static final MethodHandle H = downcall("posix_fallocate",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG));
+    }
+
+    private static final class Madvise {
+        static final MethodHandle H = downcall("madvise",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Lseek {
+        static final MethodHandle H = downcall("lseek",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Fgetxattr {
+        static final MethodHandle H = downcall("fgetxattr",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Mmap {
+        static final MethodHandle H = downcall("mmap",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Munmap {
+        static final MethodHandle H = downcall("munmap",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle H = downcall("fcntl",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle H = downcall("ftruncate",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Fstat {
+        static final MethodHandle H = downcall("fstat",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), CAPTURE_ERRNO);
+    }
+
+    private static final class Write {
+        static final MethodHandle H = downcall("write",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Linkat {
+        static final MethodHandle H = downcall("linkat",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class Geteuid {
+        static final MethodHandle H = downcall("geteuid",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
+
+    private static final class Strerror {
+        static final MethodHandle H = downcall("strerror",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
 
     private Native() {}
 
@@ -137,7 +184,7 @@ public final class Native {
     public static int openExclusive(String path, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path),
+            int fd = (int) Open.H.invokeExact(state, arena.allocateFrom(path),
                     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
             if (fd < 0) {
                 throw new ErrnoException("open", (int) ERRNO.get(state, 0L));
@@ -188,7 +235,7 @@ public final class Native {
     public static void linkAt(int fd, String path) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) LINKAT.invokeExact(state, AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + fd),
+            int rc = (int) Linkat.H.invokeExact(state, AT_FDCWD, arena.allocateFrom("/proc/self/fd/" + fd),
                     AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_FOLLOW);
             if (rc != 0) {
                 throw new ErrnoException("linkat", (int) ERRNO.get(state, 0L));
@@ -246,7 +293,7 @@ public final class Native {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment buf = arena.allocate(256, 8);
-            int rc = (int) FSTAT.invokeExact(state, fd, buf);
+            int rc = (int) Fstat.H.invokeExact(state, fd, buf);
             if (rc != 0) {
                 throw new ErrnoException("fstat", (int) ERRNO.get(state, 0L));
             }
@@ -262,7 +309,7 @@ public final class Native {
     /** This process's effective user id. */
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) Geteuid.H.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError("downcall geteuid failed", t);
         }
@@ -288,7 +335,7 @@ public final class Native {
             MemorySegment state = arena.allocate(CALL_STATE);
             long at = 0;
             while (at < bytes.byteSize()) {
-                long n = (long) WRITE.invokeExact(state, fd, bytes.asSlice(at), Math.min(bytes.byteSize() - at, 1L << 30));
+                long n = (long) Write.H.invokeExact(state, fd, bytes.asSlice(at), Math.min(bytes.byteSize() - at, 1L << 30));
                 if (n < 0) {
                     int errno = (int) ERRNO.get(state, 0L);
                     if (errno == EINTR) {
@@ -310,7 +357,7 @@ public final class Native {
     private static int open(String path, int flags, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, mode);
+            int fd = (int) Open.H.invokeExact(state, arena.allocateFrom(path), flags, mode);
             if (fd < 0) {
                 throw new ErrnoException("open", (int) ERRNO.get(state, 0L));
             }
@@ -326,7 +373,7 @@ public final class Native {
     public static long fileSize(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            long size = (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END);
+            long size = (long) Lseek.H.invokeExact(state, fd, 0L, SEEK_END);
             if (size < 0) {
                 throw new ErrnoException("lseek", (int) ERRNO.get(state, 0L));
             }
@@ -349,7 +396,7 @@ public final class Native {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment cname = arena.allocateFrom(name);
             MemorySegment buf = arena.allocate(4096);
-            long n = (long) FGETXATTR.invokeExact(state, fd, cname, buf, buf.byteSize());
+            long n = (long) Fgetxattr.H.invokeExact(state, fd, cname, buf, buf.byteSize());
             if (n < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 if (errno == ENODATA) {
@@ -377,7 +424,7 @@ public final class Native {
         MemorySegment address;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment state = call.allocate(CALL_STATE);
-            address = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
+            address = (MemorySegment) Mmap.H.invokeExact(state, MemorySegment.NULL, size,
                     writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0L);
             if (address.address() == -1L) {
                 throw new ErrnoException("mmap", (int) ERRNO.get(state, 0L));
@@ -394,7 +441,7 @@ public final class Native {
 
     private static void munmap(long address, long size) {
         try {
-            int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), size);
+            int rc = (int) Munmap.H.invokeExact(MemorySegment.ofAddress(address), size);
             assert rc == 0;
         } catch (Throwable t) {
             throw new AssertionError("downcall munmap failed", t);
@@ -404,7 +451,7 @@ public final class Native {
     /** Closes a file descriptor; errors are ignored (Linux always releases the descriptor). */
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
+            int rc = (int) Close.H.invokeExact(arena.allocate(CALL_STATE), fd);
             assert rc == 0 || rc == -1;
         } catch (Throwable t) {
             throw new AssertionError("downcall close failed", t);
@@ -418,7 +465,7 @@ public final class Native {
     public static void posixFallocate(int fd, long offset, long length) throws ErrnoException {
         int rc;
         try {
-            rc = (int) POSIX_FALLOCATE.invokeExact(fd, offset, length);
+            rc = (int) PosixFallocate.H.invokeExact(fd, offset, length);
         } catch (Throwable t) {
             throw new AssertionError("downcall posix_fallocate failed", t);
         }
@@ -437,7 +484,7 @@ public final class Native {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) MADVISE.invokeExact(state, mapping, mapping.byteSize(), advice);
+            int rc = (int) Madvise.H.invokeExact(state, mapping, mapping.byteSize(), advice);
             if (rc != 0) {
                 throw new ErrnoException("madvise", (int) ERRNO.get(state, 0L));
             }
@@ -458,7 +505,7 @@ public final class Native {
     public static boolean isOpenOnlyHere(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) FCNTL.invokeExact(state, fd, F_SETLEASE, F_WRLCK);
+            int rc = (int) Fcntl.H.invokeExact(state, fd, F_SETLEASE, F_WRLCK);
             if (rc != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 if (errno == EAGAIN) {
@@ -466,7 +513,7 @@ public final class Native {
                 }
                 throw new ErrnoException("fcntl(F_SETLEASE)", errno);
             }
-            rc = (int) FCNTL.invokeExact(state, fd, F_SETLEASE, F_UNLCK);
+            rc = (int) Fcntl.H.invokeExact(state, fd, F_SETLEASE, F_UNLCK);
             if (rc != 0) {
                 throw new ErrnoException("fcntl(F_SETLEASE, F_UNLCK)", (int) ERRNO.get(state, 0L));
             }
@@ -482,7 +529,7 @@ public final class Native {
     public static void ftruncate(int fd, long size) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) FTRUNCATE.invokeExact(state, fd, size);
+            int rc = (int) Ftruncate.H.invokeExact(state, fd, size);
             if (rc != 0) {
                 throw new ErrnoException("ftruncate", (int) ERRNO.get(state, 0L));
             }
@@ -496,7 +543,7 @@ public final class Native {
     /** The C library's text for an errno value. */
     public static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.H.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;
