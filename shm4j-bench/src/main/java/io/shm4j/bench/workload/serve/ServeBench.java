@@ -49,6 +49,12 @@ public final class ServeBench {
         System.exit(ok ? 0 : 1);
     }
 
+    /** The options {@code shm4j bench --workload E} runs with: its size factor, workers, reps and Python switch. */
+    static Options of(double factor, int workers, int reps, boolean python) {
+        return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), 10, 1, 1.5, 6, 2, 0.75, 2, false),
+                python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true);
+    }
+
     static Options parse(String[] args) {
         double factor = 0.05;
         int workers = Runtime.getRuntime().availableProcessors();
@@ -86,7 +92,7 @@ public final class ServeBench {
         }
         String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
-                interval, settle, fullChecks), python, exe, true);
+                interval, settle, fullChecks, false), python, exe, true);
     }
 
     /** The configurations of one rep, in the order they run. */
@@ -104,7 +110,14 @@ public final class ServeBench {
 
     /** Runs every configuration {@code reps} times, interleaved; prints the table and the targets. */
     static List<Summary> run(Options o, PrintStream out) throws IOException, InterruptedException {
-        String why = o.python() ? pythonMissing(o.pythonExe()) : "--no-python";
+        return run(o, out, c -> { });
+    }
+
+    /** Like {@link #run(Options, PrintStream)}, telling {@code afterRun} each configuration run. */
+    static List<Summary> run(Options o, PrintStream out, java.util.function.Consumer<ServeRun.Config> afterRun)
+            throws IOException, InterruptedException {
+        String[] exe = {o.pythonExe()};
+        String why = o.python() ? pythonMissing(exe) : "--no-python";
         boolean python = why == null;
         long rows = o.plan().rows();
         out.printf(Locale.ROOT, "workload E: %d x %d float32 (%.1f MiB), top-%d, %d workers, %d conn(s) per worker,"
@@ -116,12 +129,15 @@ public final class ServeBench {
         Map<ServeRun.Config, List<ServeRun.Result>> results = new LinkedHashMap<>();
         for (int rep = 0; rep < o.reps(); rep++) {
             for (ServeRun.Config c : configs) {
-                ServeRun.Result r = new ServeRun(c, o.plan(), o.pythonExe()).run();
+                long t0 = System.nanoTime();
+                ServeRun.Result r = new ServeRun(c, o.plan(), exe[0]).run();
+                double wall = (System.nanoTime() - t0) / 1e9;
                 results.computeIfAbsent(c, x -> new ArrayList<>()).add(r);
+                afterRun.accept(c);
                 out.printf(Locale.ROOT, "  rep %d %-16s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
-                        + "  answers %d (bad %d, stale %d)  pss %.1f MiB%s%n", rep + 1, c.label(), r.throughput(),
+                        + "  answers %d (bad %d, stale %d)  pss %.1f MiB  (%.1f s)%s%n", rep + 1, c.label(), r.throughput(),
                         r.p50Ms(), r.p99SteadyMs(), r.p99UpdateMs(), r.answers(), r.failed() + r.inconsistent(),
-                        r.stale(), r.pssMiB(), r.problems().isEmpty() ? "" : "  " + r.problems());
+                        r.stale(), r.pssMiB(), wall, r.problems().isEmpty() ? "" : "  " + r.problems());
                 out.flush();
             }
         }
@@ -225,19 +241,31 @@ public final class ServeBench {
         }
     }
 
-    /** Why Python workers cannot run (null when they can). */
-    static String pythonMissing(String exe) {
+    /**
+     * Why Python workers cannot run (null when they can); {@code exe[0]} becomes the interpreter's
+     * own path ({@code sys.executable}), so workers start without a version manager's shim.
+     */
+    static String pythonMissing(String[] exe) {
         try {
-            Process p = new ProcessBuilder(exe, "-c", "import numpy").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(exe[0], "-c", "import sys, numpy; print(sys.executable)")
+                    .redirectErrorStream(true).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return exe + " did not answer in 60 s";
+                return exe[0] + " did not answer in 60 s";
             }
-            return p.exitValue() == 0 ? null : exe + " has no numpy (" + out + ")";
+            if (p.exitValue() != 0) {
+                return exe[0] + " has no numpy (" + out + ")";
+            }
+            String[] lines = out.split("\n");
+            String real = lines[lines.length - 1].strip();
+            if (!real.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(real))) {
+                exe[0] = real;
+            }
+            return null;
         } catch (IOException e) {
-            return exe + " not found";
+            return exe[0] + " not found";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Workload E end to end at a tiny size with real processes: Java worker JVMs and Python workers
- * on one SO_REUSEPORT port, a writer publishing versions every 0.4 s, every answer checked
+ * on one SO_REUSEPORT port, a writer publishing a version every 0.3 s, every answer checked
  * against the version it claims (some recomputed in full); the leak check fails the test if a
  * worker, a segment or a temporary file is left.
  */
@@ -20,10 +20,11 @@ class ServeTest {
     @Test
     void shouldServeConsistentAnswersFromEveryWorkerAcrossUpdates() throws Exception {
         ServeBench.Options o = new ServeBench.Options(0.002, 2, 1,
-                new ServeRun.Plan(2000, 5, 1, 0.3, 1.6, 0.4, 0.1, 3), true, Processes.pythonExecutable(), false);
+                new ServeRun.Plan(2000, 5, 1, 0.1, 1.0, 0.3, 0.1, 3, true), true, Processes.pythonExecutable(), false);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<ServeBench.Summary> s = ServeBench.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
 
         assertThat(s).as(out).extracting(x -> x.config().label())
                 .containsExactly("java shm x2", "java copy x2", "python shm x2", "python copy x2");
@@ -31,13 +32,14 @@ class ServeTest {
             ServeRun.Result r = x.runs().get(0);
             assertThat(r.problems()).as(x.config().label() + "\n" + out).isEmpty();
             assertThat(r.failed() + r.inconsistent()).as(out).isZero();
-            assertThat(r.answers()).as(out).isGreaterThan(10);
+            assertThat(r.answers()).as(out).isGreaterThanOrEqualTo(4);
             assertThat(r.fullChecked()).as(out).isGreaterThanOrEqualTo(3);
             assertThat(r.workersAnswering()).as(out).isEqualTo(2);
             assertThat(r.versionsSeen()).as(x.config().label() + " followed the updates\n" + out).isGreaterThanOrEqualTo(2);
             if (x.config().mode().equals("shm")) {
                 assertThat(r.maxVersionsAlive()).as(out).isBetween(1, 2);
-                assertThat(r.matrixPssMiB()).as(out).isGreaterThan(0).isLessThan(ServeBench.matrixMiB(2000));
+                // both workers map the last version (and the page of its .npy header): half of it each
+                assertThat(r.matrixPssMiB()).as(out).isGreaterThan(0).isLessThan(ServeBench.matrixMiB(2000) * 0.6);
             }
         }
         assertThat(out).contains("targets (issue 18)", "zero failed or inconsistent answers");
