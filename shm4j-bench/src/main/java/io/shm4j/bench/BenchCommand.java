@@ -18,15 +18,17 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark every strategy for sharing data with worker processes, Java and Python, side by side.",
             "Workloads: A sum of a float64 array (1.5 GB x size) in 2 and 8 tasks; B 50 row tasks with 40 MB results;"
-                    + " C 10M records, nansum in every worker, worker memory; D the same records as an Arrow frame.",
+                    + " C 10M records, nansum in every worker, worker memory; D the same records as an Arrow frame;"
+                    + " E (only when named) an HTTP top-k service of N workers over a live dataset (1M x 64 float32 x"
+                    + " size) under updates.",
             "Each figure is the median of --reps runs after --warmup runs; pool start and data creation are"
                     + " reported apart."})
 public final class BenchCommand implements Callable<Integer>, Subcommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--workload", defaultValue = "all", paramLabel = "A|B|C|D|all",
-            description = "workload(s): A, B, C, D, a comma list, or all (default: all)")
+    @Option(names = "--workload", defaultValue = "all", paramLabel = "A|B|C|D|E|all",
+            description = "workload(s): A, B, C, D, E, a comma list, or all = A-D (default: all)")
     String workload;
 
     @Option(names = "--size", paramLabel = "F|BYTES",
@@ -79,13 +81,13 @@ public final class BenchCommand implements Callable<Integer>, Subcommand {
             String p = part.strip().toUpperCase(Locale.ROOT);
             if (p.equals("ALL")) {
                 ws.addAll(List.of("A", "B", "C", "D"));
-            } else if (List.of("A", "B", "C", "D").contains(p)) {
+            } else if (List.of("A", "B", "C", "D", "E").contains(p)) {
                 ws.add(p);
             } else {
-                throw usage("unknown workload '" + part.strip() + "': choose A, B, C, D, a comma list, or all");
+                throw usage("unknown workload '" + part.strip() + "': choose A, B, C, D, E, a comma list, or all");
             }
         }
-        List<String> ordered = List.of("A", "B", "C", "D").stream().filter(ws::contains).toList();
+        List<String> ordered = List.of("A", "B", "C", "D", "E").stream().filter(ws::contains).toList();
         double factor;
         try {
             factor = size == null ? SizeFactor.defaultFor(io.shm4j.Settings.shmDirectory()) : SizeFactor.parse(size);

@@ -34,7 +34,11 @@ public final class BenchRunner {
     public Report run() throws IOException, InterruptedException {
         List<String> notes = Collections.synchronizedList(new ArrayList<>());
         PythonBench python = null;
-        if (options.python()) {
+        // bench.py runs A-D; workload E starts its own Python workers
+        BenchOptions pyOptions = new BenchOptions(options.workloads().stream().filter(w -> !w.equals("E")).toList(),
+                options.factor(), options.workers(), options.reps(), options.warmup(), options.python(), options.out(),
+                options.progress());
+        if (options.python() && !pyOptions.workloads().isEmpty()) {
             String[] why = new String[1];
             Optional<PythonBench> found = PythonBench.find(why);
             if (found.isPresent()) {
@@ -48,7 +52,7 @@ public final class BenchRunner {
         List<Workload> workloads = options.workloads().stream().map(Workload::of).toList();
         long total = workloads.stream().mapToLong(w -> w.plannedRuns(options)).sum();
         if (python != null) {
-            total += python.plannedReps(options);
+            total += python.plannedReps(pyOptions);
         }
         List<Measurement> results = new ArrayList<>();
         try (Progress progress = Progress.create("shm4j bench", total, options.progress())) {
@@ -59,7 +63,7 @@ public final class BenchRunner {
             if (python != null) {
                 System.gc(); // G1 returns the Java strategies' heap to the OS before Python's copies start
                 progress.message("python");
-                results.addAll(python.run(options, progress, notes));
+                results.addAll(python.run(pyOptions, progress, notes));
             }
         }
         Report report = new Report(results, Machine.describe(options), notes);

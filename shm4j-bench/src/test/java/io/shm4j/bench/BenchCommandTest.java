@@ -93,7 +93,7 @@ class BenchCommandTest {
 
     @Test
     void shouldExitWithStatus2OnUsageErrors() {
-        for (String[] args : List.of(new String[] {"bench", "--workload", "E"}, new String[] {"bench", "--size", "0"},
+        for (String[] args : List.of(new String[] {"bench", "--workload", "F"}, new String[] {"bench", "--size", "0"},
                 new String[] {"bench", "--size", "lots"}, new String[] {"bench", "--size", "11"},
                 new String[] {"bench", "--reps", "0"}, new String[] {"bench", "--workers", "0"},
                 new String[] {"bench", "--warmup", "-1"}, new String[] {"bench", "--bogus"},

@@ -557,8 +557,17 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
 
     // ================================================================== internals
 
-    /** One version mapped in this process, shared by its leases; unmapped when the count reaches 0. */
+    /**
+     * One version mapped in this process, shared by its leases; unmapped when the count reaches 0.
+     * A lease is one {@code lock xadd} to take and one to give back: {@link #acquire()} adds
+     * unconditionally and fails only on a dead count; the release that brings the count to 0 kills
+     * it with a compare-and-set to {@link #DEAD} and unmaps. An acquire that lands on 0 before
+     * that compare-and-set revives the version (that release then leaves it to the new holder).
+     */
     static final class Held<T extends AutoCloseable> {
+        /** The count of an unmapped version: far below 0, so late acquires never bring it back to 0. */
+        private static final long DEAD = Long.MIN_VALUE / 2;
+
         final long number;
         final String segmentName;
         final T root;
@@ -573,18 +582,11 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
         }
 
         boolean acquire() {
-            long r;
-            do {
-                r = refs.get();
-                if (r == 0) {
-                    return false;
-                }
-            } while (!refs.compareAndSet(r, r + 1));
-            return true;
+            return refs.getAndIncrement() >= 0;
         }
 
         void release() {
-            if (refs.decrementAndGet() == 0) {
+            if (refs.decrementAndGet() == 0 && refs.compareAndSet(0, DEAD)) {
                 closeQuietly(root);
             }
         }

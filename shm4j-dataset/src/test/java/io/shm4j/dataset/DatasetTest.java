@@ -148,6 +148,70 @@ class DatasetTest {
     }
 
     @Test
+    void shouldUnmapEachOldVersionOnceItsLastLeaseClosesWhileThreadsTakeAndHandOverLeases() throws Exception {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            w.publish(o -> filled(o, 1, 64));
+            java.util.concurrent.BlockingQueue<Version<SharedArray>> handOver = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Thread[] readers = new Thread[3];
+            for (int t = 0; t < readers.length; t++) {
+                readers[t] = Thread.ofPlatform().start(() -> {
+                    try {
+                        long seen = 0;
+                        for (long i = 0; !stop.get(); i++) {
+                            Version<SharedArray> v = w.current();
+                            long k = v.value().getAsLong(63);
+                            assertThat(k).isEqualTo(v.number()).isGreaterThanOrEqualTo(seen);
+                            seen = k;
+                            if (i % 7 == 0) {
+                                handOver.add(v); // closed by another thread, later
+                            } else {
+                                v.close();
+                                v.close(); // idempotent
+                            }
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+            }
+            Thread closer = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get() || !handOver.isEmpty()) {
+                        Version<SharedArray> v = handOver.poll(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        if (v != null) {
+                            assertThat(v.value().getAsLong(0)).isEqualTo(v.number()); // still mapped until closed
+                            v.close();
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            for (long k = 2; k <= 200; k++) {
+                long value = k;
+                w.publish(o -> filled(o, value, 64));
+            }
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            closer.join();
+            assertThat(errors).isEmpty();
+            try (Version<SharedArray> last = w.current()) {
+                assertThat(last.number()).isEqualTo(200);
+            }
+            // every lease is closed: only the handle's own version is still mapped here
+            List<String> mapped = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+                    .filter(l -> l.contains("/" + name + DatasetLayout.SEPARATOR)).toList();
+            assertThat(mapped).as(String.join("\n", mapped)).isNotEmpty()
+                    .allMatch(l -> l.contains(DatasetLayout.versionName(name, 200)));
+        }
+    }
+
+    @Test
     void shouldParseVersionAndStagingNames() {
         assertThat(DatasetLayout.versionOf("emb", "emb@v12")).isEqualTo(12);
         assertThat(DatasetLayout.versionOf("emb", "emb@v012")).isEqualTo(-1);

@@ -6,7 +6,7 @@ import java.util.List;
 
 /** One workload of the benchmark with its Java strategies. */
 public interface Workload {
-    /** A, B, C or D. */
+    /** A, B, C, D or E. */
     String name();
 
     /** How many runs (warm-up included) {@link #run} makes, for the progress bar. */
@@ -25,7 +25,8 @@ public interface Workload {
             case "B" -> new RowOuter();
             case "C" -> new Records(false);
             case "D" -> new Records(true);
-            default -> throw new IllegalArgumentException("unknown workload: " + name + "; choose A, B, C, D or all");
+            case "E" -> new io.shm4j.bench.workload.serve.ServeWorkload();
+            default -> throw new IllegalArgumentException("unknown workload: " + name + "; choose A, B, C, D, E or all");
         };
     }
 }

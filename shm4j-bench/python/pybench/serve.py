@@ -1,0 +1,159 @@
+"""Workload E's Python worker: an HTTP server on a port shared with the other workers
+(SO_REUSEPORT), answering top-k nearest-neighbour queries over a float32 embedding matrix.
+
+    python3 -m pybench.serve shm|copy PORT NAME|POINTER_FILE
+
+``shm``: the matrix is the current version of a shm4j dataset, followed per request with
+``shm4j.dataset.Dataset.current()`` (a read of the shared counter; re-attach when it moved).
+``copy`` (the baseline): the worker holds its own copy, ``np.load`` of the ``.npy`` file the
+pointer file names (``"<version> <path>"``), at start and whenever the pointer changes (a thread
+polls it every 20 ms, loads beside the old copy, then swaps).
+
+Protocol (same as the Java worker, ``ServeWorker``): ``POST /knn?k=K`` with 64 little-endian
+float32 as body; answer ``"<version> <pid> <idx> <score> ..."`` best first. Prints
+``ready <pid> <version>`` once listening; exits when stdin closes. Standard library + numpy.
+"""
+import os
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_REPO_PYTHON = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "python"))
+if os.path.isdir(os.path.join(_REPO_PYTHON, "shm4j")) and _REPO_PYTHON not in sys.path:
+    sys.path.insert(0, _REPO_PYTHON)
+
+DIM = 64
+
+
+def top_k(matrix, q, k):
+    """Indices (best first) and scores of the k rows with the largest dot product with q."""
+    scores = matrix @ q
+    k = min(k, scores.shape[0])
+    idx = np.argpartition(scores, -k)[-k:]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    return idx, scores[idx]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+
+
+def make_handler(current):
+    pid = os.getpid()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            # headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            try:
+                k = 10
+                if "k=" in self.path:
+                    k = int(self.path.split("k=", 1)[1].split("&")[0])
+                n = int(self.headers.get("Content-Length", "0"))
+                if n != DIM * 4:
+                    raise ValueError(f"query must be {DIM * 4} bytes: content-length={n}")
+                q = np.frombuffer(self.rfile.read(n), dtype="<f4")
+                version, matrix = current()
+                idx, scores = top_k(matrix, q, k)
+                parts = [str(version), str(pid)]
+                for i, s in zip(idx.tolist(), scores.tolist()):
+                    parts.append(str(i))
+                    parts.append(repr(s))
+                body = (" ".join(parts) + "\n").encode()
+                status = 200
+            except Exception as e:  # noqa: BLE001 - the answer says what went wrong
+                body = (repr(e) + "\n").encode()
+                status = 500
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def shm_source(name):
+    from shm4j.dataset import Dataset
+
+    local = threading.local()
+
+    def current():
+        ds = getattr(local, "ds", None)
+        if ds is None:
+            ds = local.ds = Dataset(name)  # one handle per thread (not thread-safe)
+        return ds.current()
+
+    return current
+
+
+def copy_source(pointer):
+    held = [None]
+
+    def reload():
+        with open(pointer, encoding="utf-8") as f:
+            v, path = f.read().strip().split(" ", 1)
+        v = int(v)
+        if held[0] is None or held[0][0] != v:
+            held[0] = (v, np.load(path))  # the whole file into this process's memory
+
+    def poll():
+        while True:
+            time.sleep(0.02)  # the baseline's own update check
+            try:
+                reload()
+            except Exception as e:  # noqa: BLE001 - keep serving the old copy
+                print(f"reload failed: {e!r}", file=sys.stderr)
+
+    reload()
+    threading.Thread(target=poll, daemon=True).start()
+    return lambda: held[0]
+
+
+def main(argv):
+    if len(argv) != 3 or argv[0] not in ("shm", "copy"):
+        print("usage: serve.py shm|copy PORT NAME|POINTER_FILE", file=sys.stderr)
+        return 2
+    mode, port, source = argv[0], int(argv[1]), argv[2]
+    if mode == "shm":
+        from shm4j.dataset import Dataset
+
+        with Dataset(source) as ds:  # a handle of its own: this thread must not pin version 1
+            version = ds.current()[0]
+        current = shm_source(source)
+    else:
+        current = copy_source(source)
+        version = current()[0]
+
+    def watch_stdin():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    server = _Server(("127.0.0.1", port), make_handler(current))
+    print(f"ready {os.getpid()} {version}", flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,186 @@
+package io.shm4j.bench.workload.serve;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * Workload E's data and its exact answers: version {@code v} of the embedding matrix is
+ * {@code rows × 64} float32 whose element {@code (i, j)} is a pure function of {@code (v, i, j)}
+ * (a SplitMix64 hash mapped to [-1, 1)), so a checker recomputes any row of any version without
+ * holding the matrix; queries are 64 floats of the same kind from a query id. Every version
+ * differs from the previous one in every element, so an answer mixing two versions, or claiming
+ * the wrong one, does not match the rows it names.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Embeddings {
+    /** Columns of the matrix. */
+    public static final int DIM = 64;
+    /** Rows at size factor 1 (1 M × 64 float32 = 256 MB). */
+    public static final long ROWS_AT_1 = 1_000_000L;
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Embeddings() {}
+
+    /** Rows at a size factor (at least 64). */
+    public static long rows(double factor) {
+        return Math.max(64, Math.round(ROWS_AT_1 * factor));
+    }
+
+    /** Element {@code (row, col)} of version {@code version}. */
+    public static float value(long version, long row, int col) {
+        return unit(mix(version * 0x9E3779B97F4A7C15L ^ (row * DIM + col)));
+    }
+
+    /** The query vector of a query id (independent of versions). */
+    public static float[] query(long id) {
+        float[] q = new float[DIM];
+        for (int j = 0; j < DIM; j++) {
+            q[j] = unit(mix(0x5DEECE66DL + id * DIM + j ^ 0xC2B2AE3D27D4EB4FL));
+        }
+        return q;
+    }
+
+    private static float unit(long h) {
+        return (float) ((h >>> 40) * 0x1.0p-24 * 2 - 1); // 24 random bits: exact in float32
+    }
+
+    private static long mix(long z) {
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Fills {@code rows × 64} floats of version {@code version} at {@code data} (little-endian). */
+    public static void fill(MemorySegment data, long version, long rows) {
+        long off = 0;
+        for (long i = 0; i < rows; i++) {
+            for (int j = 0; j < DIM; j++) {
+                data.set(FLOAT, off, value(version, i, j));
+                off += Float.BYTES;
+            }
+        }
+    }
+
+    /** The dot product of row {@code row} of version {@code version} with {@code q}, recomputed. */
+    public static double score(long version, long row, float[] q) {
+        float s = 0;
+        for (int j = 0; j < DIM; j++) {
+            s += value(version, row, j) * q[j];
+        }
+        return s;
+    }
+
+    /**
+     * The top {@code k} rows by dot product with {@code q} over {@code rows × 64} little-endian
+     * floats at {@code data}: indices best first, scores in {@code scoresOut}. The kernel every
+     * Java worker runs, over a shared mapping or a heap copy alike.
+     */
+    public static int[] topK(MemorySegment data, long rows, float[] q, int k, float[] scoresOut) {
+        int[] best = new int[k];
+        float[] bs = scoresOut;
+        Arrays.fill(bs, Float.NEGATIVE_INFINITY);
+        Arrays.fill(best, -1);
+        float worst = Float.NEGATIVE_INFINITY;
+        long off = 0;
+        for (long i = 0; i < rows; i++, off += DIM * Float.BYTES) {
+            float s0 = 0;
+            float s1 = 0;
+            float s2 = 0;
+            float s3 = 0;
+            for (int j = 0; j < DIM; j += 4) {
+                long o = off + (long) j * Float.BYTES;
+                s0 += data.get(FLOAT, o) * q[j];
+                s1 += data.get(FLOAT, o + 4) * q[j + 1];
+                s2 += data.get(FLOAT, o + 8) * q[j + 2];
+                s3 += data.get(FLOAT, o + 12) * q[j + 3];
+            }
+            float s = (s0 + s1) + (s2 + s3);
+            if (s > worst) {
+                int p = k - 1;
+                while (p > 0 && bs[p - 1] < s) {
+                    bs[p] = bs[p - 1];
+                    best[p] = best[p - 1];
+                    p--;
+                }
+                bs[p] = s;
+                best[p] = (int) i;
+                worst = bs[k - 1];
+            }
+        }
+        return best;
+    }
+
+    /** The exact top-k of version {@code version} for {@code q}, recomputed from the generator (slow: rows × 64 hashes). */
+    public static int[] exactTopK(long version, long rows, float[] q, int k, float[] scoresOut) {
+        MemorySegment m = MemorySegment.ofArray(new float[(int) Math.min(rows * DIM, Integer.MAX_VALUE)]);
+        fill(m, version, rows);
+        return topK(m, rows, q, k, scoresOut);
+    }
+
+    /** The .npy header (format 1.0, {@code <f4}, C order, data 64-byte aligned) of a {@code rows × 64} matrix. */
+    static byte[] npyHeader(long rows) {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + rows + ", " + DIM + "), }";
+        int unpadded = 10 + dict.length() + 1;
+        int total = (unpadded + 63) / 64 * 64;
+        StringBuilder b = new StringBuilder(dict);
+        while (10 + b.length() + 1 < total) {
+            b.append(' ');
+        }
+        b.append('\n');
+        byte[] h = b.toString().getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer out = ByteBuffer.allocate(10 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
+                .putShort((short) h.length).put(h);
+        return out.array();
+    }
+
+    /** Version {@code version} as a heap array ({@code rows × 64}, C order): what a writer publishes. */
+    public static float[] matrix(long version, long rows) {
+        float[] m = new float[Math.toIntExact(rows * DIM)];
+        fill(MemorySegment.ofArray(m), version, rows);
+        return m;
+    }
+
+    /**
+     * Writes a {@code rows × 64} matrix as a {@code .npy} file at {@code file} (a temporary file
+     * in the same directory, then an atomic rename): the baseline's "database file".
+     */
+    public static void writeNpy(Path file, float[] matrix, long rows) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeFully(ch, ByteBuffer.wrap(npyHeader(rows)));
+            int at = 0;
+            while (at < matrix.length) {
+                int n = Math.min(matrix.length - at, buf.capacity() / Float.BYTES);
+                buf.clear();
+                buf.asFloatBuffer().put(matrix, at, n);
+                buf.limit(n * Float.BYTES);
+                writeFully(ch, buf);
+                at += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+}

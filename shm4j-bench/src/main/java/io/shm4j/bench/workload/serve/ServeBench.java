@@ -1,0 +1,274 @@
+package io.shm4j.bench.workload.serve;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Workload E (issue 18): an HTTP top-k nearest-neighbour service of N worker processes on one
+ * port ({@code SO_REUSEPORT}) over a float32 embedding matrix ({@code 1 M × 64} at size 1) while
+ * a writer publishes a new version every {@code --interval} seconds; Java worker JVMs and Python
+ * workers, each sharing the matrix through a dataset ({@code shm}) or holding its own copy loaded
+ * from a file at start and on update ({@code copy}, the baseline). Runs are interleaved rep by
+ * rep (every configuration once per rep), figures are medians over the reps.
+ *
+ * <p>Usage: {@code ServeBench [--size F] [--workers N] [--reps N] [--seconds S] [--warmup S]
+ * [--interval S] [--settle S] [--k K] [--conns C] [--no-python] [--quick]}.
+ */
+public final class ServeBench {
+    /** The options of a run of the benchmark. */
+    record Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
+            boolean single) {}
+
+    /** Medians over the reps of one configuration. */
+    record Summary(ServeRun.Config config, List<ServeRun.Result> runs) {
+        double median(ToDoubleFunction<ServeRun.Result> f) {
+            return ServeBench.median(runs.stream().mapToDouble(f).toArray());
+        }
+
+        long sum(java.util.function.ToLongFunction<ServeRun.Result> f) {
+            return runs.stream().mapToLong(f).sum();
+        }
+    }
+
+    private ServeBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Options o = parse(args);
+        List<Summary> s = run(o, System.out);
+        boolean ok = s.stream().allMatch(x -> x.sum(r -> r.failed() + r.inconsistent()) == 0
+                && x.runs().stream().allMatch(r -> r.problems().isEmpty()));
+        System.exit(ok ? 0 : 1);
+    }
+
+    /** The options {@code shm4j bench --workload E} runs with: its size factor, workers, reps and Python switch. */
+    static Options of(double factor, int workers, int reps, boolean python) {
+        return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), 10, 1, 1.5, 6, 2, 0.75, 2, false),
+                python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true);
+    }
+
+    static Options parse(String[] args) {
+        double factor = 0.05;
+        int workers = Runtime.getRuntime().availableProcessors();
+        int reps = 5;
+        double seconds = 6;
+        double warmup = 1.5;
+        double interval = 2;
+        double settle = 0.75;
+        int k = 10;
+        int conns = 1;
+        int fullChecks = 2;
+        boolean python = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size" -> factor = Double.parseDouble(args[++i]);
+                case "--workers" -> workers = Integer.parseInt(args[++i]);
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
+                case "--interval" -> interval = Double.parseDouble(args[++i]);
+                case "--settle" -> settle = Double.parseDouble(args[++i]);
+                case "--k" -> k = Integer.parseInt(args[++i]);
+                case "--conns" -> conns = Integer.parseInt(args[++i]);
+                case "--full-checks" -> fullChecks = Integer.parseInt(args[++i]);
+                case "--no-python" -> python = false;
+                default -> throw new IllegalArgumentException("unknown argument: " + args[i] + "; usage: [--size F]"
+                        + " [--workers N] [--reps N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
+                        + " [--conns C] [--full-checks N] [--no-python]");
+            }
+        }
+        if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || seconds <= 0 || interval <= 0
+                || k < 1 || k > 1000 || conns < 1) {
+            throw new IllegalArgumentException("out of range: size=" + factor + ", workers=" + workers + ", reps=" + reps
+                    + ", seconds=" + seconds + ", interval=" + interval + ", k=" + k + ", conns=" + conns);
+        }
+        String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
+        return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
+                interval, settle, fullChecks, false), python, exe, true);
+    }
+
+    /** The configurations of one rep, in the order they run. */
+    static List<ServeRun.Config> configs(Options o, boolean python) {
+        List<ServeRun.Config> c = new ArrayList<>();
+        for (String lang : python ? List.of("java", "python") : List.of("java")) {
+            if (o.workers() > 1 && o.single()) {
+                c.add(new ServeRun.Config(lang, "shm", 1));
+            }
+            c.add(new ServeRun.Config(lang, "shm", o.workers()));
+            c.add(new ServeRun.Config(lang, "copy", o.workers()));
+        }
+        return c;
+    }
+
+    /** Runs every configuration {@code reps} times, interleaved; prints the table and the targets. */
+    static List<Summary> run(Options o, PrintStream out) throws IOException, InterruptedException {
+        return run(o, out, c -> { });
+    }
+
+    /** Like {@link #run(Options, PrintStream)}, telling {@code afterRun} each configuration run. */
+    static List<Summary> run(Options o, PrintStream out, java.util.function.Consumer<ServeRun.Config> afterRun)
+            throws IOException, InterruptedException {
+        String[] exe = {o.pythonExe()};
+        String why = o.python() ? pythonMissing(exe) : "--no-python";
+        boolean python = why == null;
+        long rows = o.plan().rows();
+        out.printf(Locale.ROOT, "workload E: %d x %d float32 (%.1f MiB), top-%d, %d workers, %d conn(s) per worker,"
+                + " %.1f s measured after %.1f s warm-up, a version every %.1f s, %d reps interleaved%s; load %s%n",
+                rows, Embeddings.DIM, matrixMiB(rows), o.plan().k(), o.workers(), o.plan().connsPerWorker(),
+                o.plan().seconds(), o.plan().warmupSeconds(), o.plan().intervalSeconds(), o.reps(),
+                python ? "" : " (python skipped: " + why + ")", loadAverage());
+        List<ServeRun.Config> configs = configs(o, python);
+        Map<ServeRun.Config, List<ServeRun.Result>> results = new LinkedHashMap<>();
+        for (int rep = 0; rep < o.reps(); rep++) {
+            for (ServeRun.Config c : configs) {
+                long t0 = System.nanoTime();
+                ServeRun.Result r = new ServeRun(c, o.plan(), exe[0]).run();
+                double wall = (System.nanoTime() - t0) / 1e9;
+                results.computeIfAbsent(c, x -> new ArrayList<>()).add(r);
+                afterRun.accept(c);
+                out.printf(Locale.ROOT, "  rep %d %-16s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
+                        + "  answers %d (bad %d, stale %d)  pss %.1f MiB  (%.1f s)%s%n", rep + 1, c.label(), r.throughput(),
+                        r.p50Ms(), r.p99SteadyMs(), r.p99UpdateMs(), r.answers(), r.failed() + r.inconsistent(),
+                        r.stale(), r.pssMiB(), wall, r.problems().isEmpty() ? "" : "  " + r.problems());
+                out.flush();
+            }
+        }
+        List<Summary> summaries = results.entrySet().stream().map(e -> new Summary(e.getKey(), e.getValue())).toList();
+        print(o, summaries, out);
+        return summaries;
+    }
+
+    private static void print(Options o, List<Summary> s, PrintStream out) {
+        double matrix = matrixMiB(o.plan().rows());
+        out.printf(Locale.ROOT, "%nworkload E, medians of %d reps (load %s)%n", o.reps(), loadAverage());
+        out.printf(Locale.ROOT, "%-18s %9s %8s %10s %10s %8s %9s %9s %10s %9s %6s%n", "config", "req/s", "p50 ms",
+                "p99 steady", "p99 update", "upd/std", "bad/all", "pss MiB", "matrix pss", "peak pss", "alive");
+        for (Summary x : s) {
+            out.printf(Locale.ROOT, "%-18s %9.1f %8.2f %10.2f %10.2f %8.2f %9s %9.1f %10s %9.1f %6s%n",
+                    x.config().label(), x.median(ServeRun.Result::throughput), x.median(ServeRun.Result::p50Ms),
+                    x.median(ServeRun.Result::p99SteadyMs), x.median(ServeRun.Result::p99UpdateMs),
+                    x.median(r -> r.p99UpdateMs() / r.p99SteadyMs()),
+                    x.sum(r -> r.failed() + r.inconsistent()) + "/" + x.sum(ServeRun.Result::answers),
+                    x.median(ServeRun.Result::pssMiB), x.config().mode().equals("shm")
+                            ? String.format(Locale.ROOT, "%.1f", x.median(ServeRun.Result::matrixPssMiB)) : "-",
+                    x.median(ServeRun.Result::peakPssMiB), x.config().mode().equals("shm")
+                            ? Integer.toString(x.runs().stream().mapToInt(ServeRun.Result::maxVersionsAlive).max().orElse(0))
+                            : "-");
+        }
+        out.printf(Locale.ROOT, "%ntargets (issue 18)%n");
+        long bad = s.stream().mapToLong(x -> x.sum(r -> r.failed() + r.inconsistent())).sum();
+        long all = s.stream().mapToLong(x -> x.sum(ServeRun.Result::answers)).sum();
+        out.printf(Locale.ROOT, "  %-6s zero failed or inconsistent answers: %d of %d%n", bad == 0 ? "met" : "MISSED", bad, all);
+        for (Summary x : s) {
+            if (x.config().workers() == o.workers()) {
+                double ratio = x.median(r -> r.p99UpdateMs() / r.p99SteadyMs());
+                out.printf(Locale.ROOT, "  %-6s %s: p99 during updates / steady = %.2fx (target <= 1.5x; %.2f vs %.2f ms)%n",
+                        ratio <= 1.5 ? "met" : "MISSED", x.config().label(), ratio, x.median(ServeRun.Result::p99UpdateMs),
+                        x.median(ServeRun.Result::p99SteadyMs));
+            }
+        }
+        for (Summary one : s) {
+            if (one.config().workers() != 1 || o.workers() == 1) {
+                continue;
+            }
+            Summary many = find(s, new ServeRun.Config(one.config().language(), one.config().mode(), o.workers()));
+            double[] ratios = new double[Math.min(one.runs().size(), many.runs().size())];
+            for (int i = 0; i < ratios.length; i++) {
+                ratios[i] = many.runs().get(i).throughput() / (o.workers() * one.runs().get(i).throughput());
+            }
+            double ratio = median(ratios);
+            out.printf(Locale.ROOT, "  %-6s %s %s: throughput x%d / (%d x one worker) = %.2f (target >= 0.9; %.1f vs %.1f"
+                    + " req/s, ratio per rep %s)%n", ratio >= 0.9 ? "met" : "MISSED", one.config().language(),
+                    one.config().mode(), o.workers(), o.workers(), ratio, many.median(ServeRun.Result::throughput),
+                    one.median(ServeRun.Result::throughput), fmt(ratios));
+        }
+        for (Summary x : s) {
+            if (x.config().workers() == o.workers() && x.config().mode().equals("shm")) {
+                double per = x.median(ServeRun.Result::matrixPssMiB);
+                Summary copy = find(s, new ServeRun.Config(x.config().language(), "copy", o.workers()));
+                double copyPss = copy == null ? Double.NaN : copy.median(ServeRun.Result::pssMiB);
+                int alive = x.runs().stream().mapToInt(ServeRun.Result::maxVersionsAlive).max().orElse(0);
+                boolean met = per <= matrix / o.workers() * 1.1 + 0.5 && alive <= 2;
+                out.printf(Locale.ROOT, "  %-6s %s: matrix pss per worker %.1f MiB = %.2f x matrix/N (%.1f MiB; one copy"
+                        + " shared); versions alive at once <= %d (one extra copy during an update); whole worker pss"
+                        + " %.1f MiB vs %.1f MiB with a copy per worker (baseline: N copies, 2 per worker while it"
+                        + " reloads: peak %.1f MiB)%n", met ? "met" : "MISSED", x.config().label(), per,
+                        per / (matrix / o.workers()), matrix / o.workers(), alive, x.median(ServeRun.Result::pssMiB),
+                        copyPss, copy == null ? Double.NaN : copy.median(ServeRun.Result::peakPssMiB));
+            }
+        }
+        out.flush();
+    }
+
+    private static Summary find(List<Summary> s, ServeRun.Config c) {
+        return s.stream().filter(x -> x.config().equals(c)).findFirst().orElse(null);
+    }
+
+    static double matrixMiB(long rows) {
+        return rows * Embeddings.DIM * 4.0 / (1 << 20);
+    }
+
+    static double median(double[] xs) {
+        double[] v = Arrays.stream(xs).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static String fmt(double[] xs) {
+        StringBuilder b = new StringBuilder("[");
+        for (double x : xs) {
+            b.append(b.length() > 1 ? " " : "").append(String.format(Locale.ROOT, "%.2f", x));
+        }
+        return b.append(']').toString();
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /**
+     * Why Python workers cannot run (null when they can); {@code exe[0]} becomes the interpreter's
+     * own path ({@code sys.executable}), so workers start without a version manager's shim.
+     */
+    static String pythonMissing(String[] exe) {
+        try {
+            Process p = new ProcessBuilder(exe[0], "-c", "import sys, numpy; print(sys.executable)")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return exe[0] + " did not answer in 60 s";
+            }
+            if (p.exitValue() != 0) {
+                return exe[0] + " has no numpy (" + out + ")";
+            }
+            String[] lines = out.split("\n");
+            String real = lines[lines.length - 1].strip();
+            if (!real.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(real))) {
+                exe[0] = real;
+            }
+            return null;
+        } catch (IOException e) {
+            return exe[0] + " not found";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+}

@@ -1,0 +1,566 @@
+package io.shm4j.bench.workload.serve;
+
+import io.shm4j.Settings;
+import io.shm4j.array.DType;
+import io.shm4j.array.SharedArray;
+import io.shm4j.bench.WorkerMemory;
+import io.shm4j.dataset.Dataset;
+import io.shm4j.segment.ShmOptions;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One run of workload E: starts {@code workers} worker processes of one language and mode on
+ * one port, drives them with a closed-loop load generator ({@code connsPerWorker} keep-alive
+ * connections per worker, balanced: a connection the kernel gave to a worker that already has
+ * its share is closed and opened again) for a warm-up and then the measured time, while a
+ * writer publishes a new version every {@code interval}; samples the workers' memory; stops
+ * everything; then checks every answer against the version it claims.
+ *
+ * <p>The writer's versions are computed before the load starts (a publish is the update
+ * mechanism itself: a copy into a new dataset version, or a new {@code .npy} file and its
+ * pointer), so the generator's CPU time is not mistaken for the update's.
+ *
+ * <p>Not thread-safe; one run at a time. Leaves nothing behind: the dataset is scoped and
+ * closed, the baseline's directory removed, the workers' stdin closed (they exit) and waited
+ * for, killed if they do not exit in 10 s.
+ */
+final class ServeRun {
+    /** What one run is: language ({@code java}, {@code python}), mode ({@code shm}, {@code copy}), workers. */
+    record Config(String language, String mode, int workers) {
+        String label() {
+            return language + " " + mode + " x" + workers;
+        }
+    }
+
+    /** How long and how hard. */
+    record Plan(long rows, int k, int connsPerWorker, double warmupSeconds, double seconds, double intervalSeconds,
+            double settleSeconds, int fullChecks, boolean quickStart) {}
+
+    /** One answered (or failed) request. */
+    record Answer(long start, long end, int query, int status, String body, String error) {}
+
+    /** A publish: when it started and ended (nanoTime), and its version. */
+    record Publish(long version, long start, long end) {}
+
+    /** What a run measured. */
+    record Result(Config config, long answers, double throughput, double p50Ms, double p99SteadyMs,
+            double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
+            int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
+            int maxVersionsAlive, List<String> problems) {}
+
+    private final Config config;
+    private final Plan plan;
+    private final String python;
+
+    ServeRun(Config config, Plan plan, String python) {
+        this.config = config;
+        this.plan = plan;
+        this.python = python;
+    }
+
+    Result run() throws IOException, InterruptedException {
+        String name = "shm4j-serve-" + Long.toHexString(new SplittableRandom().nextLong() >>> 16);
+        long rows = plan.rows();
+        int updates = (int) Math.floor((plan.seconds() - plan.intervalSeconds() / 2) / plan.intervalSeconds()) + 1;
+        List<float[]> versions = new ArrayList<>();
+        for (int v = 1; v <= updates + 1; v++) {
+            versions.add(Embeddings.matrix(v, rows));
+        }
+        Dataset<SharedArray> dataset = null;
+        Path dir = null;
+        List<Process> procs = new ArrayList<>();
+        Path log = Files.createTempFile("shm4j-serve-", ".log");
+        try {
+            String source;
+            if (config.mode().equals("shm")) {
+                dataset = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> ds = dataset;
+                ds.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {rows, Embeddings.DIM}, versions.get(0)));
+                source = name;
+            } else {
+                dir = Files.createTempDirectory("shm4j-serve-");
+                Embeddings.writeNpy(dir.resolve("v1.npy"), versions.get(0), rows);
+                writePointer(dir, 1);
+                source = dir.resolve("current").toString();
+            }
+            int port = freePort();
+            List<Long> pids = new ArrayList<>();
+            for (int i = 0; i < config.workers(); i++) {
+                procs.add(start(port, source, log));
+            }
+            for (Process p : procs) {
+                pids.add(awaitReady(p, log));
+            }
+            return drive(port, pids, dataset, dir, versions, name);
+        } finally {
+            for (Process p : procs) {
+                try {
+                    p.getOutputStream().close();
+                } catch (IOException e) {
+                    // already gone
+                }
+            }
+            for (Process p : procs) {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            if (dataset != null) {
+                dataset.close();
+            }
+            if (dir != null) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private Result drive(int port, List<Long> pids, Dataset<SharedArray> dataset, Path dir, List<float[]> versions,
+            String name) throws IOException, InterruptedException {
+        int nQueries = 256;
+        float[][] queries = new float[nQueries][];
+        for (int i = 0; i < nQueries; i++) {
+            queries[i] = Embeddings.query(i);
+        }
+        List<Socket> sockets = balancedConnections(port, pids, queries[0]);
+        long t0 = System.nanoTime();
+        long measureFrom = t0 + (long) (plan.warmupSeconds() * 1e9);
+        long measureTo = measureFrom + (long) (plan.seconds() * 1e9);
+        List<List<Answer>> perClient = new ArrayList<>();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < sockets.size(); c++) {
+            List<Answer> mine = new ArrayList<>();
+            perClient.add(mine);
+            Socket s = sockets.get(c);
+            long seed = c;
+            clients.add(Thread.ofPlatform().name("serve-client-" + c).start(() -> client(s, queries, seed, measureTo, mine)));
+        }
+        // the writer and the memory sampler run on this thread
+        List<Publish> publishes = new ArrayList<>();
+        Map<Long, Double> peakPss = new HashMap<>();
+        int maxAlive = 0;
+        long nextPublish = measureFrom + (long) (plan.intervalSeconds() / 2 * 1e9);
+        long published = 1;
+        while (System.nanoTime() < measureTo) {
+            long now = System.nanoTime();
+            if (now >= nextPublish && published < versions.size()) {
+                float[] m = versions.get((int) published);
+                long start = System.nanoTime();
+                if (dataset != null) {
+                    dataset.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m));
+                } else {
+                    Embeddings.writeNpy(dir.resolve("v" + (published + 1) + ".npy"), m, plan.rows());
+                    writePointer(dir, published + 1);
+                    if (published >= 2) {
+                        Files.deleteIfExists(dir.resolve("v" + (published - 1) + ".npy"));
+                    }
+                }
+                published++;
+                publishes.add(new Publish(published, start, System.nanoTime()));
+                nextPublish += (long) (plan.intervalSeconds() * 1e9);
+            }
+            if (now >= measureFrom) {
+                for (long pid : pids) {
+                    WorkerMemory w = WorkerMemory.of(pid);
+                    peakPss.merge(pid, w.pss(), Math::max);
+                }
+                if (dataset != null) {
+                    maxAlive = Math.max(maxAlive, versionsAlive(name, pids));
+                }
+            }
+            Thread.sleep(50); // sampling period of the memory figures
+        }
+        for (Thread t : clients) {
+            t.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        // one more request per connection (not counted), so every worker has moved to the last
+        // version before its memory is read: the figures are the steady state, not who lagged
+        for (Socket s : sockets) {
+            try {
+                Http.writeRequest(s.getOutputStream(), queries[0], plan.k());
+                Http.readResponse(new BufferedInputStream(s.getInputStream(), 1));
+            } catch (IOException e) {
+                // counted as failed by its client already
+            }
+        }
+        double pss = 0;
+        double matrixPss = 0;
+        for (long pid : pids) {
+            pss = Math.max(pss, WorkerMemory.of(pid).pss());
+            if (dataset != null) {
+                matrixPss = Math.max(matrixPss, mappedPssMiB(pid, name + "@v"));
+            }
+        }
+        for (Socket s : sockets) {
+            s.close();
+        }
+        List<Answer> all = new ArrayList<>();
+        perClient.forEach(all::addAll);
+        return evaluate(all, publishes, measureFrom, measureTo, queries, pids, pss, matrixPss,
+                peakPss.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), maxAlive);
+    }
+
+    private void client(Socket s, float[][] queries, long seed, long until, List<Answer> out) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try {
+            InputStream in = new BufferedInputStream(s.getInputStream(), 4096);
+            OutputStream o = new BufferedOutputStream(s.getOutputStream(), 4096);
+            while (true) {
+                long start = System.nanoTime();
+                if (start >= until) {
+                    return;
+                }
+                int q = rnd.nextInt(queries.length);
+                try {
+                    Http.writeRequest(o, queries[q], plan.k());
+                    Http.Response r = Http.readResponse(in);
+                    out.add(new Answer(start, System.nanoTime(), q, r.status(), r.body(), null));
+                } catch (IOException e) {
+                    out.add(new Answer(start, System.nanoTime(), q, 0, "", e.toString()));
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            out.add(new Answer(System.nanoTime(), System.nanoTime(), -1, 0, "", e.toString()));
+        }
+    }
+
+    /** {@code connsPerWorker} connections to every worker, each answered once (the first answer tells whose it is). */
+    private List<Socket> balancedConnections(int port, List<Long> pids, float[] query) throws IOException {
+        Map<Long, Integer> have = new HashMap<>();
+        List<Socket> kept = new ArrayList<>();
+        int want = plan.connsPerWorker() * pids.size();
+        for (int attempt = 0; kept.size() < want; attempt++) {
+            if (attempt > 50 * want) {
+                for (Socket s : kept) {
+                    s.close();
+                }
+                throw new IOException("could not balance connections over the workers: have=" + have + ", want="
+                        + plan.connsPerWorker() + " each");
+            }
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+            s.setTcpNoDelay(true);
+            Http.writeRequest(s.getOutputStream(), query, plan.k());
+            Http.Response r = Http.readResponse(new BufferedInputStream(s.getInputStream(), 1)); // unbuffered: nothing read past it
+            long pid = r.status() == 200 ? Long.parseLong(r.body().split(" ")[1]) : -1;
+            if (pid > 0 && have.getOrDefault(pid, 0) < plan.connsPerWorker()) {
+                have.merge(pid, 1, Integer::sum);
+                kept.add(s);
+            } else {
+                s.close();
+            }
+        }
+        return kept;
+    }
+
+    private Result evaluate(List<Answer> all, List<Publish> publishes, long from, long to, float[][] queries,
+            List<Long> pids, double pss, double matrixPss, double peakPss, int maxAlive) {
+        List<String> problems = new ArrayList<>();
+        List<Long> steady = new ArrayList<>();
+        List<Long> update = new ArrayList<>();
+        long failed = 0;
+        long inconsistent = 0;
+        long stale = 0;
+        long answers = 0;
+        long fullChecked = 0;
+        long settle = (long) (plan.settleSeconds() * 1e9);
+        Set<Long> versionsSeen = new HashSet<>();
+        Set<Long> answering = new HashSet<>();
+        Map<Long, Integer> fullPerVersion = new HashMap<>();
+        Map<String, int[]> exact = new HashMap<>();
+        long maxVersion = publishes.isEmpty() ? 1 : publishes.get(publishes.size() - 1).version();
+        for (Answer a : all) {
+            if (a.end() < from || a.start() >= to) {
+                continue;
+            }
+            if (a.error() != null || a.status() != 200) {
+                failed++;
+                note(problems, "failed: " + (a.error() != null ? a.error() : "status " + a.status() + " " + a.body().strip()));
+                continue;
+            }
+            answers++;
+            String[] f = a.body().strip().split(" ");
+            long v;
+            long pid;
+            int[] idx = new int[plan.k()];
+            float[] sc = new float[plan.k()];
+            try {
+                if (f.length != 2 + 2 * plan.k()) {
+                    throw new IllegalArgumentException("expected " + plan.k() + " neighbours, got " + (f.length - 2) / 2);
+                }
+                v = Long.parseLong(f[0]);
+                pid = Long.parseLong(f[1]);
+                for (int i = 0; i < plan.k(); i++) {
+                    idx[i] = Integer.parseInt(f[2 + 2 * i]);
+                    sc[i] = Float.parseFloat(f[3 + 2 * i]);
+                }
+            } catch (RuntimeException e) {
+                inconsistent++;
+                note(problems, "unreadable answer: " + e.getMessage() + ": " + a.body().strip());
+                continue;
+            }
+            answering.add(pid);
+            versionsSeen.add(v);
+            String why = checkAnswer(v, maxVersion, idx, sc, queries[a.query()]);
+            if (why == null && fullPerVersion.getOrDefault(v, 0) < plan.fullChecks()) {
+                fullPerVersion.merge(v, 1, Integer::sum);
+                fullChecked++;
+                int[] want = exact.computeIfAbsent(v + "/" + a.query(),
+                        key -> Embeddings.exactTopK(v, plan.rows(), queries[a.query()], plan.k(), new float[plan.k()]));
+                float[] wantScores = new float[plan.k()];
+                for (int i = 0; i < plan.k(); i++) {
+                    wantScores[i] = (float) Embeddings.score(v, want[i], queries[a.query()]);
+                }
+                float kth = wantScores[plan.k() - 1];
+                for (int i = 0; i < plan.k() && why == null; i++) {
+                    if (sc[i] < kth - tolerance(kth)) {
+                        why = "not among the top " + plan.k() + " of version " + v + ": row " + idx[i] + " score " + sc[i]
+                                + " < " + kth;
+                    }
+                }
+            }
+            if (why != null) {
+                inconsistent++;
+                note(problems, "inconsistent answer: " + why);
+                continue;
+            }
+            long newestAtSend = 1;
+            for (Publish p : publishes) {
+                if (p.end() <= a.start()) {
+                    newestAtSend = p.version();
+                }
+            }
+            if (v < newestAtSend) {
+                stale++;
+            }
+            long latency = a.end() - a.start();
+            boolean duringUpdate = false;
+            for (Publish p : publishes) {
+                if (a.end() >= p.start() && a.start() <= p.end() + settle) {
+                    duringUpdate = true;
+                    break;
+                }
+            }
+            (duringUpdate ? update : steady).add(latency);
+        }
+        for (long pid : pids) {
+            if (!answering.contains(pid)) {
+                note(problems, "worker " + pid + " answered nothing");
+            }
+        }
+        double secs = (to - from) / 1e9;
+        return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
+                percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
+                fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive, problems);
+    }
+
+    /** Why an answer does not come from exactly version {@code v} (null if it does, as far as its rows show). */
+    static String checkAnswer(long v, long maxVersion, int[] idx, float[] sc, float[] q) {
+        if (v < 1 || v > maxVersion) {
+            return "version " + v + " was never published (newest " + maxVersion + ")";
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < idx.length; i++) {
+            if (!seen.add(idx[i])) {
+                return "row " + idx[i] + " twice";
+            }
+            if (i > 0 && sc[i] > sc[i - 1]) {
+                return "scores not in descending order";
+            }
+            double want = Embeddings.score(v, idx[i], q);
+            if (Math.abs(sc[i] - want) > tolerance(want)) {
+                return "row " + idx[i] + " scores " + sc[i] + " but " + want + " in version " + v;
+            }
+        }
+        return null;
+    }
+
+    /** Float32 dot products of 64 terms in [-1, 1) summed in different orders (Java, BLAS) differ by a few ulps of the terms. */
+    private static double tolerance(double s) {
+        return 1e-4 + 1e-5 * Math.abs(s);
+    }
+
+    private static List<Long> concat(List<Long> a, List<Long> b) {
+        List<Long> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    static double percentileMs(List<Long> nanos, double p) {
+        if (nanos.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Long> s = new ArrayList<>(nanos);
+        Collections.sort(s);
+        int i = (int) Math.min(s.size() - 1, Math.max(0, Math.ceil(p * s.size()) - 1));
+        return s.get(i) / 1e6;
+    }
+
+    private static void note(List<String> problems, String what) {
+        if (problems.size() < 10) {
+            problems.add(what);
+        }
+    }
+
+    // ------------------------------------------------------------------ processes and files
+
+    private Process start(int port, String source, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (config.language().equals("java")) {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+            if (plan.quickStart()) {
+                cmd.add("-XX:TieredStopAtLevel=1"); // tests: start fast, never mind the peak speed
+            }
+            cmd.addAll(List.of(
+                    "-Xmx" + Math.max(64, plan.rows() * Embeddings.DIM * 4 * 3 / (1 << 20) + 64) + "m",
+                    "-Dshm4j.dir=" + Settings.shmDirectory(), "-cp", System.getProperty("java.class.path"),
+                    ServeWorker.class.getName()));
+        } else {
+            cmd.addAll(List.of(python, serveScript().toString()));
+        }
+        cmd.addAll(List.of(config.mode(), Integer.toString(port), source));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("SHM4J_DIR", Settings.shmDirectory().toString());
+        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
+            pb.environment().put(v, "1"); // one thread per worker process, as web servers run numpy
+        }
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return pb.start();
+    }
+
+    private static long awaitReady(Process p, Path log) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine(); // blocks until ready or exit (the worker closes stdout by exiting)
+        if (line == null || !line.startsWith("ready ")) {
+            p.destroyForcibly();
+            throw new IOException("worker did not start: pid=" + p.pid() + ", said=" + line + ", stderr="
+                    + tail(log) + "; run it by hand to see why");
+        }
+        return Long.parseLong(line.split(" ")[1]);
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log, StandardCharsets.UTF_8);
+            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void writePointer(Path dir, long version) throws IOException {
+        Path tmp = dir.resolve("current.tmp");
+        Files.writeString(tmp, version + " " + dir.resolve("v" + version + ".npy") + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve("current"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Versions of the dataset that hold memory now (distinct files by inode): named in the shm
+     * directory (the current version, one being staged or linked), or still mapped by a worker
+     * after their name went.
+     */
+    private static int versionsAlive(String name, List<Long> pids) {
+        Set<Long> alive = new HashSet<>();
+        try (Stream<Path> files = Files.list(Settings.shmDirectory())) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(name + "@")).toList()) {
+                try {
+                    alive.add(((Number) Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                            .longValue());
+                } catch (IOException e) {
+                    // removed meanwhile
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // sampled again in 50 ms
+        }
+        for (long pid : pids) {
+            try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "maps"))) {
+                lines.filter(l -> l.contains("/" + name + "@")).forEach(l -> alive.add(Long.parseLong(l.trim().split("\\s+")[4])));
+            } catch (IOException | UncheckedIOException | NumberFormatException e) {
+                // gone
+            }
+        }
+        return alive.size();
+    }
+
+    /** The Pss (MiB) of a process's mappings whose path contains {@code marker}, from /proc/PID/smaps. */
+    static double mappedPssMiB(long pid, String marker) {
+        long kb = 0;
+        boolean in = false;
+        try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "smaps"))) {
+            for (String l : (Iterable<String>) lines::iterator) {
+                if (!l.isEmpty() && Character.isLetterOrDigit(l.charAt(0)) && l.indexOf('-') > 0
+                        && l.indexOf('-') < l.indexOf(' ') && !l.contains(":  ")) {
+                    in = l.contains(marker);
+                } else if (in && l.startsWith("Pss:")) {
+                    kb += Long.parseLong(l.substring(4).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | UncheckedIOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return kb / 1024.0;
+    }
+
+    /** The Python worker: {@code SHM4J_SERVE_PY}, else {@code shm4j-bench/python/pybench/serve.py} above the class path entry or the working directory. */
+    static Path serveScript() throws IOException {
+        String env = System.getenv("SHM4J_SERVE_PY");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        List<Path> starts = new ArrayList<>();
+        try {
+            starts.add(Path.of(ServeRun.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (URISyntaxException | RuntimeException e) {
+            // no code source
+        }
+        starts.add(Path.of("").toAbsolutePath());
+        for (Path start : starts) {
+            for (Path d = start; d != null; d = d.getParent()) {
+                Path c = d.resolve("shm4j-bench/python/pybench/serve.py");
+                if (Files.isRegularFile(c)) {
+                    return c;
+                }
+            }
+        }
+        throw new IOException("serve.py not found: set SHM4J_SERVE_PY to shm4j-bench/python/pybench/serve.py");
+    }
+}

@@ -1,0 +1,163 @@
+package io.shm4j.bench.workload.serve;
+
+import io.shm4j.array.SharedArray;
+import io.shm4j.dataset.Dataset;
+import io.shm4j.dataset.DatasetReader;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One worker process of workload E: an HTTP server on a port shared with the other workers
+ * ({@code SO_REUSEPORT}: the kernel spreads connections over the workers' listening sockets),
+ * a thread per connection, each request a top-k over the embedding matrix.
+ *
+ * <ul>
+ *   <li>{@code shm}: the matrix is the current version of a dataset; each connection's thread
+ *       follows it with a {@link DatasetReader} (one acquire load per request when nothing
+ *       changed), so every worker maps the same pages.</li>
+ *   <li>{@code copy} (the baseline): the worker holds its own heap copy, loaded from the
+ *       {@code .npy} file the pointer file names, at start and whenever the pointer changes
+ *       (a thread polls it every 20 ms, loads the new file beside the old copy, then swaps).</li>
+ * </ul>
+ *
+ * Prints {@code ready <pid> <version>} on stdout once listening; exits when stdin closes (so it
+ * never outlives the benchmark). Usage: {@code ServeWorker shm|copy PORT NAME|POINTER_FILE}.
+ */
+public final class ServeWorker {
+    private record Copy(long version, MemorySegment data, long rows) {}
+
+    private final String mode;
+    private final String source;
+    private volatile Copy copy;
+    private Dataset<SharedArray> dataset;
+
+    private ServeWorker(String mode, String source) {
+        this.mode = mode;
+        this.source = source;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3 || !(args[0].equals("shm") || args[0].equals("copy"))) {
+            System.err.println("usage: ServeWorker shm|copy PORT NAME|POINTER_FILE");
+            System.exit(2);
+        }
+        Thread.ofPlatform().daemon().name("stdin-watch").start(() -> {
+            try {
+                System.in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // closed
+            }
+            Runtime.getRuntime().halt(0);
+        });
+        new ServeWorker(args[0], args[2]).serve(Integer.parseInt(args[1]));
+    }
+
+    private void serve(int port) throws IOException {
+        long version;
+        if (mode.equals("shm")) {
+            dataset = Dataset.attachArrays(source);
+            try (DatasetReader<SharedArray> r = dataset.reader()) {
+                r.current();
+                version = r.number();
+            }
+        } else {
+            reload();
+            version = copy.version();
+            Thread.ofPlatform().daemon().name("pointer-poll").start(this::poll);
+        }
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.bind(new InetSocketAddress("127.0.0.1", port), 128);
+        System.out.println("ready " + ProcessHandle.current().pid() + " " + version);
+        System.out.flush();
+        while (true) {
+            SocketChannel c = server.accept();
+            c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Thread.ofPlatform().daemon().name("conn").start(() -> connection(c));
+        }
+    }
+
+    private void connection(SocketChannel c) {
+        long pid = ProcessHandle.current().pid();
+        float[] scores = new float[1000];
+        try (c; DatasetReader<SharedArray> reader = dataset != null ? dataset.reader() : null) {
+            InputStream in = new BufferedInputStream(Channels.newInputStream(c), 1024);
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(c), 16384);
+            for (Http.Request req; (req = Http.readRequest(in)) != null; ) {
+                String body;
+                try {
+                    long version;
+                    MemorySegment data;
+                    long rows;
+                    if (reader != null) {
+                        SharedArray a = reader.current();
+                        version = reader.number();
+                        data = a.data();
+                        rows = a.shape()[0];
+                    } else {
+                        Copy cp = copy;
+                        version = cp.version();
+                        data = cp.data();
+                        rows = cp.rows();
+                    }
+                    float[] s = req.k() == scores.length ? scores : new float[req.k()];
+                    int[] top = Embeddings.topK(data, rows, req.query(), req.k(), s);
+                    StringBuilder b = new StringBuilder(16 * req.k() + 32).append(version).append(' ').append(pid);
+                    for (int i = 0; i < top.length; i++) {
+                        b.append(' ').append(top[i]).append(' ').append(s[i]);
+                    }
+                    body = b.append('\n').toString();
+                } catch (RuntimeException e) {
+                    Http.writeResponse(out, 500, e + "\n");
+                    continue;
+                }
+                Http.writeResponse(out, 200, body);
+            }
+        } catch (IOException | RuntimeException e) {
+            // client went away or sent garbage: drop the connection
+        }
+    }
+
+    private void poll() {
+        while (true) {
+            try {
+                Thread.sleep(20); // the baseline's own update check, not a test wait
+                reload();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                System.err.println("reload failed: " + e);
+            }
+        }
+    }
+
+    /** Loads the version the pointer file names, if it is not the one held. */
+    private void reload() throws IOException {
+        String[] p = Files.readString(Path.of(source), StandardCharsets.UTF_8).strip().split(" ", 2);
+        long v = Long.parseLong(p[0]);
+        Copy held = copy;
+        if (held != null && held.version() == v) {
+            return;
+        }
+        try (SharedArray a = SharedArray.open(Path.of(p[1]))) {
+            long rows = a.shape()[0];
+            float[] heap = new float[Math.toIntExact(a.size())];
+            MemorySegment data = MemorySegment.ofArray(heap);
+            MemorySegment.copy(a.data(), 0, data, 0, data.byteSize());
+            copy = new Copy(v, data, rows);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.shm4j.bench.workload.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shm4j.testkit.Processes;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Workload E end to end at a tiny size with real processes: Java worker JVMs and Python workers
+ * on one SO_REUSEPORT port, a writer publishing a version every 0.3 s, every answer checked
+ * against the version it claims (some recomputed in full); the leak check fails the test if a
+ * worker, a segment or a temporary file is left.
+ */
+class ServeTest {
+    @Test
+    void shouldServeConsistentAnswersFromEveryWorkerAcrossUpdates() throws Exception {
+        ServeBench.Options o = new ServeBench.Options(0.002, 2, 1,
+                new ServeRun.Plan(2000, 5, 1, 0.1, 1.0, 0.3, 0.1, 3, true), true, Processes.pythonExecutable(), false);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        List<ServeBench.Summary> s = ServeBench.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+
+        assertThat(s).as(out).extracting(x -> x.config().label())
+                .containsExactly("java shm x2", "java copy x2", "python shm x2", "python copy x2");
+        for (ServeBench.Summary x : s) {
+            ServeRun.Result r = x.runs().get(0);
+            assertThat(r.problems()).as(x.config().label() + "\n" + out).isEmpty();
+            assertThat(r.failed() + r.inconsistent()).as(out).isZero();
+            assertThat(r.answers()).as(out).isGreaterThanOrEqualTo(4);
+            assertThat(r.fullChecked()).as(out).isGreaterThanOrEqualTo(3);
+            assertThat(r.workersAnswering()).as(out).isEqualTo(2);
+            assertThat(r.versionsSeen()).as(x.config().label() + " followed the updates\n" + out).isGreaterThanOrEqualTo(2);
+            if (x.config().mode().equals("shm")) {
+                assertThat(r.maxVersionsAlive()).as(out).isBetween(1, 2);
+                // both workers map the last version (and the page of its .npy header): half of it each
+                assertThat(r.matrixPssMiB()).as(out).isGreaterThan(0).isLessThan(ServeBench.matrixMiB(2000) * 0.6);
+            }
+        }
+        assertThat(out).contains("targets (issue 18)", "zero failed or inconsistent answers");
+    }
+
+    @Test
+    void shouldRejectAnswersThatMixOrMisnameVersions() {
+        float[] q = Embeddings.query(3);
+        float[] scores = new float[4];
+        long rows = 500;
+        int[] top = Embeddings.topK(MemorySegment.ofArray(Embeddings.matrix(2, rows)), rows, q, 4, scores);
+        assertThat(ServeRun.checkAnswer(2, 5, top, scores, q)).isNull();
+        assertThat(ServeRun.checkAnswer(3, 5, top, scores, q)).contains("in version 3");
+        assertThat(ServeRun.checkAnswer(6, 5, top, scores, q)).contains("never published");
+        int[] mixed = top.clone();
+        float[] mixedScores = scores.clone();
+        mixed[3] = 7;
+        mixedScores[3] = Math.min(scores[2], (float) Embeddings.score(3, 7, q)); // row 7 taken from version 3
+        assertThat(ServeRun.checkAnswer(2, 5, mixed, mixedScores, q)).isNotNull();
+        int[] exact = Embeddings.exactTopK(2, rows, q, 4, new float[4]);
+        assertThat(exact).containsExactly(top);
+    }
+}
