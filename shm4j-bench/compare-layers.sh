@@ -24,7 +24,11 @@ rm -f "$out"/*.log
 cp_of() { # the runtime class path of a built tree: its bench jar and dependencies
   local jar
   jar="$(ls "$1"/shm4j-bench/target/shm4j-bench-*.jar | grep -v -- '-sources\|-javadoc' | head -1)"
-  echo "$jar:$1/shm4j-bench/target/lib/*"
+  if [ -d "$1/shm4j-bench/target/lib" ]; then # a build from before the CLI/bench plug-in split
+    echo "$jar:$1/shm4j-bench/target/lib/*"
+  else
+    echo "$jar:$1/shm4j-cli/target/lib/*:$1/shm4j-bench/target/plugin/*"
+  fi
 }
 
 run() { # side, class path

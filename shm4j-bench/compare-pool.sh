@@ -23,7 +23,11 @@ cp_of() { # the runtime class path of a built tree: its bench jar and dependenci
   local t="$1"
   local jars
   jars="$(ls "$t"/shm4j-bench/target/shm4j-bench-*.jar | grep -v -- '-sources\|-javadoc' | head -1)"
-  echo "$jars:$t/shm4j-bench/target/lib/*"
+  if [ -d "$t/shm4j-bench/target/lib" ]; then # a build from before the CLI/bench plug-in split
+    echo "$jars:$t/shm4j-bench/target/lib/*"
+  else
+    echo "$jars:$t/shm4j-cli/target/lib/*:$t/shm4j-bench/target/plugin/*"
+  fi
 }
 new_cp="$(cp_of "$root")"
 base_cp="$(cp_of "$base")"
