@@ -549,4 +549,120 @@ public final class Native {
             return "errno " + errno;
         }
     }
+
+    /**
+     * liblz4's frame decoder ({@code LZ4F_decompress}), when {@code liblz4.so.1} is installed:
+     * it handles every LZ4 frame, linked blocks included (what Arrow C++ writes). Loaded on first
+     * use; {@link #available()} is false when the library is absent, and callers fall back to Java.
+     * Thread-safe: each call uses its own decompression context.
+     */
+    public static final class Lz4Frame {
+        private static final long LZ4F_VERSION = 100;
+        private static final MethodHandle CREATE, DECOMPRESS, FREE, IS_ERROR, ERROR_NAME;
+
+        static {
+            MethodHandle c = null, d = null, f = null, e = null, n = null;
+            {
+                try {
+                    SymbolLookup lib = SymbolLookup.libraryLookup("liblz4.so.1", Arena.global());
+                    c = LINKER.downcallHandle(lib.findOrThrow("LZ4F_createDecompressionContext"),
+                            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+                    d = LINKER.downcallHandle(lib.findOrThrow("LZ4F_decompress"),
+                            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                                    ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+                    f = LINKER.downcallHandle(lib.findOrThrow("LZ4F_freeDecompressionContext"),
+                            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+                    e = LINKER.downcallHandle(lib.findOrThrow("LZ4F_isError"),
+                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+                    n = LINKER.downcallHandle(lib.findOrThrow("LZ4F_getErrorName"),
+                            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+                } catch (IllegalArgumentException | java.util.NoSuchElementException x) {
+                    c = null; // no liblz4 here (or an old one): the Java decoders take over
+                }
+            }
+            CREATE = c;
+            DECOMPRESS = d;
+            FREE = f;
+            IS_ERROR = e;
+            ERROR_NAME = n;
+        }
+
+        private Lz4Frame() {}
+
+        /** Whether liblz4 was found. */
+        public static boolean available() {
+            return CREATE != null;
+        }
+
+        /**
+         * Decompresses the LZ4 frame(s) in {@code src} into {@code dst}, never writing past its end.
+         *
+         * @return the number of bytes written; {@code dst.byteSize() + 1} when the frame holds more
+         *     than {@code dst} can take
+         * @throws IllegalArgumentException with liblz4's error name when the input is corrupt or truncated
+         * @throws IllegalStateException if liblz4 is not {@link #available()}
+         */
+        public static long decompress(MemorySegment src, MemorySegment dst) {
+            if (!available()) {
+                throw new IllegalStateException("liblz4.so.1 not loaded");
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = src;
+                if (!src.isNative()) {
+                    in = arena.allocate(Math.max(1, src.byteSize()));
+                    MemorySegment.copy(src, 0, in, 0, src.byteSize());
+                }
+                MemorySegment out = dst.isNative() ? dst : arena.allocate(Math.max(1, dst.byteSize()));
+                MemorySegment ctxPtr = arena.allocate(ValueLayout.ADDRESS);
+                MemorySegment dstSize = arena.allocate(ValueLayout.JAVA_LONG);
+                MemorySegment srcSize = arena.allocate(ValueLayout.JAVA_LONG);
+                check((long) CREATE.invokeExact(ctxPtr, (int) LZ4F_VERSION));
+                MemorySegment ctx = ctxPtr.get(ValueLayout.ADDRESS, 0);
+                long inPos = 0;
+                long outPos = 0;
+                long inLen = src.byteSize();
+                long cap = dst.byteSize();
+                try {
+                    while (inPos < inLen) {
+                        dstSize.set(ValueLayout.JAVA_LONG, 0, cap - outPos);
+                        srcSize.set(ValueLayout.JAVA_LONG, 0, inLen - inPos);
+                        long r = (long) DECOMPRESS.invokeExact(ctx, out.asSlice(outPos), dstSize, in.asSlice(inPos),
+                                srcSize, MemorySegment.NULL);
+                        check(r);
+                        long wrote = dstSize.get(ValueLayout.JAVA_LONG, 0);
+                        long read = srcSize.get(ValueLayout.JAVA_LONG, 0);
+                        outPos += wrote;
+                        inPos += read;
+                        if (r != 0 && wrote == 0 && read == 0) {
+                            if (outPos == cap) {
+                                return cap + 1; // more output than the destination holds
+                            }
+                            throw new IllegalArgumentException("truncated LZ4 frame: consumed=" + inPos);
+                        }
+                        if (r != 0 && inPos == inLen) {
+                            throw new IllegalArgumentException("truncated LZ4 frame: consumed=" + inPos
+                                    + ", more needed=" + r);
+                        }
+                    }
+                } finally {
+                    long ignored = (long) FREE.invokeExact(ctx);
+                }
+                if (out != dst) {
+                    MemorySegment.copy(out, 0, dst, 0, outPos);
+                }
+                return outPos;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError("downcall LZ4F_decompress failed", t);
+            }
+        }
+
+        private static void check(long code) throws Throwable {
+            if ((int) IS_ERROR.invokeExact(code) != 0) {
+                MemorySegment name = (MemorySegment) ERROR_NAME.invokeExact(code);
+                throw new IllegalArgumentException("corrupt LZ4 frame: error=" + name.reinterpret(128).getString(0));
+            }
+        }
+    }
 }
