@@ -71,6 +71,26 @@ class Lz4DecodersTest {
     }
 
     @Test
+    void shouldDecodeThroughASmallScratchBufferAndTheKernelCopy() {
+        assumeTrue(Native.Lz4Frame.available(), "liblz4.so.1 is not installed");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment src = a.allocate(frame.length);
+            MemorySegment.copy(frame, 0, src, ValueLayout.JAVA_BYTE, 0, frame.length);
+            MemorySegment scratch = a.allocate(1000); // many partial outputs, blocks split across them
+            MemorySegment dst = a.allocate(plain.length);
+            assertThat(Native.Lz4Frame.decompress(src, dst, scratch)).isEqualTo(plain.length);
+            assertThat(dst.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(plain);
+            MemorySegment small = a.allocate(plain.length - 1);
+            assertThat(Native.Lz4Frame.decompress(src, small, scratch)).isEqualTo(plain.length);
+            assertThatThrownBy(() -> Native.Lz4Frame.decompress(src.asSlice(0, frame.length / 2), dst, scratch))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+            MemorySegment copy = a.allocate(plain.length);
+            Native.kernelCopy(dst, copy);
+            assertThat(copy.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(plain);
+        }
+    }
+
+    @Test
     void shouldRefuseCorruptTruncatedAndOverlongFramesWithLiblz4() {
         assumeTrue(Native.Lz4Frame.available(), "liblz4.so.1 is not installed");
         byte[] truncated = java.util.Arrays.copyOf(frame, frame.length / 2);
