@@ -241,6 +241,30 @@ class NumpyDtypesTest {
     }
 
     @Test
+    void shouldReadARecordArrayPythonShared() {
+        String name = TestNames.unique("py-rec");
+        Processes.python("""
+                import sys, numpy as np, shm4j
+                r = np.rec.fromarrays([np.array(["2024-01-31", "NaT"], "M8[us]"), np.array([1.5, -2.0], ">f8"),
+                                       np.array(["ab", "日本"])], names="when,price,name")
+                shm4j.share(r, name=sys.argv[1], persistent=True)
+                try:
+                    shm4j.share(np.zeros(2, [("v", "<f8", (3,))]), name=sys.argv[1] + "-sub")
+                    raise SystemExit("a subarray field was shared")
+                except shm4j.UnsupportedTypeError as e:
+                    assert "field='v'" in str(e), e
+                print("ok")
+                """, name).assertOk();
+        try (SharedArray a = SharedArray.attach(name)) {
+            assertThat(a.recordType().describe()).isEqualTo("{when: datetime64[us], price: float64, name: <U2}");
+            assertThat(a.field("when").get(0)).isEqualTo(Instant.parse("2024-01-31T00:00:00Z"));
+            assertThat(a.field("price").getAsDouble(1)).isEqualTo(-2.0); // big-endian input, little-endian segment
+            assertThat(a.field("name").getString(1)).isEqualTo("日本");
+            a.unlink();
+        }
+    }
+
+    @Test
     void shouldRefuseWhatItDoesNotHoldWithOneLineNamingTheDtype() {
         String[][] cases = {
             {"be_f8", "big-endian data is not read in place: descr=>f8", "shm4j put"},
