@@ -580,8 +580,10 @@ public final class SharedArray implements AutoCloseable {
     }
 
     DTypeMismatchException mismatch(String accessor) {
-        return new DTypeMismatchException("element type mismatch: dtype=" + dtype + ", accessor=" + accessor
-                + "; use the view of the array's type (doubles, floats, longs, ints, shorts, bytes), or getAsDouble/getAsLong to convert");
+        String use = dtype == DType.RECORD ? "read a field with field(name)"
+                : dtype.kind() == DType.Kind.COMPLEX ? "read the parts with complexes()"
+                : "use the view of the array's type (doubles, floats, longs, ints, shorts, bytes), or getAsDouble/getAsLong to convert";
+        return new DTypeMismatchException("element type mismatch: dtype=" + dtype + ", accessor=" + accessor + "; " + use);
     }
 
     /** Refuses complex and record arrays for what needs real numbers. */
