@@ -17,16 +17,31 @@ _SIMPLE = re.compile(r"\{'descr': '([<>|=][a-zA-Z]\d+(?:\[\w+\])?)', 'fortran_or
                      r"'shape': \(([\d, ]*)\), \} *\n?$")
 ALIGN = 64
 #: The dtypes shm4j arrays carry (Java's ``DType``): anything else is refused, not converted.
-DTYPES = ("<f8", "<f4", "<i8", "<i4", "<i2", "|i1", "|u1", "<u2", "<u4", "<u8", "|b1", "<M8[ns]")
+DTYPES = ("<f8", "<f4", "<i8", "<i4", "<i2", "|i1", "|u1", "<u2", "<u4", "<u8", "|b1", "<M8[ns]",
+          "<M8[us]", "<M8[ms]", "<M8[s]", "<M8[D]", "<m8[ns]", "<m8[us]", "<m8[ms]", "<m8[s]", "<m8[D]",
+          "<f2", "<c8", "<c16")
 
 
 def check_dtype(dtype: np.dtype) -> np.dtype:
-    """The little-endian dtype to write ``dtype`` as; UnsupportedTypeError if shm4j cannot carry it."""
+    """The little-endian dtype to write ``dtype`` as; UnsupportedTypeError if shm4j cannot carry it.
+    Record (structured) dtypes: fields of the types above or fixed-width S/U text (Java's ``RecordType``)."""
+    if dtype.names is not None:
+        le = dtype.newbyteorder("<")
+        for n in le.names:
+            f = le.fields[n][0]
+            if len(le.fields[n]) > 2:
+                raise UnsupportedTypeError(f"cannot share a record field with a title: field={n!r}; rename it")
+            if not (f.str in DTYPES or (f.kind in "SU" and f.subdtype is None)):
+                raise UnsupportedTypeError(
+                    f"cannot share a record field of dtype={f}: field={n!r}; fields may be numbers, bool, "
+                    "datetime64, timedelta64, complex or fixed-width S/U text (no subarrays, nested records, objects)")
+        return le
     le = dtype.newbyteorder("<") if dtype.byteorder == ">" else dtype
     if le.str not in DTYPES:
         raise UnsupportedTypeError(
-            f"cannot share an array of dtype={dtype}: shm4j arrays carry float64/32, int64/32/16/8, "
-            "uint8/16/32/64, bool, datetime64[ns]; convert it first (e.g. a.astype('float64'))")
+            f"cannot share an array of dtype={dtype}: shm4j arrays carry float64/32/16, complex64/128, "
+            "int64/32/16/8, uint8/16/32/64, bool, datetime64, timedelta64 and records of these; "
+            "convert it first (e.g. a.astype('float64'))")
     return le
 
 

@@ -60,13 +60,22 @@ def test_share_keeps_fortran_order_and_converts_big_endian_without_changing_valu
         np.testing.assert_array_equal(hb.read(), be)
 
 
-@pytest.mark.parametrize("bad", [np.array([1 + 2j]), np.array(["x"]), np.array([object()]),
-                                 np.array([1], dtype="datetime64[s]"), np.zeros(2, dtype=np.float16)])
+@pytest.mark.parametrize("bad", [np.array(["x"]), np.array([object()]), np.array([1], dtype="datetime64[h]"),
+                                 np.zeros(2, dtype=np.clongdouble), np.zeros(2, [("v", "<f8", (3,))]),
+                                 np.zeros(2, [("p", [("x", "<f8")])])])
 def test_share_refuses_dtypes_shm4j_cannot_carry_in_one_line(shmdir, bad):
     with pytest.raises(shm4j.UnsupportedTypeError) as e:
         shm4j.share(bad)
     assert "\n" not in str(e.value) and "dtype=" in str(e.value)
     assert os.listdir(shmdir) == []
+
+
+@pytest.mark.parametrize("good", [np.array([1 + 2j]), np.array([1], dtype="datetime64[s]"), np.zeros(2, np.float16),
+                                  np.array([5], "m8[ms]"), np.rec.fromarrays([np.arange(2.0), np.array(["a", "bc"])])])
+def test_share_carries_the_dtypes_java_reads(shmdir, good):
+    with shm4j.share(good, name="g"):
+        got = shm4j.attach("g")
+        assert got.dtype == good.dtype and got.tobytes() == good.tobytes()
 
 
 def test_attach_writable_shares_writes_for_mutable_arrays(shmdir):

@@ -12,9 +12,9 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "main/java/io/shm4j/array
 TYPES = [
     ("Double", "double", "Kernels.F64", ["FLOAT64"], "float64", "cas"),
     ("Float", "float", "Kernels.F32", ["FLOAT32"], "float32", "cas"),
-    ("Long", "long", "Kernels.I64", ["INT64", "UINT64", "DATETIME64_NS"], "int64, uint64 (as its bits) or datetime64[ns]", "numeric"),
+    ("Long", "long", "Kernels.I64", ["INT64", "UINT64", "DATETIME64_NS", "DATETIME64_US", "DATETIME64_MS", "DATETIME64_S", "DATETIME64_D", "TIMEDELTA64_NS", "TIMEDELTA64_US", "TIMEDELTA64_MS", "TIMEDELTA64_S", "TIMEDELTA64_D"], "int64, uint64 (as its bits), datetime64 or timedelta64 (counts of their unit)", "numeric"),
     ("Int", "int", "Kernels.I32", ["INT32", "UINT32"], "int32 or uint32 (as its bits)", "numeric"),
-    ("Short", "short", "Kernels.I16", ["INT16", "UINT16"], "int16 or uint16 (as its bits)", "none"),
+    ("Short", "short", "Kernels.I16", ["INT16", "UINT16", "FLOAT16"], "int16, uint16 or float16 (as its bits; Float.float16ToFloat widens them)", "none"),
     ("Byte", "byte", "Kernels.I8", ["INT8", "UINT8", "BOOL"], "int8, uint8 (as its bits) or bool (0 or 1)", "none"),
 ]
 

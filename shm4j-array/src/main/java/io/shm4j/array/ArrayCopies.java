@@ -11,6 +11,7 @@ final class ArrayCopies {
     private ArrayCopies() {}
 
     static void fill(SharedArray a, double value) {
+        a.needReal("fill");
         a.needWritable();
         a.checkOpen();
         if (a.dtype == DType.FLOAT64 && a.isCContiguous()) {
@@ -25,6 +26,7 @@ final class ArrayCopies {
     }
 
     static void fill(SharedArray a, long value) {
+        a.needReal("fill");
         a.needWritable();
         a.checkOpen();
         a.forEachLine(true, (off, n, stride) -> {
@@ -51,11 +53,13 @@ final class ArrayCopies {
         Object out = switch (a.dtype) {
             case FLOAT64 -> new double[n];
             case FLOAT32 -> new float[n];
-            case INT64, UINT64, DATETIME64_NS -> new long[n];
+            case INT64, UINT64, DATETIME64_NS, DATETIME64_US, DATETIME64_MS, DATETIME64_S, DATETIME64_D,
+                    TIMEDELTA64_NS, TIMEDELTA64_US, TIMEDELTA64_MS, TIMEDELTA64_S, TIMEDELTA64_D -> new long[n];
             case INT32, UINT32 -> new int[n];
-            case INT16, UINT16 -> new short[n];
+            case INT16, UINT16, FLOAT16 -> new short[n];
             case INT8, UINT8 -> new byte[n];
             case BOOL -> new boolean[n];
+            case COMPLEX64, COMPLEX128, RECORD -> throw a.mismatch("toArray");
         };
         copyOut(a, out);
         return out;
@@ -65,6 +69,7 @@ final class ArrayCopies {
         if (a.dtype == DType.FLOAT64) {
             return (double[]) toArray(a);
         }
+        a.needReal("toDoubleArray");
         a.checkOpen();
         double[] out = new double[javaLength(a)];
         int[] k = {0};
@@ -77,6 +82,7 @@ final class ArrayCopies {
     }
 
     static long[] toLongArray(SharedArray a) {
+        a.needReal("toLongArray");
         if (a.dtype.kind() == DType.Kind.FLOAT) {
             throw a.mismatch("toLongArray");
         }

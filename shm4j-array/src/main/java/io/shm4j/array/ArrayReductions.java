@@ -58,7 +58,8 @@ final class ArrayReductions {
     }
 
     static long sumLong(SharedArray a) {
-        if (a.dtype.kind() == DType.Kind.FLOAT || a.dtype == DType.DATETIME64_NS) {
+        a.needReal("sumLong");
+        if (a.dtype.kind() == DType.Kind.FLOAT || a.dtype.kind() == DType.Kind.DATETIME) {
             throw a.mismatch("sumLong");
         }
         a.checkOpen();
@@ -76,6 +77,7 @@ final class ArrayReductions {
     }
 
     private static long extremeLong(SharedArray a, boolean max) {
+        a.needReal(max ? "maxLong" : "minLong");
         if (a.dtype.kind() == DType.Kind.FLOAT) {
             throw a.mismatch(max ? "maxLong" : "minLong");
         }
@@ -149,6 +151,7 @@ final class ArrayReductions {
     }
 
     private static void checkReducible(SharedArray a, Op op, String what) {
+        a.needReal(what);
         if ((op == Op.SUM || op == Op.NANSUM) && !a.dtype.isSummable()) {
             throw new DTypeMismatchException("cannot " + what + " datetime64 values: dtype=" + a.dtype
                     + "; use min/max (minLong/maxLong), or convert to int64");

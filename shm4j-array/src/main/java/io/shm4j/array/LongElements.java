@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
 /**
- * The elements of a int64, uint64 (as its bits) or datetime64[ns] array, as long ({@link SharedArray#longs()}): a typed view
+ * The elements of a int64, uint64 (as its bits), datetime64 or timedelta64 (counts of their unit) array, as long ({@link SharedArray#longs()}): a typed view
  * that shares the array's memory and owns nothing.
  *
  * <p>Every access comes in the VarHandle memory-ordering set, the same for every element type
@@ -43,7 +43,7 @@ public final class LongElements {
 
     LongElements(SharedArray array) {
         DType t = array.dtype();
-        if (!(t == DType.INT64 || t == DType.UINT64 || t == DType.DATETIME64_NS)) {
+        if (!(t == DType.INT64 || t == DType.UINT64 || t == DType.DATETIME64_NS || t == DType.DATETIME64_US || t == DType.DATETIME64_MS || t == DType.DATETIME64_S || t == DType.DATETIME64_D || t == DType.TIMEDELTA64_NS || t == DType.TIMEDELTA64_US || t == DType.TIMEDELTA64_MS || t == DType.TIMEDELTA64_S || t == DType.TIMEDELTA64_D)) {
             throw array.mismatch("longs()");
         }
         this.array = array;

@@ -48,18 +48,30 @@ final class NpyFiles {
      * shortens a read (a clear error) instead of faulting a mapped access.
      */
     static SharedArray copyOf(ShmOptions options, Path npyFile) {
-        NpyHeader h;
-        try (SharedArray file = SharedArray.open(npyFile)) {
-            h = file.header;
-        }
+        NpyHeader h = readHeader(npyFile);
+        RecordType record = h.recordType() == null ? null : h.recordType().littleEndian();
         try (FileChannel ch = FileChannel.open(npyFile, StandardOpenOption.READ)) {
-            return SharedArray.create(options, h.dtype(), h.shape(), h.fortranOrder(),
-                    d -> readFully(ch, npyFile, h, d));
+            return SharedArray.create(options, h.dtype(), record, h.shape(), h.fortranOrder(), d -> {
+                readFully(ch, npyFile, h, d);
+                if (h.bigEndian()) {
+                    ByteOrders.toLittleEndian(h, d.asSlice(0, h.dataBytes()));
+                }
+            });
         } catch (NoSuchFileException e) {
             throw new FileAccessException("no such .npy file: path=" + npyFile + "; check the path", e);
         } catch (IOException e) {
             throw new FileAccessException("cannot read .npy file: path=" + npyFile + ", error=" + e.getMessage()
                     + "; check that it is a readable regular file", e);
+        }
+    }
+
+    /** The header of a {@code .npy} file, big-endian ones included (the file is mapped only while reading it). */
+    static NpyHeader readHeader(Path npyFile) {
+        Mapped m = map(npyFile);
+        try {
+            return NpyLayout.decode(m.memory(), true);
+        } finally {
+            m.arena().close();
         }
     }
 
@@ -89,14 +101,15 @@ final class NpyFiles {
      */
     static void save(SharedArray a, Path file) {
         boolean fortran = !a.isCContiguous() && a.isFContiguous();
-        byte[] head = NpyLayout.encode(a.dtype, a.shape, fortran);
+        byte[] head = a.dtype == DType.RECORD ? NpyLayout.encode(a.recordType(), a.shape, fortran)
+                : NpyLayout.encode(a.dtype, a.shape, fortran);
         try (ExportFile out = ExportFile.create(file, a.exportMode())) {
             out.write(MemorySegment.ofArray(head));
             if (a.isCContiguous() || a.isFContiguous()) {
-                long bytes = a.size * a.dtype.itemSize();
+                long bytes = a.size * a.itemSize;
                 out.write(a.data.asSlice(a.offset, bytes)); // straight from the mapping
             } else {
-                int item = a.dtype.itemSize();
+                int item = a.itemSize;
                 a.forEachLine(false, (off, n, stride) -> {
                     MemorySegment buf = MemorySegment.ofArray(new byte[Math.toIntExact(n * item)]);
                     for (long i = 0; i < n; i++) {

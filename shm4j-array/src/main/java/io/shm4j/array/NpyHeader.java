@@ -12,11 +12,32 @@ import java.util.Arrays;
  * @param shape the dimensions, 0 to {@link NpyLayout#MAX_DIMS} of them
  * @param fortranOrder whether the data is in Fortran (column-major) order
  * @param dataOffset where the data starts, from the start of the file
+ * @param recordType the fields of a record array ({@code dtype} {@link DType#RECORD}), else null
+ * @param bigEndian whether the data is big-endian (a file {@code put} converts; never a segment)
  */
 public record NpyHeader(int majorVersion, int minorVersion, DType dtype, long[] shape,
-        boolean fortranOrder, long dataOffset) {
+        boolean fortranOrder, long dataOffset, RecordType recordType, boolean bigEndian) {
     public NpyHeader {
         shape = shape.clone();
+        if ((dtype == DType.RECORD) != (recordType != null)) {
+            throw new IllegalArgumentException("a record dtype needs a record type, and only it: dtype=" + dtype);
+        }
+    }
+
+    /** A little-endian header of a plain (non-record) type. */
+    public NpyHeader(int majorVersion, int minorVersion, DType dtype, long[] shape, boolean fortranOrder,
+            long dataOffset) {
+        this(majorVersion, minorVersion, dtype, shape, fortranOrder, dataOffset, null, false);
+    }
+
+    /** Bytes per element: the type's, or the record's. */
+    public int itemSize() {
+        return recordType != null ? recordType.itemSize() : dtype.itemSize();
+    }
+
+    /** The type as NumPy names it: {@code float64}, or a record's fields. */
+    public String typeName() {
+        return recordType != null ? "record" + recordType.describe() : dtype.numpyName();
     }
 
     @Override
@@ -36,7 +57,7 @@ public record NpyHeader(int majorVersion, int minorVersion, DType dtype, long[] 
 
     /** Bytes of data after the header. */
     public long dataBytes() {
-        return elementCount() * dtype.itemSize();
+        return elementCount() * itemSize();
     }
 
     /** The size of the whole file: header plus data. */
@@ -48,7 +69,8 @@ public record NpyHeader(int majorVersion, int minorVersion, DType dtype, long[] 
     public boolean equals(Object o) {
         return o instanceof NpyHeader h && h.majorVersion == majorVersion && h.minorVersion == minorVersion
                 && h.dtype == dtype && Arrays.equals(h.shape, shape) && h.fortranOrder == fortranOrder
-                && h.dataOffset == dataOffset;
+                && h.dataOffset == dataOffset && java.util.Objects.equals(h.recordType, recordType)
+                && h.bigEndian == bigEndian;
     }
 
     @Override
@@ -58,7 +80,8 @@ public record NpyHeader(int majorVersion, int minorVersion, DType dtype, long[] 
 
     @Override
     public String toString() {
-        return "NpyHeader[version=" + majorVersion + "." + minorVersion + ", dtype=" + dtype + ", shape="
+        return "NpyHeader[version=" + majorVersion + "." + minorVersion + ", dtype=" + typeName()
+                + (bigEndian ? " big-endian" : "") + ", shape="
                 + NpyLayout.shapeString(shape) + ", order=" + (fortranOrder ? "F" : "C")
                 + ", dataOffset=" + dataOffset + "]";
     }

@@ -37,8 +37,8 @@ public final class NpyImage {
 
     /**
      * An image of a Java array with a given type and shape (null: 1-d). The Java array's
-     * element width must be the type's: {@code long[]} for int64, uint64 and datetime64[ns],
-     * {@code int[]} for (u)int32, {@code short[]} for (u)int16, {@code byte[]} or {@code boolean[]}
+     * element width must be the type's: {@code long[]} for int64, uint64, datetime64 and timedelta64,
+     * {@code int[]} for (u)int32, {@code short[]} for (u)int16 and float16 (bits), {@code byte[]} or {@code boolean[]}
      * for (u)int8 and bool, {@code double[]}/{@code float[]} for float64/float32.
      *
      * @throws DTypeMismatchException if the Java array's type does not fit {@code dtype}
@@ -83,9 +83,9 @@ public final class NpyImage {
         return switch (javaArray) {
             case double[] a -> t == DType.FLOAT64;
             case float[] a -> t == DType.FLOAT32;
-            case long[] a -> t == DType.INT64 || t == DType.UINT64 || t == DType.DATETIME64_NS;
+            case long[] a -> t.isLong64();
             case int[] a -> t == DType.INT32 || t == DType.UINT32;
-            case short[] a -> t == DType.INT16 || t == DType.UINT16;
+            case short[] a -> t == DType.INT16 || t == DType.UINT16 || t == DType.FLOAT16;
             case byte[] a -> t == DType.INT8 || t == DType.UINT8 || t == DType.BOOL;
             case boolean[] a -> t == DType.BOOL;
             default -> false;

@@ -72,26 +72,40 @@ public final class NpyLayout {
      * {@link #ALIGNMENT}: the data follows directly.
      */
     public static byte[] encode(DType dtype, long[] shape, boolean fortranOrder) {
+        if (dtype == DType.RECORD) {
+            throw new UnsupportedDTypeException("a record array needs its record type: use encode(RecordType, shape, fortranOrder)");
+        }
+        return encode("'" + dtype.descr() + "'", dtype.itemSize(), dtype.toString(), shape, fortranOrder);
+    }
+
+    /** The header NumPy's {@code np.save} writes for a record array of this type, shape and order. */
+    public static byte[] encode(RecordType record, long[] shape, boolean fortranOrder) {
+        return encode(record.descrLiteral(), record.itemSize(), "record", shape, fortranOrder);
+    }
+
+    private static byte[] encode(String descrLiteral, int itemSize, String typeName, long[] shape, boolean fortranOrder) {
         checkShape(shape);
-        if (!numpyCanHold(dtype, shape)) {
-            throw new ShapeException("shape too large for NumPy: shape=" + shapeString(shape) + ", dtype=" + dtype
+        if (!numpyCanHold(itemSize, shape)) {
+            throw new ShapeException("shape too large for NumPy: shape=" + shapeString(shape) + ", dtype=" + typeName
                     + "; NumPy refuses arrays whose non-zero dimensions times the item size exceed 2**63-1 bytes");
         }
         StringBuilder dict = new StringBuilder(64 + shape.length * 22);
-        dict.append("{'descr': '").append(dtype.descr()).append("', 'fortran_order': ")
+        dict.append("{'descr': ").append(descrLiteral).append(", 'fortran_order': ")
                 .append(fortranOrder ? "True" : "False").append(", 'shape': ").append(shapeString(shape))
                 .append(", }");
         if (shape.length > 0) {
             long growth = shape[fortranOrder ? shape.length - 1 : 0];
             dict.repeat(' ', GROWTH_AXIS_MAX_DIGITS - Long.toString(growth).length());
         }
-        byte[] text = dict.toString().getBytes(StandardCharsets.ISO_8859_1);
+        String str = dict.toString();
+        boolean latin1 = str.chars().allMatch(c -> c < 0x100);
+        byte[] text = str.getBytes(latin1 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
         int major = 1;
         int prefix = MAGIC.length + 2 + 2;
         int hlen = text.length + 1;
         int padded = hlen + (ALIGNMENT - (prefix + hlen) % ALIGNMENT);
-        if (padded > 0xFFFF) {
-            major = 2;
+        if (padded > 0xFFFF || !latin1) {
+            major = latin1 ? 2 : 3; // NumPy writes 3.0 when field names need UTF-8
             prefix = MAGIC.length + 2 + 4;
             padded = hlen + (ALIGNMENT - (prefix + hlen) % ALIGNMENT);
         }
@@ -113,6 +127,9 @@ public final class NpyLayout {
 
     /** The file size of an array: header plus data. */
     public static long fileSize(DType dtype, long[] shape, boolean fortranOrder) {
+        if (dtype == DType.RECORD) {
+            throw new UnsupportedDTypeException("a record array needs its record type");
+        }
         return encode(dtype, shape, fortranOrder).length
                 + Math.multiplyExact(elementCount(shape), (long) dtype.itemSize());
     }
@@ -129,6 +146,14 @@ public final class NpyLayout {
      * @throws UnsupportedDTypeException if the element type is not one shm4j holds
      */
     public static NpyHeader decode(MemorySegment file) {
+        return decode(file, false);
+    }
+
+    /**
+     * As {@link #decode(MemorySegment)}; with {@code allowBigEndian}, big-endian data is accepted
+     * and the header says so ({@link NpyHeader#bigEndian()}), for a copy that converts it.
+     */
+    static NpyHeader decode(MemorySegment file, boolean allowBigEndian) {
         long size = file.byteSize();
         if (size < HEADER_LEN_OFFSET + 2) {
             throw new NpyFormatException("truncated .npy file: size=" + size
@@ -170,23 +195,40 @@ public final class NpyLayout {
                     + ", expected=[descr, fortran_order, shape]");
         }
         Object descr = dict.get("descr");
-        if (descr instanceof StructuredMarker) {
-            throw new UnsupportedDTypeException("structured dtypes are not supported: header=" + quoteText(text.trim())
-                    + "; save each field as its own array");
-        }
-        if (!(descr instanceof String d)) {
-            throw new NpyFormatException("bad descr in .npy header: descr=" + quoteText(String.valueOf(descr)));
-        }
+        RecordType record = null;
+        boolean bigEndian = false;
         DType dtype;
-        try {
+        if (descr instanceof List<?> entries) {
+            record = RecordType.parse(entries, text.trim());
+            dtype = DType.RECORD;
+            if (record.hasBigEndian()) {
+                if (!allowBigEndian) {
+                    throw new UnsupportedDTypeException("big-endian record fields are not read in place: descr="
+                            + quoteText(record.descrLiteral()) + "; shm4j put (SharedArray.copyOf(options, path)) converts"
+                            + " them to little-endian, or save a.astype(a.dtype.newbyteorder('<'))");
+                }
+                bigEndian = true;
+            }
+        } else if (!(descr instanceof String d)) {
+            throw new NpyFormatException("bad descr in .npy header: descr=" + quoteText(String.valueOf(descr)));
+        } else if (allowBigEndian && d.length() > 1 && d.charAt(0) == '>' && DType.ofBody(d.substring(1)) != null
+                && DType.ofBody(d.substring(1)).itemSize() > 1) {
+            dtype = DType.ofBody(d.substring(1));
+            bigEndian = true;
+        } else {
+          try {
             dtype = DType.ofDescr(d);
-        } catch (UnsupportedDTypeException e) {
+          } catch (UnsupportedDTypeException e) {
             if (d.length() <= 40 && quoteText(d).equals("\"" + d + "\"")) {
                 throw e; // plain text: DType's own message says what the type is
             }
             throw new UnsupportedDTypeException("unsupported .npy dtype: descr=" + quoteText(d)
-                    + "; shm4j holds float64/32, int64/32/16/8, uint8/16/32/64, bool and datetime64[ns]");
+                    + "; shm4j holds float64/32/16, complex64/128, int64/32/16/8, uint8/16/32/64, bool, datetime64,"
+                    + " timedelta64 and records of these and S/U strings");
+          }
         }
+        int itemSize = record != null ? record.itemSize() : dtype.itemSize();
+        String typeName = record != null ? "record" + record.describe() : dtype.toString();
         if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
             throw new NpyFormatException("bad fortran_order in .npy header: fortran_order=" + dict.get("fortran_order"));
         }
@@ -200,30 +242,31 @@ public final class NpyLayout {
         long bytes;
         try {
             count = elementCount(shape);
-            bytes = Math.multiplyExact(count, (long) dtype.itemSize());
+            bytes = Math.multiplyExact(count, (long) itemSize);
             Math.addExact(bytes, dataOffset);
         } catch (ArithmeticException e) {
-            throw new NpyFormatException("shape too large: shape=" + shapeString(shape) + ", dtype=" + dtype);
+            throw new NpyFormatException("shape too large: shape=" + shapeString(shape) + ", dtype=" + typeName);
         }
-        if (!numpyCanHold(dtype, shape)) {
-            throw new NpyFormatException("shape too large for NumPy: shape=" + shapeString(shape) + ", dtype=" + dtype
+        if (!numpyCanHold(itemSize, shape)) {
+            throw new NpyFormatException("shape too large for NumPy: shape=" + shapeString(shape) + ", dtype=" + typeName
                     + "; numpy.load refuses arrays whose non-zero dimensions times the item size exceed 2**63-1 bytes");
         }
-        if (dataOffset % dtype.itemSize() != 0) {
+        int align = record != null ? 1 : dtype.kind() == DType.Kind.COMPLEX ? itemSize / 2 : itemSize;
+        if (dataOffset % align != 0) {
             throw new NpyFormatException("misaligned .npy data: dataOffset=" + dataOffset + ", itemSize="
-                    + dtype.itemSize() + "; re-save the file with NumPy >= 1.9, which aligns data to 64 bytes");
+                    + itemSize + "; re-save the file with NumPy >= 1.9, which aligns data to 64 bytes");
         }
         long expected = dataOffset + bytes;
         if (size < expected) {
-            throw new NpyFormatException("truncated .npy file: shape=" + shapeString(shape) + ", dtype=" + dtype
+            throw new NpyFormatException("truncated .npy file: shape=" + shapeString(shape) + ", dtype=" + typeName
                     + " needs size=" + expected + " bytes, actual=" + size + " bytes");
         }
         if (size > expected) {
             throw new NpyFormatException("header shape does not match the file size: shape=" + shapeString(shape)
-                    + ", dtype=" + dtype + ", expected=" + expected + " bytes, actual=" + size
+                    + ", dtype=" + typeName + ", expected=" + expected + " bytes, actual=" + size
                     + " bytes; the file is damaged or was appended to");
         }
-        return new NpyHeader(major, minor, dtype, shape, fortran, dataOffset);
+        return new NpyHeader(major, minor, dtype, shape, fortran, dataOffset, record, bigEndian);
     }
 
     // ------------------------------------------------------------------ shapes
@@ -250,9 +293,9 @@ public final class NpyLayout {
      * the item size and refuses ("array is too big") when that exceeds {@code 2**63-1}, even when
      * another dimension is 0.
      */
-    static boolean numpyCanHold(DType dtype, long[] shape) {
+    static boolean numpyCanHold(long itemSize, long[] shape) {
         try {
-            long n = dtype.itemSize();
+            long n = itemSize;
             for (long d : shape) {
                 if (d != 0) {
                     n = Math.multiplyExact(n, d);
@@ -314,12 +357,11 @@ public final class NpyLayout {
         return sb.toString();
     }
 
-    private enum StructuredMarker { INSTANCE }
-
     /**
      * A parser for the Python literal subset {@code .npy} headers use: a dict of string keys to
-     * strings, {@code True}/{@code False} and tuples of non-negative integers. A list value
-     * (a structured dtype's descr) yields a marker so the caller can name the problem.
+     * strings, {@code True}/{@code False}, tuples of non-negative integers (the shape), and a
+     * structured dtype's descr: a list of tuples of strings, nested lists and shape tuples,
+     * parsed as {@code List}s.
      */
     private static final class DictParser {
         private final String s;
@@ -371,8 +413,7 @@ public final class NpyLayout {
                 return tuple();
             }
             if (c == '[') {
-                skipBracketed();
-                return StructuredMarker.INSTANCE;
+                return sequence(0);
             }
             if (s.startsWith("True", i)) {
                 i += 4;
@@ -425,19 +466,46 @@ public final class NpyLayout {
             return out;
         }
 
-        private void skipBracketed() {
-            int depth = 0;
-            while (i < s.length()) {
-                char c = s.charAt(i++);
-                if (c == '[' || c == '(') {
-                    depth++;
-                } else if (c == ']' || c == ')') {
-                    if (--depth == 0) {
-                        return;
+        /** A list or tuple of strings, integers and nested lists or tuples, as a {@code List}. */
+        private List<Object> sequence(int depth) {
+            if (depth > 8) {
+                throw bad("nested too deeply");
+            }
+            char open = next();
+            char close = open == '[' ? ']' : ')';
+            List<Object> out = new ArrayList<>();
+            while (true) {
+                ws();
+                if (peek() == close) {
+                    i++;
+                    return out;
+                }
+                char c = peek();
+                if (c == '\'' || c == '"') {
+                    out.add(string());
+                } else if (c == '[' || c == '(') {
+                    out.add(sequence(depth + 1));
+                } else if (c >= '0' && c <= '9') {
+                    int start = i;
+                    while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9' && i - start < 18) {
+                        i++;
                     }
+                    out.add(Long.parseLong(s.substring(start, i)));
+                } else {
+                    throw bad("unexpected value in a list");
+                }
+                if (out.size() > 100_000) {
+                    throw bad("list too long");
+                }
+                ws();
+                char d = next();
+                if (d == close) {
+                    return out;
+                }
+                if (d != ',') {
+                    throw bad("expected ',' or '" + close + "'");
                 }
             }
-            throw bad("unterminated list");
         }
 
         private String string() {

@@ -82,6 +82,7 @@ public final class SharedArray implements AutoCloseable {
     final long[] strides;
     final long offset;
     final long size;
+    final int itemSize;
     private final boolean writable;
 
     private SharedArray(Backing backing, boolean root, NpyHeader header, MemorySegment data, DType dtype,
@@ -95,13 +96,14 @@ public final class SharedArray implements AutoCloseable {
         this.strides = strides;
         this.offset = offset;
         this.size = NpyLayout.elementCount(shape);
+        this.itemSize = header.itemSize();
         this.writable = !data.isReadOnly();
     }
 
     private static SharedArray rootOf(Backing backing, MemorySegment whole) {
         NpyHeader h;
         try {
-            h = NpyLayout.decode(whole);
+            h = NpyLayout.decode(whole, false);
         } catch (RuntimeException e) {
             backing.close();
             throw e;
@@ -109,7 +111,7 @@ public final class SharedArray implements AutoCloseable {
         long[] shape = h.shape();
         MemorySegment data = whole.asSlice(h.dataOffset());
         return new SharedArray(backing, true, h, data, h.dtype(), shape,
-                stridesFor(shape, h.dtype().itemSize(), h.fortranOrder()), 0);
+                stridesFor(shape, h.itemSize(), h.fortranOrder()), 0);
     }
 
     private static long[] stridesFor(long[] shape, int itemSize, boolean fortran) {
@@ -167,6 +169,10 @@ public final class SharedArray implements AutoCloseable {
      */
     public static SharedArray fromFunction(ShmOptions options, DType dtype, long[] shape,
             ToDoubleFunction<long[]> f) {
+        if (!dtype.isSummable() && dtype.kind() != DType.Kind.DATETIME) {
+            throw new DTypeMismatchException("cannot compute elements of this type from a number: dtype=" + dtype
+                    + "; use zeros and complexes().set, or put a .npy file");
+        }
         long[] sh = shape.clone();
         return create(options, dtype, sh, false, d -> {
             long[] idx = new long[sh.length];
@@ -182,6 +188,10 @@ public final class SharedArray implements AutoCloseable {
     /** Like {@link #fromFunction} with a long-valued function, exact for 64-bit integer types. */
     public static SharedArray fromLongFunction(ShmOptions options, DType dtype, long[] shape,
             ToLongFunction<long[]> f) {
+        if (!dtype.isSummable() && dtype.kind() != DType.Kind.DATETIME) {
+            throw new DTypeMismatchException("cannot compute elements of this type from a number: dtype=" + dtype
+                    + "; use zeros and complexes().set, or put a .npy file");
+        }
         long[] sh = shape.clone();
         return create(options, dtype, sh, false, d -> {
             long[] idx = new long[sh.length];
@@ -196,6 +206,8 @@ public final class SharedArray implements AutoCloseable {
 
     /**
      * Copies a {@code .npy} file on disk into a new array segment (what {@code shm4j put} does).
+     * Record arrays stay record arrays; big-endian data (plain or in record fields) is converted
+     * to little-endian ({@link #readHeader} tells whether a file is big-endian).
      *
      * @throws NpyFormatException if the file is not a well-formed .npy file
      * @throws UnsupportedDTypeException if its element type is not supported
@@ -205,10 +217,30 @@ public final class SharedArray implements AutoCloseable {
         return NpyFiles.copyOf(options, npyFile);
     }
 
+    /**
+     * The header of a {@code .npy} file without opening it as an array: its type, shape, order
+     * and whether its data is big-endian (which {@link #open} refuses and
+     * {@link #copyOf(ShmOptions, Path)} converts).
+     *
+     * @throws NpyFormatException if the file is not a well-formed .npy file
+     * @throws UnsupportedDTypeException if its element type is not supported
+     * @throws io.shm4j.FileAccessException if the file cannot be read
+     */
+    public static NpyHeader readHeader(Path npyFile) {
+        return NpyFiles.readHeader(npyFile);
+    }
+
     static SharedArray create(ShmOptions o, DType dtype, long[] shape, boolean fortran,
             Consumer<MemorySegment> writer) {
-        byte[] head = NpyLayout.encode(dtype, shape, fortran);
-        long dataBytes = Math.multiplyExact(NpyLayout.elementCount(shape), (long) dtype.itemSize());
+        return create(o, dtype, null, shape, fortran, writer);
+    }
+
+    /** Creates an array of {@code dtype}, or of {@code record} when it is not null. */
+    static SharedArray create(ShmOptions o, DType dtype, RecordType record, long[] shape, boolean fortran,
+            Consumer<MemorySegment> writer) {
+        byte[] head = record != null ? NpyLayout.encode(record, shape, fortran) : NpyLayout.encode(dtype, shape, fortran);
+        int item = record != null ? record.itemSize() : dtype.itemSize();
+        long dataBytes = Math.multiplyExact(NpyLayout.elementCount(shape), (long) item);
         SegmentSpec spec = o.spec(head.length + dataBytes, SegmentKind.ARRAY);
         PendingSegment pending = o.directoryOrCurrent().reserve(spec);
         try {
@@ -325,12 +357,12 @@ public final class SharedArray implements AutoCloseable {
 
     /** Whether the elements are contiguous in C (row-major) order. */
     public boolean isCContiguous() {
-        return Arrays.equals(strides, stridesFor(shape, dtype.itemSize(), false)) || size <= 1;
+        return Arrays.equals(strides, stridesFor(shape, itemSize, false)) || size <= 1;
     }
 
     /** Whether the elements are contiguous in Fortran (column-major) order. */
     public boolean isFContiguous() {
-        return Arrays.equals(strides, stridesFor(shape, dtype.itemSize(), true)) || size <= 1;
+        return Arrays.equals(strides, stridesFor(shape, itemSize, true)) || size <= 1;
     }
 
     /** Whether writes are allowed through this handle. */
@@ -386,9 +418,9 @@ public final class SharedArray implements AutoCloseable {
      */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        sb.append(name()).append(' ').append(dtype.numpyName()).append(' ').append(NpyLayout.shapeString(shape))
+        sb.append(name()).append(' ').append(header.typeName()).append(' ').append(NpyLayout.shapeString(shape))
                 .append(' ').append(isCContiguous() ? "C" : isFContiguous() ? "F" : "strided").append(' ')
-                .append(size * dtype.itemSize()).append(" bytes ").append(writable ? "read-write" : "read-only");
+                .append(size * itemSize).append(" bytes ").append(writable ? "read-write" : "read-only");
         if (backing.segment != null && backing.segment.info().lifetime() != null) {
             sb.append(' ').append(backing.segment.info().lifetime().name().toLowerCase(java.util.Locale.ROOT));
             if (backing.segment.info().mutable()) {
@@ -467,7 +499,7 @@ public final class SharedArray implements AutoCloseable {
                     + NpyLayout.shapeString(shape) + ", strides=" + Arrays.toString(strides)
                     + "; copy it (toArray, then copyOf) first");
         }
-        return view(sh, stridesFor(sh, dtype.itemSize(), false), offset);
+        return view(sh, stridesFor(sh, itemSize, false), offset);
     }
 
     private SharedArray view(long[] sh, long[] st, long off) {
@@ -548,8 +580,22 @@ public final class SharedArray implements AutoCloseable {
     }
 
     DTypeMismatchException mismatch(String accessor) {
-        return new DTypeMismatchException("element type mismatch: dtype=" + dtype + ", accessor=" + accessor
-                + "; use the view of the array's type (doubles, floats, longs, ints, shorts, bytes), or getAsDouble/getAsLong to convert");
+        String use = dtype == DType.RECORD ? "read a field with field(name)"
+                : dtype.kind() == DType.Kind.COMPLEX ? "read the parts with complexes()"
+                : "use the view of the array's type (doubles, floats, longs, ints, shorts, bytes), or getAsDouble/getAsLong to convert";
+        return new DTypeMismatchException("element type mismatch: dtype=" + dtype + ", accessor=" + accessor + "; " + use);
+    }
+
+    /** Refuses complex and record arrays for what needs real numbers. */
+    void needReal(String what) {
+        if (dtype == DType.RECORD) {
+            throw new DTypeMismatchException("a record array has no element values: accessor=" + what + ", fields="
+                    + header.recordType().names() + "; read a field with field(name)");
+        }
+        if (dtype.kind() == DType.Kind.COMPLEX) {
+            throw new DTypeMismatchException("complex elements are not real numbers: dtype=" + dtype + ", accessor="
+                    + what + "; read the parts with complexes()");
+        }
     }
 
     void needWritable() {
@@ -588,8 +634,129 @@ public final class SharedArray implements AutoCloseable {
         return new ByteElements(this);
     }
 
+    /** The real and imaginary parts of a complex64 / complex128 array. */
+    public ComplexElements complexes() {
+        return new ComplexElements(this);
+    }
+
+    /**
+     * The type of a record array (NumPy structured dtype; {@link #dtype()} is
+     * {@link DType#RECORD}): its fields, their types and offsets.
+     *
+     * @throws DTypeMismatchException if this is not a record array
+     */
+    public RecordType recordType() {
+        if (header.recordType() == null) {
+            throw new DTypeMismatchException("not a record array: dtype=" + dtype + "; recordType() is for structured dtypes");
+        }
+        return header.recordType();
+    }
+
+    /**
+     * One field of a record array, as a strided view over every record (NumPy's {@code a['name']}).
+     *
+     * @throws DTypeMismatchException if this is not a record array
+     * @throws UnsupportedDTypeException if there is no such field (the message lists the fields)
+     */
+    public RecordField field(String name) {
+        return new RecordField(this, recordType().field(name));
+    }
+
+    /**
+     * The first {@code n} entries along the first axis as text, one per line, elements as NumPy
+     * prints them: for a record array a table with one column per field; for a 1-d array the
+     * index and the value; for more dimensions the index and the row's elements.
+     */
+    public String head(int n) {
+        checkOpen();
+        StringBuilder sb = new StringBuilder();
+        long rows = shape.length == 0 ? 1 : Math.min(n, shape[0]);
+        long inner = shape.length <= 1 ? 1 : size / Math.max(1, shape[0]);
+        if (dtype == DType.RECORD) {
+            java.util.List<RecordField> fs = recordType().fields().stream().map(f -> new RecordField(this, f)).toList();
+            java.util.List<String[]> table = new java.util.ArrayList<>();
+            String[] head = new String[fs.size() + 1];
+            head[0] = "";
+            for (int k = 0; k < fs.size(); k++) {
+                head[k + 1] = fs.get(k).name();
+            }
+            table.add(head);
+            long[] idx = new long[shape.length];
+            for (long r = 0; r < rows * inner && r < n; r++) {
+                String[] row = new String[fs.size() + 1];
+                row[0] = Long.toString(r);
+                for (int k = 0; k < fs.size(); k++) {
+                    row[k + 1] = fs.get(k).format(idx);
+                }
+                table.add(row);
+                increment(idx, shape);
+            }
+            int[] w = new int[head.length];
+            for (String[] row : table) {
+                for (int k = 0; k < row.length; k++) {
+                    w[k] = Math.max(w[k], row[k].length());
+                }
+            }
+            for (String[] row : table) {
+                StringBuilder line = new StringBuilder();
+                for (int k = 0; k < row.length; k++) {
+                    line.append(k == 0 ? "" : "  ").append(row[k]).repeat(' ', w[k] - row[k].length());
+                }
+                sb.append(line.toString().stripTrailing()).append('\n');
+            }
+            return sb.toString();
+        }
+        long[] idx = new long[shape.length];
+        for (long r = 0; r < rows; r++) {
+            sb.append(shape.length == 0 ? "" : r + "  ");
+            if (inner > 1) {
+                sb.append('[');
+            }
+            for (long k = 0; k < inner; k++) {
+                if (k > 0) {
+                    sb.append(' ');
+                }
+                if (k == 8 && inner > 10) {
+                    sb.append("...");
+                    for (long skip = k; skip < inner; skip++) {
+                        increment(idx, shape);
+                    }
+                    break;
+                }
+                sb.append(format(idx));
+                increment(idx, shape);
+            }
+            sb.append(inner > 1 ? "]\n" : "\n");
+        }
+        return sb.toString();
+    }
+
+    /** One element as NumPy prints it ({@code str(a[i])}): {@code 2.5}, {@code 2024-01-31}, {@code (1+2j)}, {@code True}. */
+    public String format(long... index) {
+        needNotRecord("format");
+        long off = byteOffset(index);
+        return switch (dtype.kind()) {
+            case COMPLEX -> complexes().format(index);
+            case FLOAT -> dtype == DType.FLOAT64 ? NumpyText.float64(Kernels.readDouble(dtype, data, off))
+                    : dtype == DType.FLOAT16 ? NumpyText.float16(data.get(Kernels.I16, off))
+                    : NumpyText.float32((float) Kernels.readDouble(dtype, data, off));
+            case BOOL -> Kernels.readLong(dtype, data, off) != 0 ? "True" : "False";
+            case INTEGER -> dtype == DType.UINT64 ? Long.toUnsignedString(Kernels.readLong(dtype, data, off))
+                    : Long.toString(Kernels.readLong(dtype, data, off));
+            case DATETIME, TIMEDELTA -> NumpyText.time(dtype, Kernels.readLong(dtype, data, off));
+            case RECORD -> throw new IllegalStateException("record");
+        };
+    }
+
+    private void needNotRecord(String what) {
+        if (dtype == DType.RECORD) {
+            needReal(what);
+        }
+    }
+
     /** Any element as double: unsigned values exactly, bool as 0/1, datetime64 as its nanoseconds. */
     public double getAsDouble(long... index) {
+        needReal("getAsDouble");
         return Kernels.readDouble(dtype, data, byteOffset(index));
     }
 
@@ -600,6 +767,7 @@ public final class SharedArray implements AutoCloseable {
      * @throws DTypeMismatchException for float types
      */
     public long getAsLong(long... index) {
+        needReal("getAsLong");
         if (dtype.kind() == DType.Kind.FLOAT) {
             throw mismatch("getAsLong");
         }
@@ -732,7 +900,7 @@ public final class SharedArray implements AutoCloseable {
         if (size == 0) {
             return;
         }
-        int item = dtype.itemSize();
+        int item = itemSize;
         if (isCContiguous() || (anyOrder && isFContiguous())) {
             v.line(offset, size, item);
             return;

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
 /**
- * The elements of a int16 or uint16 (as its bits) array, as short ({@link SharedArray#shorts()}): a typed view
+ * The elements of a int16, uint16 or float16 (as its bits; Float.float16ToFloat widens them) array, as short ({@link SharedArray#shorts()}): a typed view
  * that shares the array's memory and owns nothing.
  *
  * <p>Every access comes in the VarHandle memory-ordering set, the same for every element type
@@ -43,7 +43,7 @@ public final class ShortElements {
 
     ShortElements(SharedArray array) {
         DType t = array.dtype();
-        if (!(t == DType.INT16 || t == DType.UINT16)) {
+        if (!(t == DType.INT16 || t == DType.UINT16 || t == DType.FLOAT16)) {
             throw array.mismatch("shorts()");
         }
         this.array = array;

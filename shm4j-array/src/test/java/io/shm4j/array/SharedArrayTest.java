@@ -40,7 +40,7 @@ class SharedArrayTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DType.class)
+    @EnumSource(value = DType.class, mode = EnumSource.Mode.EXCLUDE, names = {"COMPLEX64", "COMPLEX128", "RECORD"})
     void shouldRoundTripEveryDtypeThroughAttach(DType t) {
         String name = TestNames.unique("rt");
         long[] shape = {2, 3};
@@ -285,8 +285,9 @@ class SharedArrayTest {
                 .isInstanceOf(UnsupportedDTypeException.class).hasMessageContaining("object");
         assertThatThrownBy(() -> SharedArray.open(be)).isInstanceOf(UnsupportedDTypeException.class)
                 .hasMessageContaining("big-endian");
-        assertThatThrownBy(() -> SharedArray.open(st)).isInstanceOf(UnsupportedDTypeException.class)
-                .hasMessageContaining("structured");
+        try (SharedArray rec = SharedArray.open(st)) { // structured: a record array now
+            assertThat(rec.recordType().names()).containsExactly("a", "b");
+        }
         assertThatThrownBy(() -> SharedArray.open(tmp.resolve("missing.npy"))).isInstanceOf(Shm4jException.class);
     }
 

@@ -17,6 +17,16 @@ final class Arrays {
     static String head(SharedArray a, int n) {
         StringBuilder sb = new StringBuilder();
         sb.append(a.dtype().numpyName()).append(' ').append(java.util.Arrays.toString(a.shape())).append('\n');
+        if (a.dtype() == DType.RECORD) { // one column per field, as the array layer prints records
+            sb.setLength(0);
+            sb.append("record ").append(java.util.Arrays.toString(a.shape())).append(' ')
+                    .append(a.recordType().describe()).append('\n').append(a.head(n));
+            long total = a.ndim() == 0 ? 1 : a.shape()[0];
+            if (total > n) {
+                sb.append("... ").append(total - n).append(" more rows\n");
+            }
+            return sb.toString();
+        }
         if (a.ndim() == 0) {
             return sb.append(format(a, new long[0])).append('\n').toString();
         }
@@ -53,13 +63,8 @@ final class Arrays {
         return idx;
     }
 
+    /** One value as NumPy prints it ({@code 2.5}, {@code 2024-01-31T00:00:00}, {@code (1+2j)}, {@code NaT}). */
     private static String format(SharedArray a, long[] idx) {
-        DType t = a.dtype();
-        return switch (t.kind()) {
-            case FLOAT -> Double.toString(a.getAsDouble(idx));
-            case BOOL -> a.getAsLong(idx) != 0 ? "True" : "False";
-            case DATETIME -> java.time.Instant.EPOCH.plusNanos(a.getAsLong(idx)).toString();
-            case INTEGER -> t == DType.UINT64 ? Long.toUnsignedString(a.getAsLong(idx)) : Long.toString(a.getAsLong(idx));
-        };
+        return a.format(idx);
     }
 }

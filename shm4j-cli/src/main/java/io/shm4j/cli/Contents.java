@@ -54,6 +54,12 @@ final class Contents {
             try (SharedArray a = SharedArray.attach(info.ref())) {
                 m.put("dtype", a.dtype().numpyName());
                 m.put("shape", Arrays.stream(a.shape()).boxed().toList());
+                if (a.dtype() == io.shm4j.array.DType.RECORD) {
+                    Map<String, Object> fields = new LinkedHashMap<>();
+                    a.recordType().fields().forEach(f -> fields.put(f.name(), f.typeName()));
+                    m.put("fields", fields);
+                    m.put("itemsize", a.recordType().itemSize());
+                }
             }
         } else if (isFrame(info)) {
             Frames.describe(info, m, json);

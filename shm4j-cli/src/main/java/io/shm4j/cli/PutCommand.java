@@ -71,8 +71,9 @@ final class PutCommand implements Callable<Integer> {
         }
         String created;
         if (n.endsWith(".npy")) {
+            boolean bigEndian = SharedArray.readHeader(file).bigEndian();
             try (SharedArray a = SharedArray.copyOf(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), file)) {
-                created = a.describe();
+                created = a.describe() + (bigEndian ? ", converted from big-endian to little-endian" : "");
             }
         } else if (Frames.handles(n)) {
             created = Frames.put(file, name, lifetime, owner);

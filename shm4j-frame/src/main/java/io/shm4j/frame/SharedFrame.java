@@ -219,6 +219,7 @@ public final class SharedFrame implements AutoCloseable {
             SegmentSpec spec = options.spec(plan.size(), SegmentKind.FRAME).withHugePages(Settings.hugePages());
             Segment seg;
             try (PendingSegment pending = options.directoryOrCurrent().reserve(spec)) {
+                // no prefault: the buffers are moved in by the kernel (Native.kernelCopy), which maps the pages itself
                 plan.writeTo(pending.memory());
                 ArrowReader.read(pending.memory()); // never publish what the frame layer cannot read
                 seg = pending.publish();

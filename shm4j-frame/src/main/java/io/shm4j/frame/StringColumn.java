@@ -123,8 +123,9 @@ public final class StringColumn extends Column {
         if (len >= 0 && len <= 12) {
             return v.asSlice(base + 4, len);
         }
-        int buf = v.get(ValueLayout.JAVA_INT_UNALIGNED, base + 8);
-        int off = v.get(ValueLayout.JAVA_INT_UNALIGNED, base + 12);
+        long ref = v.get(ValueLayout.JAVA_LONG_UNALIGNED, base + 8); // buffer index, then offset (little-endian)
+        int buf = (int) ref;
+        int off = (int) (ref >>> 32);
         MemorySegment[] data = c.variadic();
         if (len < 0 || buf < 0 || buf >= data.length || off < 0 || (long) off + len > data[buf].byteSize()) {
             throw new FrameFormatException("string view out of range: column=" + column + ", element=" + e

@@ -463,6 +463,7 @@ public final class Kernels {
             case FLOAT64 -> s.get(F64, off);
             case FLOAT32 -> s.get(F32, off);
             case UINT64 -> unsignedToDouble(s.get(I64, off));
+            case FLOAT16 -> Float.float16ToFloat(s.get(I16, off));
             default -> readLong(t, s, off);
         };
     }
@@ -470,7 +471,8 @@ public final class Kernels {
     /** One integer-like element as long, widened (unsigned types zero-extended; uint64 as its bits). */
     public static long readLong(DType t, MemorySegment s, long off) {
         return switch (t) {
-            case INT64, UINT64, DATETIME64_NS -> s.get(I64, off);
+            case INT64, UINT64, DATETIME64_NS, DATETIME64_US, DATETIME64_MS, DATETIME64_S, DATETIME64_D,
+                    TIMEDELTA64_NS, TIMEDELTA64_US, TIMEDELTA64_MS, TIMEDELTA64_S, TIMEDELTA64_D -> s.get(I64, off);
             case INT32 -> s.get(I32, off);
             case UINT32 -> Integer.toUnsignedLong(s.get(I32, off));
             case INT16 -> s.get(I16, off);
@@ -480,6 +482,8 @@ public final class Kernels {
             case BOOL -> s.get(I8, off) != 0 ? 1 : 0;
             case FLOAT64 -> (long) s.get(F64, off);
             case FLOAT32 -> (long) s.get(F32, off);
+            case FLOAT16 -> (long) Float.float16ToFloat(s.get(I16, off));
+            case COMPLEX64, COMPLEX128, RECORD -> throw new IllegalArgumentException("not a real number: dtype=" + t);
         };
     }
 
@@ -490,6 +494,7 @@ public final class Kernels {
             case FLOAT32 -> s.set(F32, off, (float) v);
             case BOOL -> s.set(I8, off, (byte) (v != 0.0 ? 1 : 0));
             case UINT64 -> s.set(I64, off, doubleToUnsigned(v));
+            case FLOAT16 -> s.set(I16, off, Float.floatToFloat16((float) v));
             default -> writeLong(t, s, off, (long) v);
         }
     }
@@ -499,11 +504,14 @@ public final class Kernels {
         switch (t) {
             case FLOAT64 -> s.set(F64, off, (double) v);
             case FLOAT32 -> s.set(F32, off, (float) v);
-            case INT64, UINT64, DATETIME64_NS -> s.set(I64, off, v);
+            case INT64, UINT64, DATETIME64_NS, DATETIME64_US, DATETIME64_MS, DATETIME64_S, DATETIME64_D,
+                    TIMEDELTA64_NS, TIMEDELTA64_US, TIMEDELTA64_MS, TIMEDELTA64_S, TIMEDELTA64_D -> s.set(I64, off, v);
             case INT32, UINT32 -> s.set(I32, off, (int) v);
             case INT16, UINT16 -> s.set(I16, off, (short) v);
             case INT8, UINT8 -> s.set(I8, off, (byte) v);
             case BOOL -> s.set(I8, off, (byte) (v != 0 ? 1 : 0));
+            case FLOAT16 -> s.set(I16, off, Float.floatToFloat16((float) v));
+            case COMPLEX64, COMPLEX128, RECORD -> throw new IllegalArgumentException("not a real number: dtype=" + t);
         }
     }
 

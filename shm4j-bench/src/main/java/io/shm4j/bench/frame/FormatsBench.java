@@ -6,6 +6,7 @@ import io.shm4j.frame.StringColumn;
 import io.shm4j.segment.Lifetime;
 import io.shm4j.segment.ShmOptions;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +110,10 @@ public final class FormatsBench {
             double vm = median(view);
             System.out.printf(Locale.ROOT, "%nformats: rows=%,d, rounds=%d (interleaved), lz4 file bytes=%,d%n", rows,
                     rounds, Files.size(lz4));
+            System.out.printf(Locale.ROOT, "LZ4 decoder: %s; load average at the end: %.2f%n",
+                    io.shm4j.segment.internal.Native.Lz4Frame.available() && !Boolean.getBoolean("shm4j.lz4.java")
+                            ? "liblz4 LZ4F_decompress (native door)" : "Java (lz4-java / commons-compress)",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             System.out.printf(Locale.ROOT, "%-52s %10.1f ms (all: %s)%n", "put lz4 feather -> shm segment (Java)", jm * 1e3,
                     ms(java));
             System.out.printf(Locale.ROOT, "%-52s %10.1f ms (all: %s)%n", "pyarrow read lz4 + write uncompressed to shm",

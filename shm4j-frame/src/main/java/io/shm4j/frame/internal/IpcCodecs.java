@@ -2,6 +2,7 @@ package io.shm4j.frame.internal;
 
 import io.shm4j.frame.CompressedFrameException;
 import io.shm4j.frame.FrameFormatException;
+import io.shm4j.segment.internal.Native;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
@@ -17,13 +18,25 @@ import org.apache.arrow.flatbuf.CompressionType;
  * from many threads at once.
  */
 final class IpcCodecs {
+    /** Set to {@code true} to decode LZ4 frames in Java even when liblz4 is installed. */
+    static final String LZ4_JAVA_PROPERTY = "shm4j.lz4.java";
+    private static final boolean NATIVE_LZ4 = !Boolean.getBoolean(LZ4_JAVA_PROPERTY) && Native.Lz4Frame.available();
+    /** Per-thread buffer liblz4 decodes into before {@link Native#kernelCopy} moves it into the segment. */
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(4 << 20, 64));
+
     private IpcCodecs() {}
 
     /** Decompresses {@code src} (one buffer's compressed bytes, without the length prefix) into all of {@code dst}. */
     static void decompress(byte codec, MemorySegment src, MemorySegment dst, String where) {
+        decompress(codec, src, dst, where, NATIVE_LZ4);
+    }
+
+    /** As {@link #decompress(byte, MemorySegment, MemorySegment, String)}, choosing the LZ4 decoder (for tests). */
+    static void decompress(byte codec, MemorySegment src, MemorySegment dst, String where, boolean nativeLz4) {
         try {
             long n = switch (codec) {
-                case CompressionType.LZ4_FRAME -> Lz4.decompress(src, dst);
+                case CompressionType.LZ4_FRAME -> Lz4.decompress(src, dst, nativeLz4);
                 case CompressionType.ZSTD -> Zstd.decompress(src, dst);
                 default -> throw new CompressedFrameException("unknown compression codec: codec=" + codec + ", in " + where);
             };
@@ -47,13 +60,21 @@ final class IpcCodecs {
     }
 
     /**
-     * LZ4 frame format (what Arrow writes). Frames of independent blocks go through lz4-java's
+     * LZ4 frame format (what Arrow writes). With liblz4 on the machine ({@code liblz4.so.1}),
+     * its {@code LZ4F_decompress} through the segment module's native door: every frame kind, at
+     * C speed, decoded into a per-thread 4 MiB buffer that {@link Native#kernelCopy} moves into
+     * the segment (fresh segment pages are then filled by the kernel, not faulted in one by one). Otherwise (or with
+     * {@code -Dshm4j.lz4.java=true}) the Java decoders: frames of independent blocks go through lz4-java's
      * frame decoder; frames of linked blocks (Arrow C++'s default for buffers over one 64 KiB
      * block), which it does not support, through commons-compress's frame decoder. The FLG byte
      * after the 4-byte magic says which (bit 5: block independence).
      */
     private static final class Lz4 {
-        static long decompress(MemorySegment src, MemorySegment dst) throws IOException {
+        static long decompress(MemorySegment src, MemorySegment dst, boolean nativeLz4) throws IOException {
+            if (nativeLz4) {
+                return dst.isNative() ? Native.Lz4Frame.decompress(src, dst, SCRATCH.get())
+                        : Native.Lz4Frame.decompress(src, dst);
+            }
             boolean independent = src.byteSize() > 4 && (src.get(ValueLayout.JAVA_BYTE, 4) & 0x20) != 0;
             long at = 0;
             long cap = dst.byteSize();

@@ -10,6 +10,7 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import io.shm4j.frame.CompressedFrameException;
 import io.shm4j.frame.FrameFormatException;
 import io.shm4j.frame.UnsupportedArrowTypeException;
+import io.shm4j.segment.internal.Native;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -125,13 +126,13 @@ public final class IpcRewrite {
 
     private static void copyBuffer(byte codec, MemorySegment src, MemorySegment dst, String where) {
         if (codec < 0) {
-            MemorySegment.copy(src, 0, dst, 0, dst.byteSize());
+            Native.kernelCopy(src.asSlice(0, dst.byteSize()), dst);
             return;
         }
         long declared = src.get(LONG, 0);
         MemorySegment data = src.asSlice(8);
         if (declared == -1) {
-            MemorySegment.copy(data, 0, dst, 0, dst.byteSize());
+            Native.kernelCopy(data.asSlice(0, dst.byteSize()), dst);
             return;
         }
         IpcCodecs.decompress(codec, data, dst, where);
