@@ -239,6 +239,14 @@ public final class RemoteTasks {
             cache.release(name, generation);
         }
 
+        /**
+         * Closes this worker's store connections (they are made again on next use): a worker that
+         * outlives its pool (an engine's worker process) must not keep stores alive.
+         */
+        public void closeStores() {
+            storeHandles.close();
+        }
+
         /** Drops the mappings whose names are gone or replaced. */
         public void sweep() {
             cache.sweep();
