@@ -130,6 +130,17 @@ public final class RemoteTasks {
     }
 
     /**
+     * Maps a ref of the caller's node to the ref of a local copy, on a worker of another node
+     * (an engine's node cache); throws if {@code access} cannot be given there (a write to a
+     * copy would not reach the caller).
+     */
+    @FunctionalInterface
+    public interface RefResolver {
+        /** The ref of the local copy of {@code ref}. */
+        SegmentRef resolve(SegmentRef ref, io.shm4j.segment.Access access);
+    }
+
+    /**
      * The worker side: runs tasks over one mapping cache and one set of store connections, kept
      * across tasks for the life of the worker process (mapped once per worker, as in the
      * processes backend). Functions are deserialized once per key and kept in a small cache.
@@ -158,13 +169,23 @@ public final class RemoteTasks {
          * @param fn the serialized function (read only when {@code fnKey} is not cached yet)
          * @param payload the serialized task, or the encoded item
          */
-        @SuppressWarnings("unchecked")
         public byte[] run(ProcessIdentity caller, long taskId, int slot, String fnKey, byte[] fn, byte[] payload) {
+            return run(caller, taskId, slot, fnKey, fn, payload, null);
+        }
+
+        /**
+         * {@link #run(ProcessIdentity, long, int, String, byte[], byte[])} on another node than the
+         * caller's: {@code resolver} (null on the caller's node) maps the task's refs to local copies.
+         */
+        @SuppressWarnings("unchecked")
+        public byte[] run(ProcessIdentity caller, long taskId, int slot, String fnKey, byte[] fn, byte[] payload,
+                RefResolver resolver) {
             long start = System.nanoTime();
             Object value = null;
             Throwable failure = null;
             StoreHandles.TaskScope stores = new StoreHandles.TaskScope(storeHandles);
-            WorkerContext context = new WorkerContext(cache, stores, caller, taskId, slot);
+            WorkerContext context = resolver == null ? new WorkerContext(cache, stores, caller, taskId, slot)
+                    : new WorkerContext(cache, stores, caller, taskId, slot, resolver);
             CurrentContext.set(context);
             try {
                 if (fnKey == null) {

@@ -30,6 +30,10 @@ final class RayApi {
     private final MethodHandle setResources;
     private final MethodHandle remote;
     private final Object entry;
+    private final Object chunk;
+    private final MethodHandle runtimeContext;
+    private final MethodHandle currentNodeId;
+    private final MethodHandle allNodes;
 
     private RayApi(ClassLoader loader) throws ReflectiveOperationException {
         MethodHandles.Lookup pub = MethodHandles.publicLookup();
@@ -48,18 +52,54 @@ final class RayApi {
         newCaller = pub.findConstructor(caller, MethodType.methodType(void.class, funcR, Object[].class)).asFixedArity();
         setResources = pub.findVirtual(baseCaller, "setResources", MethodType.methodType(baseCaller, Map.class));
         remote = pub.findVirtual(caller, "remote", MethodType.methodType(objectRef));
+        Class<?> context = Class.forName("io.ray.api.runtimecontext.RuntimeContext", false, loader);
+        runtimeContext = pub.findStatic(ray, "getRuntimeContext", MethodType.methodType(context));
+        currentNodeId = pub.findVirtual(context, "getCurrentNodeId",
+                MethodType.methodType(Class.forName("io.ray.api.id.UniqueId", false, loader)));
+        allNodes = pub.findVirtual(context, "getAllNodeInfo", MethodType.methodType(List.class));
+        MethodType sig3 = MethodType.methodType(byte[].class, byte[].class, byte[].class, byte[].class);
+        entry = function(func3, "run", sig3);
+        chunk = function(Class.forName("io.ray.api.function.RayFunc1", false, loader), "chunk",
+                MethodType.methodType(byte[].class, byte[].class));
+    }
+
+    /** A serializable lambda of {@code RayEntry.<method>} implementing Ray's {@code funcInterface}. */
+    private static Object function(Class<?> funcInterface, String method, MethodType sig)
+            throws ReflectiveOperationException {
         MethodHandles.Lookup own = MethodHandles.lookup();
-        MethodType sig = MethodType.methodType(byte[].class, byte[].class, byte[].class, byte[].class);
-        MethodHandle impl = own.findStatic(RayEntry.class, "run", sig);
+        MethodHandle impl = own.findStatic(RayEntry.class, method, sig);
         try {
-            entry = LambdaMetafactory.altMetafactory(own, "apply", MethodType.methodType(func3),
-                    MethodType.methodType(Object.class, Object.class, Object.class, Object.class), impl, sig,
+            return LambdaMetafactory.altMetafactory(own, "apply", MethodType.methodType(funcInterface),
+                    sig.erase().changeReturnType(Object.class), impl, sig,
                     LambdaMetafactory.FLAG_SERIALIZABLE).getTarget().invoke();
         } catch (ReflectiveOperationException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** The address of the node this process runs on, as the cluster knows it. */
+    String nodeAddress() {
+        Object ctx = call(runtimeContext);
+        Object me = call(currentNodeId, ctx);
+        for (Object info : (List<?>) call(allNodes, ctx)) {
+            try {
+                if (me.equals(info.getClass().getField("nodeId").get(info))) {
+                    return (String) info.getClass().getField("nodeAddress").get(info);
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Ray's NodeInfo changed: " + e, e);
+            }
+        }
+        throw new IllegalStateException("this node is not in the cluster's node table: nodeId=" + me);
+    }
+
+    /** Submits {@code RayEntry.chunk(request)} with {@code resources} and returns the ref of its result. */
+    Object submitChunk(byte[] request, Map<String, Double> resources) {
+        Object c = call(newCaller, chunk, new Object[] {request});
+        c = call(setResources, c, resources);
+        return call(remote, c);
     }
 
     /** Binds Ray's API from {@code loader}. */

@@ -37,6 +37,7 @@ final class RayConnection {
     final String address;
     final String nodeKey;
     final Path rayJar;
+    volatile String nodeAddress = "";
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final List<RayDriverPool> pools = new CopyOnWriteArrayList<>();
     private final Map<Object, InFlight> inFlight = new HashMap<>();
@@ -59,16 +60,16 @@ final class RayConnection {
      */
     static synchronized RayConnection connect(PoolConfig config, String explicitAddress, String nodeIp) {
         String address = RaySetup.address(explicitAddress);
-        if (current != null) {
-            if (!current.address.equals(address)) {
-                throw new RayUnavailableException("this JVM is connected to another Ray cluster: connected="
-                        + current.address + ", asked=" + address + "; Ray's Java API allows one cluster per process");
-            }
+        if (current != null && current.address.equals(address)) {
             return current;
+        }
+        RaySetup.checkReachable(address, 5000);
+        if (current != null) {
+            throw new RayUnavailableException("this JVM is connected to another Ray cluster: connected="
+                    + current.address + ", asked=" + address + "; Ray's Java API allows one cluster per process");
         }
         RaySetup.InstalledRay ray = RaySetup.installed(RaySetup.python());
         Path jar = RaySetup.checkDriverJar(ray, RayConnection.class.getClassLoader());
-        RaySetup.checkReachable(address, 5000);
         RayConnection c = new RayConnection(address, jar, RayApi.bind(RayConnection.class.getClassLoader()));
         List<String> jvm = new ArrayList<>(RaySetup.inheritedJvmOptions());
         if (config.workerHeap() != null) {
@@ -87,6 +88,7 @@ final class RayConnection {
         CompletableFuture<Void> init = c.onRay(() -> {
             c.ray.init();
             removeUnpackedLibrary();
+            c.nodeAddress = nodeIp != null ? nodeIp : c.ray.nodeAddress();
             return null;
         });
         try {

@@ -89,6 +89,8 @@ final class RayDriverPool extends AbstractPool {
     private record Released(String name, long generation) {}
 
     final Map<String, Double> resources;
+    private final long cacheBytes;
+    private final int chunkBytes;
     private final RayConnection connection;
     private final String poolId;
     private final Segment control;
@@ -104,8 +106,11 @@ final class RayDriverPool extends AbstractPool {
     private final BitSet busySlots = new BitSet(); // on the Ray thread only
     private final ProcessIdentity caller = ProcessIdentity.current();
 
-    RayDriverPool(PoolConfig config, RayConnection connection, Map<String, Double> resources) {
+    RayDriverPool(PoolConfig config, RayConnection connection, Map<String, Double> resources, long cacheBytes,
+            int chunkBytes) {
         super(config);
+        this.cacheBytes = cacheBytes;
+        this.chunkBytes = chunkBytes;
         this.connection = connection;
         this.resources = Map.copyOf(resources);
         this.poolId = ProcessHandle.current().pid() + "-" + POOLS.incrementAndGet();
@@ -214,6 +219,9 @@ final class RayDriverPool extends AbstractPool {
             out.writeLong(caller.pid());
             out.writeLong(caller.startTicks());
             out.writeUTF(connection.nodeKey);
+            out.writeUTF(connection.nodeAddress);
+            out.writeLong(cacheBytes);
+            out.writeInt(chunkBytes);
             out.writeUTF(poolId);
             out.writeInt(call.fn == null ? 0 : call.fn.id);
             out.writeInt(call.slot);

@@ -19,6 +19,10 @@ public final class RayEngine implements PoolEngine {
     public static final String ADDRESS = "ray.address";
     /** Engine option: Ray resources of each call, {@code name=amount,...}. */
     public static final String RESOURCES = "ray.resources";
+    /** Engine option: the capacity in bytes of each node's cache of the driver's segments (0: half its shm dir). */
+    public static final String CACHE_BYTES = "ray.cache-bytes";
+    /** Engine option: the bytes per chunk of a segment fetched by another node (default 64 MiB; under 2 GiB). */
+    public static final String CHUNK_BYTES = "ray.chunk-bytes";
     /** Engine option: this host's address in the cluster. */
     public static final String NODE_IP = "ray.node-ip";
 
@@ -34,7 +38,12 @@ public final class RayEngine implements PoolEngine {
     public WorkerPool start(PoolConfig config) {
         Map<String, String> o = config.engineOptions();
         RayConnection c = RayConnection.connect(config, o.get(ADDRESS), o.get(NODE_IP));
-        return new RayDriverPool(config, c, resources(o.getOrDefault(RESOURCES, "")));
+        long cache = Long.parseLong(o.getOrDefault(CACHE_BYTES, "0"));
+        long chunk = Long.parseLong(o.getOrDefault(CHUNK_BYTES, Integer.toString(64 << 20)));
+        if (chunk < 1 || chunk > Integer.MAX_VALUE - 64) {
+            throw new RayUnavailableException("bad chunk size: " + CHUNK_BYTES + "=" + chunk + "; between 1 and 2^31 - 65");
+        }
+        return new RayDriverPool(config, c, resources(o.getOrDefault(RESOURCES, "")), cache, (int) chunk);
     }
 
     static Map<String, Double> resources(String spec) {

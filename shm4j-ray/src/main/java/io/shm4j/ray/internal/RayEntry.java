@@ -12,6 +12,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <pre>
  *  header: version u8 (1) | caller pid i64 | caller start i64 | driver node key utf
+ *          | driver node address utf | cache capacity i64 (0: half the shm directory) | chunk bytes i32
  *          | pool id utf | fnId i32 (0: the payload items are serialized Tasks) | slot i32
  *          | timeout millis i64 (0: none) | control segment name utf ("" none) | sweep millis i64
  *          | releases i32 x (name utf | generation i64)
@@ -39,7 +41,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  *
  * <p>On the driver's node (same node key: boot id and shm directory), refs name segments this
- * worker maps directly. The pool's control segment (driver's node only) says which tasks were
+ * worker maps directly. On another node they are resolved to copies in the node's
+ * {@link NodeCache}, fetched once per node in chunks by {@link #chunk} tasks that Ray runs on the
+ * driver's node. The pool's control segment (driver's node only) says which tasks were
  * cancelled ({@code shutdownNow}): word 0 is the lowest task id still wanted.
  *
  * <p>A task runs on a helper thread while this thread waits for it, its timeout and its
@@ -101,6 +105,9 @@ public final class RayEntry {
         }
         ProcessIdentity caller = new ProcessIdentity(h.readLong(), h.readLong());
         String driverNode = h.readUTF();
+        String driverAddress = h.readUTF();
+        long cacheBytes = h.readLong();
+        int chunkBytes = h.readInt();
         String poolId = h.readUTF();
         int fnId = h.readInt();
         int slot = h.readInt();
@@ -115,6 +122,9 @@ public final class RayEntry {
             sweep();
         }
         boolean local = driverNode.equals(nodeKey());
+        RemoteTasks.RefResolver resolver = local ? null
+                : new NodeCache(ShmDirectory.current(), driverNode, (ref, off, len) -> fetchChunk(driverAddress, ref,
+                        off, len), cacheBytes, chunkBytes)::local;
         int n = h.readInt();
         DataInputStream p = new DataInputStream(new ByteArrayInputStream(payload));
         ByteArrayOutputStream answers = new ByteArrayOutputStream(64 * n);
@@ -124,7 +134,7 @@ public final class RayEntry {
             long taskId = h.readLong();
             byte[] item = p.readNBytes(p.readInt());
             byte[] answer = runOne(caller, taskId, slot, fnKey, fn, item, timeoutMillis,
-                    local ? control : "");
+                    local ? control : "", resolver);
             out.writeInt(answer.length);
             out.write(answer);
         }
@@ -133,12 +143,12 @@ public final class RayEntry {
     }
 
     private static byte[] runOne(ProcessIdentity caller, long taskId, int slot, String fnKey, byte[] fn,
-            byte[] item, long timeoutMillis, String control) {
+            byte[] item, long timeoutMillis, String control, RemoteTasks.RefResolver resolver) {
         if (cancelled(control, taskId)) {
             return RemoteTasks.Worker.failed(taskId, new CancellationException("task cancelled before it started: taskId="
                     + taskId + " (the pool was shut down)"));
         }
-        Future<byte[]> f = RUNNER.submit(() -> WORKER.run(caller, taskId, slot, fnKey, fn, item));
+        Future<byte[]> f = RUNNER.submit(() -> WORKER.run(caller, taskId, slot, fnKey, fn, item, resolver));
         long start = System.nanoTime();
         while (true) {
             try {
@@ -171,6 +181,66 @@ public final class RayEntry {
             } catch (java.util.concurrent.ExecutionException e) {
                 return RemoteTasks.Worker.failed(taskId, e.getCause()); // WORKER.run does not throw; a guard
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- images for other nodes
+
+    private static volatile RayApi api;
+    private static final Map<String, Segment> SERVED = new LinkedHashMap<>();
+
+    /** Reads a chunk of a driver-node segment through a {@link #chunk} task on that node. */
+    private static byte[] fetchChunk(String driverAddress, io.shm4j.segment.SegmentRef ref, long offset, int length) {
+        RayApi a = api;
+        if (a == null) {
+            a = RayApi.bind(RayEntry.class.getClassLoader());
+            api = a;
+        }
+        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(b)) {
+            out.writeUTF(ref.name());
+            out.writeUTF(ref.kind().name());
+            out.writeLong(ref.size());
+            out.writeLong(ref.generation());
+            out.writeLong(offset);
+            out.writeInt(length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Object r = a.submitChunk(b.toByteArray(), Map.of("node:" + driverAddress, 0.001, "CPU", 0.0));
+        return (byte[]) a.get(r);
+    }
+
+    /**
+     * A chunk of a segment of this node, for a worker of another node: {@code request} is
+     * name utf | kind utf | size i64 | generation i64 | offset i64 | length i32. The segment is
+     * mapped once and kept (a few at a time) while chunks are served.
+     */
+    public static byte[] chunk(byte[] request) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(request));
+            io.shm4j.segment.SegmentRef ref = new io.shm4j.segment.SegmentRef(in.readUTF(),
+                    io.shm4j.segment.SegmentKind.valueOf(in.readUTF()), in.readLong(), in.readLong());
+            long offset = in.readLong();
+            int length = in.readInt();
+            synchronized (SERVED) {
+                String key = ref.name() + "/" + ref.generation();
+                Segment s = SERVED.get(key);
+                if (s == null) {
+                    s = Segment.attach(ref, Access.READ_ONLY);
+                    SERVED.put(key, s);
+                    if (SERVED.size() > 4) {
+                        var oldest = SERVED.entrySet().iterator().next();
+                        oldest.getValue().close();
+                        SERVED.remove(oldest.getKey());
+                    }
+                }
+                byte[] out = new byte[length];
+                MemorySegment.copy(s.memory(), ValueLayout.JAVA_BYTE, offset, out, 0, length);
+                return out;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -228,6 +298,16 @@ public final class RayEntry {
             WORKER.sweep();
         } catch (RuntimeException e) {
             // the next sweep retries
+        }
+        synchronized (SERVED) { // drop the segments served to other nodes whose names are gone
+            SERVED.entrySet().removeIf(en -> {
+                String name = en.getKey().substring(0, en.getKey().lastIndexOf('/'));
+                if (ShmDirectory.current().find(name).isEmpty()) {
+                    en.getValue().close();
+                    return true;
+                }
+                return false;
+            });
         }
         synchronized (CONTROLS) { // drop the control segments of pools that are gone
             CONTROLS.entrySet().removeIf(en -> {
