@@ -79,12 +79,17 @@ public final class LocalRayCluster {
     private static void ray(int node, String... args) {
         String python = System.getenv().getOrDefault("SHM4J_RAY_PYTHON", "python3");
         List<String> cmd = new ArrayList<>(List.of(python, "-c", "from ray.scripts.scripts import main; main()",
-                "start", "--num-cpus=2", "--object-store-memory=200000000", "--disable-usage-stats",
+                "start", "--num-cpus=2", "--object-store-memory=" + System.getProperty("shm4j.ray.test.object-store-bytes",
+                        "200000000"), "--disable-usage-stats",
                 "--plasma-directory=" + Path.of(System.getenv("SHM4J_RAY_TEST_BASE"), "plasma" + node),
                 "--resources={\"shm4j-node" + node + "\": 100}"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("SHM4J_DIR", shmDir(node).toString());
+        // Keep idle worker JVMs: by default a raylet kills idle workers beyond one per CPU after 1 s,
+        // and a Java worker costs seconds to start and warm (docs/ray.md).
+        pb.environment().put("RAY_num_workers_soft_limit", "8");
+        pb.environment().put("RAY_idle_worker_killing_time_threshold_ms", "600000");
         try {
             Path log = Files.createTempFile(Path.of(System.getenv("SHM4J_RAY_TEST_TMP")), "ray-start-", ".log");
             Process p = pb.redirectOutput(log.toFile()).start();
