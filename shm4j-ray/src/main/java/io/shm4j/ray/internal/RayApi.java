@@ -38,6 +38,7 @@ final class RayApi {
     private RayApi(ClassLoader loader) throws ReflectiveOperationException {
         MethodHandles.Lookup pub = MethodHandles.publicLookup();
         Class<?> ray = Class.forName("io.ray.api.Ray", true, loader);
+        RayApi.class.getModule().addReads(ray.getModule()); // on the module path: Ray is on the class path
         Class<?> objectRef = Class.forName("io.ray.api.ObjectRef", false, loader);
         Class<?> waitResult = Class.forName("io.ray.api.WaitResult", false, loader);
         Class<?> func3 = Class.forName("io.ray.api.function.RayFunc3", false, loader);
