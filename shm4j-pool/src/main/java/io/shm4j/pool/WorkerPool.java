@@ -197,6 +197,7 @@ public interface WorkerPool extends AutoCloseable {
         boolean classDataSharing = true;
         java.time.Duration closeTimeout = java.time.Duration.ofMinutes(10);
         List<java.nio.file.Path> classPath = List.of();
+        java.util.Map<String, String> engineOptions = new java.util.TreeMap<>();
 
         Builder() {}
 
@@ -323,12 +324,22 @@ public interface WorkerPool extends AutoCloseable {
             return this;
         }
 
+        /**
+         * A setting of an engine backend, by name (for {@link Backend#RAY}: see
+         * {@code io.shm4j.ray.RayPool}); the processes and threads backends ignore them.
+         */
+        public Builder engineOption(String name, String value) {
+            this.engineOptions.put(java.util.Objects.requireNonNull(name, "name"),
+                    java.util.Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
         /** Starts the pool: runs {@code ShmDirectory.gc(false)}, then starts the workers. */
         public WorkerPool build() {
             return io.shm4j.pool.internal.Pools.start(new io.shm4j.pool.internal.PoolConfig(backend,
                     workers, workerHeap, jvmOptions, taskTimeout, maxRetries, progressBar,
                     progressListener, maxInFlight, maxPipelinePerWorker, startTimeout,
-                    sweepInterval, classDataSharing, closeTimeout, classPath));
+                    sweepInterval, classDataSharing, closeTimeout, classPath, java.util.Map.copyOf(engineOptions)));
         }
     }
 }

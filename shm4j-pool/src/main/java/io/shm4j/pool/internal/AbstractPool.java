@@ -28,26 +28,29 @@ import java.util.stream.StreamSupport;
  * {@code imapUnordered}, {@code mapRows}) built on a backend's batch submission of one
  * function over many items, and progress tracking.
  *
- * <p>Thread-safe if the backend's hooks are.
+ * <p>Thread-safe if the backend's hooks are. Public for engine modules (Ray) only: no
+ * compatibility promise.
  */
-abstract class AbstractPool implements WorkerPool {
+public abstract class AbstractPool implements WorkerPool {
     /** A function registered with a backend for one batch operation. */
-    interface Fn {}
+    public interface Fn {}
 
-    final PoolConfig config;
+    /** The pool's settings. */
+    protected final PoolConfig config;
 
-    AbstractPool(PoolConfig config) {
+    /** A pool with {@code config}. */
+    protected AbstractPool(PoolConfig config) {
         this.config = config;
     }
 
     /** Prepares {@code fn} to be applied to many items (the processes backend serializes it once). */
-    abstract Fn register(SerializableFunction<?, ?> fn);
+    protected abstract Fn register(SerializableFunction<?, ?> fn);
 
     /** Forgets {@code fn}; called after the tasks that use it have ended or been cancelled. */
-    abstract void unregister(Fn fn);
+    protected abstract void unregister(Fn fn);
 
     /** Submits one task per item, all at once; futures in item order. */
-    abstract List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job);
+    protected abstract List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job);
 
     Job job(String label, long total) {
         return new Job(label, total, config.progressListener(), config.progressBar());

@@ -16,9 +16,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Progress of one batch operation: counts finished tasks, tells the listener, and drives a
  * console bar when asked for and stderr is a terminal.
  *
- * <p>Thread-safe: {@link #taskDone()} may be called from any thread.
+ * <p>Thread-safe: {@link #taskDone()} may be called from any thread. Public for engine modules
+ * only: no compatibility promise.
  */
-final class Job implements AutoCloseable {
+public final class Job implements AutoCloseable {
     private final String label;
     private volatile long total;
     private final ProgressListener listener;
@@ -38,7 +39,7 @@ final class Job implements AutoCloseable {
     }
 
     /** Whether anyone listens; jobs of plain submits are not tracked. */
-    boolean tracked() {
+    public boolean tracked() {
         return listener != null || bar != null;
     }
 
@@ -51,7 +52,7 @@ final class Job implements AutoCloseable {
     }
 
     /** One more task ended. */
-    void taskDone() {
+    public void taskDone() {
         long d = done.incrementAndGet();
         if (bar != null) {
             bar.stepTo(d);

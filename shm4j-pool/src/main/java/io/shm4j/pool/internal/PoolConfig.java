@@ -23,8 +23,10 @@ import java.util.List;
  * @param classDataSharing whether workers use an AppCDS archive
  * @param closeTimeout how long close waits for submitted tasks before shutdownNow
  * @param classPath entries put first on the workers' class path (may be empty)
+ * @param engineOptions settings of an engine backend by name (Ray), ignored by the others
  */
 public record PoolConfig(Backend backend, int workers, String workerHeap, List<String> jvmOptions,
         Duration taskTimeout, int maxRetries, boolean progressBar, ProgressListener progressListener,
         int maxInFlight, int maxPipelinePerWorker, Duration startTimeout, Duration sweepInterval,
-        boolean classDataSharing, Duration closeTimeout, List<java.nio.file.Path> classPath) {}
+        boolean classDataSharing, Duration closeTimeout, List<java.nio.file.Path> classPath,
+        java.util.Map<String, String> engineOptions) {}

@@ -13,6 +13,19 @@ public final class Pools {
         return switch (config.backend()) {
             case PROCESSES -> ProcessPool.start(config);
             case THREADS -> new ThreadPool(config);
+            case RAY -> engine(config);
         };
+    }
+
+    private static WorkerPool engine(PoolConfig config) {
+        for (PoolEngine e : java.util.ServiceLoader.load(PoolEngine.class, Pools.class.getClassLoader())) {
+            if (e.backend() == config.backend()) {
+                return e.start(config);
+            }
+        }
+        throw new io.shm4j.pool.PoolException("no engine for the backend: backend=" + config.backend()
+                + "; put the module shm4j-" + config.backend().name().toLowerCase(java.util.Locale.ROOT)
+                + " (io.shm4j:shm4j-" + config.backend().name().toLowerCase(java.util.Locale.ROOT)
+                + ") on the class path or module path");
     }
 }

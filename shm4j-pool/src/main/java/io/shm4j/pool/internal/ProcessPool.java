@@ -376,7 +376,7 @@ final class ProcessPool extends AbstractPool {
     }
 
     @Override
-    Fn register(SerializableFunction<?, ?> fn) {
+    protected Fn register(SerializableFunction<?, ?> fn) {
         launcher.classPath().check(fn.getClass());
         byte[] body = Values.serialize(fn, "function");
         int id = fnIds.incrementAndGet();
@@ -388,7 +388,7 @@ final class ProcessPool extends AbstractPool {
     }
 
     @Override
-    void unregister(Fn fn) {
+    protected void unregister(Fn fn) {
         int id = ((FnHandle) fn).id();
         defineFrames.remove(id);
         byte[] forget = frame(Wire.FORGET, out -> out.writeInt(id));
@@ -405,7 +405,7 @@ final class ProcessPool extends AbstractPool {
     }
 
     @Override
-    List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job) {
+    protected List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job) {
         int fnId = ((FnHandle) fn).id();
         List<PendingTask> tasks = new ArrayList<>(items.size());
         for (Object item : items) {

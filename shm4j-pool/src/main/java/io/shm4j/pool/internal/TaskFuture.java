@@ -13,18 +13,22 @@ import java.util.concurrent.CompletableFuture;
  * the pool {@linkplain #discardPublished removes} them, so they do not stay in the shm directory
  * until the caller exits.
  *
- * <p>Thread-safe: {@link #published} is set before the future completes.
+ * <p>Thread-safe: {@link #published} is set before the future completes. Public for engine
+ * modules only: no compatibility promise.
  */
-final class TaskFuture<T> extends CompletableFuture<T> {
+public final class TaskFuture<T> extends CompletableFuture<T> {
     private volatile List<SegmentRef> published = List.of();
 
+    /** A future not completed yet. */
+    public TaskFuture() {}
+
     /** Records the result segments the task published; before completing. */
-    void published(List<SegmentRef> refs) {
+    public void published(List<SegmentRef> refs) {
         this.published = List.copyOf(refs);
     }
 
     /** Removes the segments the task published, if this process owns them (they were never adopted). */
-    void discardPublished() {
+    public void discardPublished() {
         List<SegmentRef> refs = published;
         published = List.of();
         discard(refs);

@@ -135,17 +135,17 @@ final class ThreadPool extends AbstractPool {
 
     @Override
     @SuppressWarnings("unchecked")
-    Fn register(SerializableFunction<?, ?> fn) {
+    protected Fn register(SerializableFunction<?, ?> fn) {
         return new FnHandle((SerializableFunction<Object, Object>) fn);
     }
 
     @Override
-    void unregister(Fn fn) {
+    protected void unregister(Fn fn) {
         // nothing was sent anywhere
     }
 
     @Override
-    List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job) {
+    protected List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job) {
         SerializableFunction<Object, Object> f = ((FnHandle) fn).fn();
         List<CompletableFuture<Object>> out = new ArrayList<>(items.size());
         for (Object item : items) {

@@ -21,10 +21,21 @@ import io.shm4j.segment.SegmentRef;
  * this one, and the handle would otherwise be an owning one).
  */
 record WorkerContext(MappingCache.Leases leases, StoreHandles.TaskScope stores, ProcessIdentity caller,
-        long taskId, int workerIndex, java.util.List<SegmentRef> published) implements TaskContext {
+        long taskId, int workerIndex, java.util.List<SegmentRef> published, RemoteTasks.RefResolver resolver)
+        implements TaskContext {
     WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
             int workerIndex) {
-        this(cache.leases(), stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1));
+        this(cache.leases(), stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1), null);
+    }
+
+    /** A context whose refs name segments of another node, resolved to local copies by {@code resolver}. */
+    WorkerContext(MappingCache cache, StoreHandles.TaskScope stores, ProcessIdentity caller, long taskId,
+            int workerIndex, RemoteTasks.RefResolver resolver) {
+        this(cache.leases(), stores, caller, taskId, workerIndex, new java.util.ArrayList<>(1), resolver);
+    }
+
+    private SegmentRef local(SegmentRef ref, Access access) {
+        return resolver == null ? ref : resolver.resolve(ref, access);
     }
 
     /**
@@ -43,7 +54,7 @@ record WorkerContext(MappingCache.Leases leases, StoreHandles.TaskScope stores, 
 
     @Override
     public io.shm4j.frame.SharedFrame frame(SegmentRef ref) {
-        return leases.frame(ref);
+        return leases.frame(local(ref, Access.READ_ONLY));
     }
 
     @Override
@@ -53,7 +64,7 @@ record WorkerContext(MappingCache.Leases leases, StoreHandles.TaskScope stores, 
 
     @Override
     public io.shm4j.array.SharedArray array(SegmentRef ref, Access access) {
-        return leases.array(ref, access);
+        return leases.array(local(ref, access), access);
     }
 
     @Override
@@ -75,6 +86,6 @@ record WorkerContext(MappingCache.Leases leases, StoreHandles.TaskScope stores, 
 
     @Override
     public Segment segment(SegmentRef ref, Access access) {
-        return leases.segment(ref, access);
+        return leases.segment(local(ref, access), access);
     }
 }

@@ -1,0 +1,404 @@
+package io.shm4j.ray.internal;
+
+import io.shm4j.pool.Backend;
+import io.shm4j.pool.PoolClosedException;
+import io.shm4j.pool.PoolException;
+import io.shm4j.pool.SerializableFunction;
+import io.shm4j.pool.Task;
+import io.shm4j.pool.TaskFailedException;
+import io.shm4j.pool.TaskTimeoutException;
+import io.shm4j.pool.WorkerDiedException;
+import io.shm4j.pool.internal.AbstractPool;
+import io.shm4j.pool.internal.Job;
+import io.shm4j.pool.internal.PoolConfig;
+import io.shm4j.pool.internal.RemoteTasks;
+import io.shm4j.pool.internal.TaskFuture;
+import io.shm4j.segment.ProcessIdentity;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentRef;
+import io.shm4j.segment.ShmOptions;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Ray backend: tasks and batches of items become calls of {@link RayEntry#run}, at most
+ * {@code workers} in flight (the pool's size is its share of the cluster). A batch operation
+ * packs several items into one call to amortize Ray's per-task cost (one item per call when a
+ * task timeout is set). A function is {@code Ray.put} once per batch operation and cached per
+ * worker JVM.
+ *
+ * <p>Thread-safe: any thread may submit; calls are submitted and answered on the connection's
+ * Ray thread, where futures complete (keep dependent actions short).
+ *
+ * <p>Ownership: the pool owns a small control segment (its cancellations) that
+ * {@link #close()} removes; results published by tasks belong to the caller, as in the other
+ * backends. Closing the pool does not end the JVM's connection to Ray.
+ */
+final class RayDriverPool extends AbstractPool {
+    private static final int MAX_ITEMS_PER_CALL = 64;
+    private static final int MAX_RELEASES = 64;
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    /** One task of a call: its id, payload, future and batch job. */
+    record Item(long taskId, byte[] payload, TaskFuture<Object> future) {}
+
+    /** A call of {@link RayEntry#run}: a function (0: the items are tasks) and its items. */
+    static final class Call {
+        final FnHandle fn;
+        final List<Item> items;
+        int slot = -1;
+        int deaths;
+
+        Call(FnHandle fn, List<Item> items) {
+            this.fn = fn;
+            this.items = items;
+        }
+    }
+
+    /** A registered function, put into Ray on first use. */
+    static final class FnHandle implements Fn {
+        final int id;
+        final byte[] bytes;
+        Object ref; // an io.ray.api.ObjectRef, on the Ray thread only
+
+        FnHandle(int id, byte[] bytes) {
+            this.id = id;
+            this.bytes = bytes;
+        }
+    }
+
+    private record Released(String name, long generation) {}
+
+    final Map<String, Double> resources;
+    private final long cacheBytes;
+    private final int chunkBytes;
+    private final RayConnection connection;
+    private final String poolId;
+    private final Segment control;
+    private final AtomicLong taskIds = new AtomicLong();
+    private final AtomicInteger fnIds = new AtomicInteger();
+    private final java.util.concurrent.ConcurrentLinkedDeque<Call> backlog = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final Set<TaskFuture<Object>> unfinished = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.CopyOnWriteArrayList<Released> releases =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final Set<Long> pids = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+    private final BitSet busySlots = new BitSet(); // on the Ray thread only
+    private final ProcessIdentity caller = ProcessIdentity.current();
+
+    RayDriverPool(PoolConfig config, RayConnection connection, Map<String, Double> resources, long cacheBytes,
+            int chunkBytes) {
+        super(config);
+        this.cacheBytes = cacheBytes;
+        this.chunkBytes = chunkBytes;
+        this.connection = connection;
+        this.resources = Map.copyOf(resources);
+        this.poolId = ProcessHandle.current().pid() + "-" + POOLS.incrementAndGet();
+        this.control = Segment.create(ShmOptions.defaults().asMutable(), 64);
+        connection.attach(this);
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    @Override
+    public <R> CompletableFuture<R> submit(Task<R> task) {
+        java.util.Objects.requireNonNull(task, "task");
+        byte[] bytes = RemoteTasks.encodeTask(task);
+        Item item = newItem(bytes, null);
+        backlog.add(new Call(null, List.of(item)));
+        connection.wake();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<R> f = (CompletableFuture<R>) (CompletableFuture<?>) item.future();
+        return f;
+    }
+
+    private Item newItem(byte[] payload, Job job) {
+        TaskFuture<Object> f = new TaskFuture<>();
+        unfinished.add(f);
+        if (closed.get()) {
+            unfinished.remove(f);
+            throw new PoolClosedException("pool is closed: backend=ray; create a new pool");
+        }
+        f.whenComplete((v, e) -> {
+            unfinished.remove(f);
+            if (job != null && job.tracked()) {
+                job.taskDone();
+            }
+        });
+        return new Item(taskIds.incrementAndGet(), payload, f);
+    }
+
+    @Override
+    protected Fn register(SerializableFunction<?, ?> fn) {
+        return new FnHandle(fnIds.incrementAndGet(), RemoteTasks.encodeFunction(fn));
+    }
+
+    @Override
+    protected void unregister(Fn fn) {
+        // the put function is freed by Ray when its last ref goes; workers keep a bounded cache
+    }
+
+    @Override
+    protected List<CompletableFuture<Object>> apply(Fn fn, List<?> items, Job job) {
+        FnHandle h = (FnHandle) fn;
+        int perCall = config.taskTimeout() != null ? 1
+                : Math.clamp((items.size() + 2L * config.workers() - 1) / (2L * config.workers()), 1, MAX_ITEMS_PER_CALL);
+        List<CompletableFuture<Object>> out = new ArrayList<>(items.size());
+        List<Item> batch = new ArrayList<>(perCall);
+        for (Object o : items) {
+            Item it = newItem(RemoteTasks.encodeItem(o), job);
+            out.add(it.future());
+            batch.add(it);
+            if (batch.size() == perCall) {
+                backlog.add(new Call(h, batch));
+                batch = new ArrayList<>(perCall);
+            }
+        }
+        if (!batch.isEmpty()) {
+            backlog.add(new Call(h, batch));
+        }
+        connection.wake();
+        return out;
+    }
+
+    // ---------------------------------------------------------------- on the Ray thread
+
+    /** Submits backlog calls while slots are free. */
+    void pump(RayConnection c) {
+        while (!backlog.isEmpty() && busySlots.cardinality() < config.workers()) {
+            Call call = backlog.poll();
+            if (call == null) {
+                return;
+            }
+            if (call.items.stream().allMatch(i -> i.future().isDone())) {
+                continue; // cancelled before it went out
+            }
+            call.slot = busySlots.nextClearBit(0);
+            busySlots.set(call.slot);
+            try {
+                Object fn;
+                if (call.fn == null) {
+                    fn = new byte[0];
+                } else {
+                    if (call.fn.ref == null) {
+                        call.fn.ref = c.ray.put(call.fn.bytes);
+                    }
+                    fn = call.fn.ref;
+                }
+                c.submit(this, call, header(call), fn, payload(call));
+            } catch (RuntimeException e) {
+                failed(call, e);
+            }
+        }
+    }
+
+    private byte[] header(Call call) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(b)) {
+            out.writeByte(1);
+            out.writeLong(caller.pid());
+            out.writeLong(caller.startTicks());
+            out.writeUTF(connection.nodeKey);
+            out.writeUTF(connection.nodeAddress);
+            out.writeLong(cacheBytes);
+            out.writeInt(chunkBytes);
+            out.writeUTF(poolId);
+            out.writeInt(call.fn == null ? 0 : call.fn.id);
+            out.writeInt(call.slot);
+            out.writeLong(config.taskTimeout() == null ? 0 : Math.max(1, config.taskTimeout().toMillis()));
+            out.writeUTF(control.name());
+            out.writeLong(config.sweepInterval().toMillis());
+            List<Released> rs = List.copyOf(releases);
+            out.writeInt(rs.size());
+            for (Released r : rs) {
+                out.writeUTF(r.name());
+                out.writeLong(r.generation());
+            }
+            out.writeInt(call.items.size());
+            for (Item i : call.items) {
+                out.writeLong(i.taskId());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    private static byte[] payload(Call call) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(call.items.stream().mapToInt(i -> i.payload().length + 4).sum());
+        try (DataOutputStream out = new DataOutputStream(b)) {
+            for (Item i : call.items) {
+                out.writeInt(i.payload().length);
+                out.write(i.payload());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    /** Completes the futures of a call from its answers. */
+    void answered(Call call, byte[] answers) {
+        busySlots.clear(call.slot);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(answers));
+        for (Item item : call.items) {
+            RemoteTasks.Answer a;
+            try {
+                a = RemoteTasks.decodeAnswer(in.readNBytes(in.readInt()));
+            } catch (IOException | RuntimeException e) {
+                item.future().completeExceptionally(new PoolException("cannot read the answer of a Ray task: taskId="
+                        + item.taskId() + ", error=" + e + "; the driver and the workers must run the same jars", e));
+                continue;
+            }
+            pids.remove(a.pid());
+            pids.add(a.pid());
+            TaskFuture<Object> f = item.future();
+            if (a.failure() == null) {
+                f.published(a.published());
+                if (!f.complete(a.value())) {
+                    f.discardPublished(); // cancelled meanwhile: nobody takes its results
+                }
+            } else {
+                RemoteTasks.discard(a.published());
+                Throwable t = a.failure();
+                if (t instanceof TaskTimeoutException || t instanceof CancellationException) {
+                    f.completeExceptionally(t);
+                } else {
+                    f.completeExceptionally(new TaskFailedException("task failed in worker: taskId=" + a.taskId()
+                            + ", worker=" + call.slot + ", pid=" + a.pid() + ", backend=ray, error=" + a.error()
+                            + "; the cause holds the worker's stack trace", a.taskId(), t));
+                }
+            }
+        }
+    }
+
+    /** Fails the futures of a call that Ray could not run. */
+    void failed(Call call, Throwable e) {
+        if (call.slot >= 0) {
+            busySlots.clear(call.slot);
+        }
+        String name = e.getClass().getSimpleName();
+        boolean died = name.contains("Worker") || name.contains("Actor") || name.contains("Unreconstructable");
+        if (died && call.deaths < config.maxRetries() && !closed.get()) {
+            call.deaths++;
+            call.slot = -1;
+            backlog.addFirst(call); // run again, on whichever worker Ray picks
+            return;
+        }
+        for (Item item : call.items) {
+            item.future().completeExceptionally(died
+                    ? new WorkerDiedException("the Ray worker running the task died: taskId=" + item.taskId()
+                            + ", runs=" + (call.deaths + 1) + ", maxRetries=" + config.maxRetries() + ", error=" + e
+                            + "; see the Ray worker's log under the session's logs directory", item.taskId(), -1, -1, 0)
+                    : new PoolException("Ray could not run the task: taskId=" + item.taskId() + ", error=" + e
+                            + "; check `ray status` and the Ray logs", e));
+        }
+    }
+
+    // ---------------------------------------------------------------- the rest of the contract
+
+    @Override
+    public CompletableFuture<Void> release(SegmentRef ref) {
+        releases.add(new Released(ref.name(), ref.generation()));
+        while (releases.size() > MAX_RELEASES) {
+            releases.remove(0);
+        }
+        List<CompletableFuture<Object>> running = List.copyOf(unfinished);
+        return CompletableFuture.allOf(running.stream().map(f -> f.handle((v, e) -> null))
+                .toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public int size() {
+        return config.workers();
+    }
+
+    @Override
+    public Backend backend() {
+        return Backend.RAY;
+    }
+
+    @Override
+    public List<Long> workerPids() {
+        List<Long> out;
+        synchronized (pids) {
+            out = new ArrayList<>(pids);
+        }
+        java.util.Collections.reverse(out); // the latest first
+        return out.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).toList();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            finish();
+            return;
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(unfinished.stream().map(f -> f.handle((v, e) -> null))
+                .toArray(CompletableFuture[]::new));
+        try {
+            all.get(config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            int cancelled = shutdownNow();
+            System.getLogger("io.shm4j.ray").log(System.Logger.Level.WARNING, "pool close timed out: closeTimeout="
+                    + config.closeTimeout() + ", cancelled=" + cancelled + ", backend=ray; raise closeTimeout or"
+                    + " wait for the tasks before close");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdownNow();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // futures with failures are done: nothing to wait for
+        }
+        finish();
+    }
+
+    @Override
+    public int shutdownNow() {
+        closed.set(true);
+        if (!finished.get()) {
+            control.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, taskIds.get() + 1); // every task so far
+        }
+        backlog.clear();
+        int n = 0;
+        for (TaskFuture<Object> f : List.copyOf(unfinished)) {
+            if (f.cancel(false)) {
+                n++;
+            }
+        }
+        finish();
+        return n;
+    }
+
+    private void finish() {
+        if (finished.compareAndSet(false, true)) {
+            connection.detach(this);
+            control.close(); // owning: removes the name; workers treat a missing control as "cancelled"
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerPool[backend=ray, address=" + connection.address + ", workers=" + config.workers()
+                + (closed.get() ? ", closed" : "") + "]";
+    }
+}

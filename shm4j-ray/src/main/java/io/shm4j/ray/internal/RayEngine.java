@@ -1,0 +1,65 @@
+package io.shm4j.ray.internal;
+
+import io.shm4j.pool.Backend;
+import io.shm4j.pool.WorkerPool;
+import io.shm4j.pool.internal.PoolConfig;
+import io.shm4j.pool.internal.PoolEngine;
+import io.shm4j.ray.RayUnavailableException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@link Backend#RAY}, found by {@link java.util.ServiceLoader}. Reads the engine options
+ * {@code ray.address}, {@code ray.resources} ({@code name=amount,...}: what each call asks of
+ * the cluster; default one CPU) and {@code ray.node-ip} (this host's address in the cluster, when
+ * Ray cannot tell). Stateless.
+ */
+public final class RayEngine implements PoolEngine {
+    /** Engine option: the cluster's address, host:port. */
+    public static final String ADDRESS = "ray.address";
+    /** Engine option: Ray resources of each call, {@code name=amount,...}. */
+    public static final String RESOURCES = "ray.resources";
+    /** Engine option: the capacity in bytes of each node's cache of the driver's segments (0: half its shm dir). */
+    public static final String CACHE_BYTES = "ray.cache-bytes";
+    /** Engine option: the bytes per chunk of a segment fetched by another node (default 64 MiB; under 2 GiB). */
+    public static final String CHUNK_BYTES = "ray.chunk-bytes";
+    /** Engine option: this host's address in the cluster. */
+    public static final String NODE_IP = "ray.node-ip";
+
+    /** For the service loader. */
+    public RayEngine() {}
+
+    @Override
+    public Backend backend() {
+        return Backend.RAY;
+    }
+
+    @Override
+    public WorkerPool start(PoolConfig config) {
+        Map<String, String> o = config.engineOptions();
+        RayConnection c = RayConnection.connect(config, o.get(ADDRESS), o.get(NODE_IP));
+        long cache = Long.parseLong(o.getOrDefault(CACHE_BYTES, "0"));
+        long chunk = Long.parseLong(o.getOrDefault(CHUNK_BYTES, Integer.toString(64 << 20)));
+        if (chunk < 1 || chunk > Integer.MAX_VALUE - 64) {
+            throw new RayUnavailableException("bad chunk size: " + CHUNK_BYTES + "=" + chunk + "; between 1 and 2^31 - 65");
+        }
+        return new RayDriverPool(config, c, resources(o.getOrDefault(RESOURCES, "")), cache, (int) chunk);
+    }
+
+    static Map<String, Double> resources(String spec) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String part : spec.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            try {
+                out.put(part.substring(0, eq).trim(), Double.parseDouble(part.substring(eq + 1).trim()));
+            } catch (RuntimeException e) {
+                throw new RayUnavailableException("bad Ray resources: " + RESOURCES + "=" + spec
+                        + "; expected name=amount,... e.g. CPU=1,my-node=0.01", e);
+            }
+        }
+        return out;
+    }
+}
