@@ -447,16 +447,8 @@ final class ChunkParser {
             int e = fe[c];
             byte q = fq[c];
             byte k = kind[c];
-            if (e == s) {
-                if (q != 0 && k == Kind.STRING) {
-                    offs[c][r + 1] = dataLen[c]; // "" is the empty string
-                    valid[c][r >>> 6] |= 1L << r;
-                } else {
-                    setNull(c, r);
-                }
-                continue;
-            }
-            if (e - s <= 8 && (q == 0 || k != Kind.STRING) && isNa(s, e)) { // a quoted "NA" string stays
+            // empty, quoted or not, and NA words, quoted or not: null, as pandas reads them
+            if (e == s || (e - s <= 8 && isNa(s, e))) {
                 setNull(c, r);
                 continue;
             }
