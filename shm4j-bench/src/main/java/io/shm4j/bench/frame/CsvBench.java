@@ -247,6 +247,10 @@ public final class CsvBench {
             target("put (API) / pyarrow <= 1.5", api / pa, 1.5);
             target("put (API) / polars <= 1.0", api / pl, 1.0);
             target("export / pyarrow write_csv <= 1.5", ex / pw, 1.5);
+            System.out.printf(Locale.ROOT, "%-40s %8.2fx / %.2fx / %.2fx%n", "paired: put/pyarrow, put/polars, export",
+                    pairedMedian(times.get("shm4j put (API)"), times.get("pyarrow read_csv + IPC write")),
+                    pairedMedian(times.get("shm4j put (API)"), times.get("polars read_csv(try_parse_dates) + write_ipc")),
+                    pairedMedian(times.get("shm4j export (API)"), times.get("pyarrow write_csv")));
             System.out.printf(Locale.ROOT, "%-40s %8d MB     (heap pools' peak during the in-process put)%n",
                     "peak heap (API put)", peakHeap >> 20);
         }
@@ -255,6 +259,9 @@ public final class CsvBench {
             double small = med.get("shm4j put 20 MB (CLI)");
             target("put (CLI) / pyarrow <= 1.5", cli / pa, 1.5);
             target("put (CLI) / polars <= 1.0", cli / pl, 1.0);
+            System.out.printf(Locale.ROOT, "%-40s %8.2fx / %.2fx%n", "paired: put (CLI)/pyarrow, /polars",
+                    pairedMedian(times.get("shm4j put (CLI)"), times.get("pyarrow read_csv + IPC write")),
+                    pairedMedian(times.get("shm4j put (CLI)"), times.get("polars read_csv(try_parse_dates) + write_ipc")));
             System.out.printf(Locale.ROOT, "%-40s %8.3f s      %s%n", "20 MB CLI put <= 1 s", small,
                     small <= 1 ? "met" : "MISSED");
             System.out.printf(Locale.ROOT, "%-40s %8s        exit=%d, %.2f s%n", "CLI put with " + xmx,
@@ -264,6 +271,16 @@ public final class CsvBench {
 
     private static void target(String what, double ratio, double limit) {
         System.out.printf(Locale.ROOT, "%-40s %8.2fx      %s%n", what, ratio, ratio <= limit ? "met" : "MISSED");
+    }
+
+    /** The median of the per-rep ratios a[i] / b[i] (each pair ran back to back: less sensitive to a load that changes). */
+    static double pairedMedian(List<Double> a, List<Double> b) {
+        double[] r = new double[Math.min(a.size(), b.size())];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i) / b.get(i);
+        }
+        Arrays.sort(r);
+        return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
     }
 
     private static void record(Map<String, List<Double>> times, String key, long t0) {
