@@ -32,9 +32,9 @@ import java.util.concurrent.Future;
  * <p>Writing: rows are formatted in blocks, in parallel, straight from the column buffers into
  * byte buffers (no {@code java.time} formatting and no string per value), and written in order.
  * The text is what pandas reads back as the same values and types: {@code True}/{@code False},
- * dates without a time when every value of a naive timestamp column is a midnight, null as an
- * empty field (also for categories), the empty string as {@code ""}, floats in the shortest
- * form that reads back to the same double.
+ * dates as {@code 2024-01-31} and timestamps always with their time (so a date column reads back
+ * as dates and a timestamp column as timestamps), null as an empty field (also for categories),
+ * the empty string as {@code ""}, floats in the shortest form that reads back to the same double.
  *
  * <p>Conventions: RFC 4180 quoting, {@code \n} line ends. Stateless; thread-safe.
  */
@@ -201,8 +201,13 @@ final class FrameCsv {
             };
             case TimestampColumn t -> timestamps(t);
             case StringColumn s -> strings(s);
-            // dates, times, durations, decimals, binaries, lists, structs: their text form, as pyarrow writes it
-            case DateColumn d -> formatted(d);
+            case DateColumn d -> (r, out) -> { // ISO dates by hand: pandas reads them back as the same text
+                if (!d.isNull(r)) {
+                    out.ensure(32);
+                    out.len = CsvTime.writeDate(out.bytes, out.len, d.epochDay(r));
+                }
+            };
+            // times, durations, decimals, binaries, lists, structs: their text form, as pyarrow writes it
             case TimeColumn t -> formatted(t);
             case DurationColumn d -> formatted(d);
             case DecimalColumn d -> formatted(d);
@@ -235,7 +240,6 @@ final class FrameCsv {
         ZoneId zone = t.timeZone() == null ? null : Zones.of(t.timeZone());
         ZoneRules rules = zone == null ? null : zone.getRules();
         Integer fixed = rules != null && rules.isFixedOffset() ? rules.getOffset(Instant.EPOCH).getTotalSeconds() : null;
-        boolean datesOnly = zone == null && allMidnight(t, perSecond * 86_400);
         return (r, out) -> {
             if (t.isNull(r)) {
                 return;
@@ -250,24 +254,12 @@ final class FrameCsv {
             long local = sec + offset;
             out.ensure(48);
             out.len = CsvTime.writeDate(out.bytes, out.len, Math.floorDiv(local, 86_400));
-            if (datesOnly) {
-                return;
-            }
             out.bytes[out.len++] = ' ';
             out.len = CsvTime.writeTime(out.bytes, out.len, Math.floorMod(local, 86_400), nanos);
             if (rules != null) {
                 out.len = CsvTime.writeOffset(out.bytes, out.len, offset);
             }
         };
-    }
-
-    private static boolean allMidnight(TimestampColumn t, long unitsPerDay) {
-        for (long r = 0; r < t.length(); r++) {
-            if (!t.isNull(r) && Math.floorMod(t.raw(r), unitsPerDay) != 0) {
-                return false;
-            }
-        }
-        return t.length() > 0;
     }
 
     private static Cells strings(StringColumn s) {

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * pandas' answers, checked against real pandas: for each CSV, shm4j's frame (read back with
  * pyarrow's {@code to_pandas}, no shm4j code) is compared with {@code pandas.read_csv} of the same
- * file — the same columns, the same dtypes, the same values. Where shm4j infers timestamps
- * pandas keeps text (it parses dates only when asked): the text must parse, as
- * {@code parse_dates} would, to the same instants. The one documented difference: a quoted
- * {@code ""} in a text column is the empty string, where pandas reads NaN.
+ * file — the same columns, the same dtypes, the same values. Where shm4j infers dates
+ * ({@code date32}) or timestamps, pandas keeps text (it parses dates only when asked): the text
+ * must parse, as {@code parse_dates} would, to the same dates and instants. Nulls are where
+ * pandas has NaN, also for a quoted {@code ""} and quoted NA words.
  */
 class CsvPandasTest {
     static final String[] FIXTURES = {"airquality", "bank", "covid", "diamonds", "earthquakes", "flights",
@@ -58,6 +58,15 @@ class CsvPandasTest {
                     for name in want.columns:
                         w = want[name].tolist()
                         field = table.schema.field(name)
+                        if pa.types.is_date(field.type):
+                            if kind(want[name].dtype) not in ("text", "float"):
+                                errors.append(f"{name}: pandas dtype {want[name].dtype}, shm4j {field.type}")
+                                continue
+                            for r, (a, b) in enumerate(zip(w, table.column(name).to_pylist())):
+                                if missing(a) != (b is None) or (b is not None and datetime.date.fromisoformat(a) != b):
+                                    errors.append(f"{name} row {r}: pandas text {a!r}, shm4j {b!r}")
+                                    break
+                            continue
                         if pa.types.is_timestamp(field.type):
                             if kind(want[name].dtype) not in ("text", "float"):
                                 errors.append(f"{name}: pandas dtype {want[name].dtype}, shm4j {field.type}")
@@ -74,7 +83,7 @@ class CsvPandasTest {
                         g = got[name].tolist()
                         for r, (a, b) in enumerate(zip(w, g)):
                             if missing(a) or missing(b):
-                                same = missing(a) and (missing(b) or b == "")
+                                same = missing(a) and missing(b)
                             elif kw == "float":
                                 same = a == b or abs(a - b) <= 1e-15 * abs(a)
                             else:
@@ -150,6 +159,10 @@ class CsvPandasTest {
         csvs.add(file("naive_and_offset", "t\n2024-01-01T10:00:00+01:00\n2024-01-01 10:00:00\n"));
         csvs.add(file("dates_then_times", "t\n2024-01-01\n2024-01-02 10:30\n"));
         csvs.add(file("not_dates", "t\n2024-13-01\n2024-02-30\n"));
+        csvs.add(file("dates_with_nulls", "d,e\n2024-01-01,1900-01-01\n,\n2024-03-01,\"\"\n"));
+        csvs.add(file("quoted_empty_text", "s,n\nab,1\n\"\",2\n,3\n\"x\",\"\"\n"));
+        csvs.add(file("quoted_na_words", "s,n\n\"NA\",\"1\"\nx,\"NULL\"\n\"n/a\",3\n"));
+        csvs.add(file("quoted_numbers", "a,b\n\"1\",\"2.5\"\n\"3\",\"True\"\n"));
         csvs.add(manyChunks());
         for (String line : compare(csvs)) {
             assertThat(line).as(line).endsWith(" ok");
@@ -181,10 +194,11 @@ class CsvPandasTest {
     void shouldReadDatesOutsideNanosecondsWithoutError() throws Exception {
         Path csv = file("far", "d,t\n2024-01-01,2024-01-01 10:00:00.123456\n9999-12-31,1200-06-01 00:00:00\n");
         try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(TestNames.unique("far")), csv)) {
-            TimestampColumn d = f.timestamps("d");
+            DateColumn d = f.view().dates("d");
             TimestampColumn t = f.timestamps("t");
-            assertThat(d.unit()).isEqualTo(TimeUnit.SECONDS);
-            assertThat(d.localDateTime(1).toString()).isEqualTo("9999-12-31T00:00");
+            assertThat(f.column("d").type()).isEqualTo(ColumnType.DATE);
+            assertThat(d.get(0)).isEqualTo(java.time.LocalDate.of(2024, 1, 1));
+            assertThat(d.get(1)).isEqualTo(java.time.LocalDate.of(9999, 12, 31));
             assertThat(t.unit()).isEqualTo(TimeUnit.MICROSECONDS);
             assertThat(t.localDateTime(0).toString()).isEqualTo("2024-01-01T10:00:00.123456");
             assertThat(t.localDateTime(1).toString()).isEqualTo("1200-06-01T00:00");
@@ -216,12 +230,30 @@ class CsvPandasTest {
             f.save(csv);
             assertThat(Files.readAllLines(csv)).containsExactly(
                     "day,at,flag,cat,s,x,n",
-                    "2024-01-01,2024-01-01 00:00:00,True,red,\"a,b\",0.1,1",
-                    "2024-01-02,2024-01-01 01:00:00.000000123,False,,\"\",,-2",
+                    "2024-01-01 00:00:00,2024-01-01 00:00:00,True,red,\"a,b\",0.1,1",
+                    "2024-01-02 00:00:00,2024-01-01 01:00:00.000000123,False,,\"\",,-2",
                     ",2024-01-01 02:00:00.000000246,True,blue,,-2.5,3",
-                    "2024-01-04,2024-01-01 03:00:00.000000369,False,red,\"say \"\"hi\"\"\",3.0,9223372036854775807");
+                    "2024-01-04 00:00:00,2024-01-01 03:00:00.000000369,False,red,\"say \"\"hi\"\"\",3.0,9223372036854775807");
         }
         assertThat(compare(List.of(csv))).allSatisfy(line -> assertThat(line).endsWith(" ok"));
+    }
+
+    /** Dates stay dates: a date32 column (read from CSV) exports as ISO dates, far ones too, and reads back the same. */
+    @Test
+    void shouldExportDatesAsDates() throws Exception {
+        Path in = file("dates_in", "d,t\n2024-01-01,2024-01-01 00:00:00\n,2024-01-02 00:00:00\n9999-12-31,\n1500-03-01,2024-01-04 00:00:00\n");
+        Path out = dir.resolve("dates_out.csv");
+        try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(TestNames.unique("dt")), in)) {
+            assertThat(f.column("d").type()).isEqualTo(ColumnType.DATE);
+            assertThat(f.column("t").type()).isEqualTo(ColumnType.TIMESTAMP);
+            f.save(out);
+        }
+        assertThat(Files.readString(out)).isEqualTo(Files.readString(in));
+        try (SharedFrame back = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(TestNames.unique("dt")), out)) {
+            assertThat(back.column("d").type()).isEqualTo(ColumnType.DATE);
+            assertThat(back.column("t").type()).isEqualTo(ColumnType.TIMESTAMP);
+        }
+        assertThat(compare(List.of(out))).allSatisfy(line -> assertThat(line).endsWith(" ok"));
     }
 
     /** Zones the JDK lacks but IANA (and pandas) know: a pyarrow file with them opens and exports. */

@@ -33,10 +33,14 @@ import java.util.SplittableRandom;
  *   <li>peak heap of the in-process put (heap pools' peak) and a CLI put under {@code -Xmx256m};
  *   <li>the CLI put of a 20 MB file of the same shape, start to finish.
  * </ol>
- * Usage: {@code CsvBench [SIZE] [REPS] [LAUNCHER]}: SIZE like {@code 1GB}, {@code 200MB}
- * (default 200MB), REPS (default 5), LAUNCHER the {@code shm4j} script (default {@code ./shm4j}).
- * Python: {@code SHM4J_PYTHON} or {@code python3}, with pyarrow and polars. Files go to a temp
- * directory (the CSV) and the shm directory (outputs); all are removed at the end.
+ * Usage: {@code CsvBench [SIZE|FILE] [REPS] [LAUNCHER] [PARTS]}: SIZE like {@code 1GB},
+ * {@code 200MB} (default 200MB), or an existing CSV FILE of that shape (kept; write one with
+ * {@code CsvBench generate FILE SIZE}); REPS (default 5); LAUNCHER the {@code shm4j} script
+ * (default {@code ./shm4j}); PARTS {@code all} (default), {@code api} (in-process put and export
+ * with the Python peers) or {@code cli} (CLI puts with the Python peers). The heap check runs a
+ * CLI put under {@code SHM4J_BENCH_XMX} (default {@code -Xmx256m}). Python: {@code SHM4J_PYTHON}
+ * or {@code python3}, with pyarrow and polars. Files go to a temp directory (a generated CSV) and
+ * the shm directory (outputs); all but a given FILE are removed at the end.
  */
 public final class CsvBench {
     static final String[] SYMBOLS = {"AAPL", "MSFT", "GOOG", "AMZN", "META", "NVDA", "TSLA", "IBM", "BRK.B", "V"};
@@ -110,13 +114,23 @@ public final class CsvBench {
             """;
 
     public static void main(String[] args) throws Exception {
-        long size = args.length > 0 ? parseSize(args[0]) : 200L << 20;
+        if (args.length == 3 && args[0].equals("generate")) {
+            long rows = generate(Path.of(args[1]), parseSize(args[2]));
+            System.out.printf(Locale.ROOT, "%s: %,d bytes, %,d rows%n", args[1], Files.size(Path.of(args[1])), rows);
+            return;
+        }
+        Path given = args.length > 0 && Files.isRegularFile(Path.of(args[0])) ? Path.of(args[0]) : null;
+        long size = given != null ? Files.size(given) : args.length > 0 ? parseSize(args[0]) : 200L << 20;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String launcher = args.length > 2 ? args[2] : "./shm4j";
+        String parts = args.length > 3 ? args[3] : "all";
+        boolean api = !parts.equals("cli");
+        boolean withCli = !parts.equals("api");
+        String xmx = System.getenv().getOrDefault("SHM4J_BENCH_XMX", "-Xmx256m");
         Path tmp = Files.createTempDirectory("shm4j-csvbench");
         Path shm = Settings.shmDirectory();
         String tag = "shm4j-csvbench-" + ProcessHandle.current().pid();
-        Path csv = tmp.resolve("bench.csv");
+        Path csv = given != null ? given : tmp.resolve("bench.csv");
         Path small = tmp.resolve("small.csv");
         Path pyOut = shm.resolve(tag + "-py.arrow");
         Path plOut = shm.resolve(tag + "-pl.arrow");
@@ -125,10 +139,10 @@ public final class CsvBench {
         Process py = null;
         try {
             long t = System.nanoTime();
-            long rows = generate(csv, size);
+            long rows = given != null ? -1 : generate(csv, size);
             generate(small, 20L << 20);
-            System.out.printf(Locale.ROOT, "# CSV: %,d bytes, %,d rows (generated in %.1f s); 20 MB file: %,d bytes%n",
-                    Files.size(csv), rows, (System.nanoTime() - t) / 1e9, Files.size(small));
+            System.out.printf(Locale.ROOT, "# CSV: %s, %,d bytes, %,d rows (generated in %.1f s); 20 MB file: %,d bytes%n",
+                    csv, Files.size(csv), rows, (System.nanoTime() - t) / 1e9, Files.size(small));
             System.out.println("# load: " + Files.readString(Path.of("/proc/loadavg")).trim() + ", cores="
                     + Runtime.getRuntime().availableProcessors() + ", heap max="
                     + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB");
@@ -140,25 +154,29 @@ public final class CsvBench {
             long peakHeap = 0;
             for (int rep = 0; rep < reps; rep++) {
                 // shm4j in process
-                resetPeaks();
-                t = System.nanoTime();
-                try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(tag + "-api"), csv)) {
-                    record(times, "shm4j put (API)", t);
-                    peakHeap = Math.max(peakHeap, heapPeak());
+                if (api) {
+                    resetPeaks();
                     t = System.nanoTime();
-                    f.save(javaCsv);
-                    record(times, "shm4j export (API)", t);
-                    if (rep == 0) {
-                        System.out.println("# frame: " + f.view().schemaDescription().replace('\n', ';'));
+                    try (SharedFrame f = SharedFrame.copyOf(io.shm4j.segment.ShmOptions.named(tag + "-api"), csv)) {
+                        record(times, "shm4j put (API)", t);
+                        peakHeap = Math.max(peakHeap, heapPeak());
+                        t = System.nanoTime();
+                        f.save(javaCsv);
+                        record(times, "shm4j export (API)", t);
+                        if (rep == 0) {
+                            System.out.println("# frame: " + f.view().schemaDescription().replace('\n', ';'));
+                        }
+                        f.save(shm.resolve(tag + "-src.arrow"));
                     }
-                    f.save(shm.resolve(tag + "-src.arrow"));
+                    Files.deleteIfExists(javaCsv);
                 }
-                Files.deleteIfExists(javaCsv);
                 // the CLI, start to finish
-                t = System.nanoTime();
-                cli(launcher, List.of("put", csv.toString(), "--name", tag + "-cli"), null);
-                record(times, "shm4j put (CLI)", t);
-                cli(launcher, List.of("rm", tag + "-cli"), null);
+                if (withCli) {
+                    t = System.nanoTime();
+                    cli(launcher, List.of("put", csv.toString(), "--name", tag + "-cli"), null);
+                    record(times, "shm4j put (CLI)", t);
+                    cli(launcher, List.of("rm", tag + "-cli"), null);
+                }
                 // pyarrow and polars
                 times.computeIfAbsent("pyarrow read_csv + IPC write", k -> new ArrayList<>())
                         .add(python(pyIn, pyOutLines, "pyarrow_put", csv, pyOut));
@@ -166,37 +184,49 @@ public final class CsvBench {
                 times.computeIfAbsent("polars read_csv(try_parse_dates) + write_ipc", k -> new ArrayList<>())
                         .add(python(pyIn, pyOutLines, "polars_put", csv, plOut));
                 Files.deleteIfExists(plOut);
-                times.computeIfAbsent("pyarrow write_csv", k -> new ArrayList<>())
-                        .add(python(pyIn, pyOutLines, "pyarrow_export", shm.resolve(tag + "-src.arrow"), pyCsv));
-                Files.deleteIfExists(pyCsv);
-                Files.deleteIfExists(shm.resolve(tag + "-src.arrow"));
+                if (api) {
+                    times.computeIfAbsent("pyarrow write_csv", k -> new ArrayList<>())
+                            .add(python(pyIn, pyOutLines, "pyarrow_export", shm.resolve(tag + "-src.arrow"), pyCsv));
+                    Files.deleteIfExists(pyCsv);
+                    Files.deleteIfExists(shm.resolve(tag + "-src.arrow"));
+                }
                 // 20 MB from the CLI
-                t = System.nanoTime();
-                cli(launcher, List.of("put", small.toString(), "--name", tag + "-small"), null);
-                record(times, "shm4j put 20 MB (CLI)", t);
-                cli(launcher, List.of("rm", tag + "-small"), null);
+                if (withCli) {
+                    t = System.nanoTime();
+                    cli(launcher, List.of("put", small.toString(), "--name", tag + "-small"), null);
+                    record(times, "shm4j put 20 MB (CLI)", t);
+                    cli(launcher, List.of("rm", tag + "-small"), null);
+                }
                 System.out.printf(Locale.ROOT, "# rep %d done%n", rep + 1);
             }
             pyIn.close();
             py.waitFor();
-            // the heap bound: the whole CLI put under -Xmx256m
-            t = System.nanoTime();
-            int rc = cli(launcher, List.of("put", csv.toString(), "--name", tag + "-heap"), "-Xmx256m");
-            double heapRun = (System.nanoTime() - t) / 1e9;
-            cli(launcher, List.of("rm", tag + "-heap"), null);
-            report(times, peakHeap, rc, heapRun);
+            // the heap bound: the whole CLI put under a small -Xmx
+            int rc = -1;
+            double heapRun = 0;
+            if (withCli) {
+                t = System.nanoTime();
+                rc = cli(launcher, List.of("put", csv.toString(), "--name", tag + "-heap"), xmx);
+                heapRun = (System.nanoTime() - t) / 1e9;
+                cli(launcher, List.of("rm", tag + "-heap"), null);
+            }
+            System.out.println("# load at the end: " + Files.readString(Path.of("/proc/loadavg")).trim());
+            report(times, peakHeap, rc, heapRun, xmx);
         } finally {
             if (py != null) {
                 py.destroy();
             }
-            for (Path p : List.of(csv, small, pyOut, plOut, javaCsv, pyCsv, shm.resolve(tag + "-src.arrow"))) {
+            for (Path p : List.of(small, pyOut, plOut, javaCsv, pyCsv, shm.resolve(tag + "-src.arrow"))) {
                 Files.deleteIfExists(p);
+            }
+            if (given == null) {
+                Files.deleteIfExists(csv);
             }
             Files.deleteIfExists(tmp);
         }
     }
 
-    private static void report(Map<String, List<Double>> times, long peakHeap, int rc, double heapRun) {
+    private static void report(Map<String, List<Double>> times, long peakHeap, int rc, double heapRun, String xmx) {
         System.out.println();
         System.out.printf(Locale.ROOT, "%-48s %9s %9s %9s   runs%n", "", "median s", "min s", "max s");
         Map<String, Double> med = new LinkedHashMap<>();
@@ -207,28 +237,50 @@ public final class CsvBench {
             System.out.printf(Locale.ROOT, "%-48s %9.3f %9.3f %9.3f   %s%n", e.getKey(), m, v[0], v[v.length - 1],
                     Arrays.toString(e.getValue().stream().map(d -> String.format(Locale.ROOT, "%.3f", d)).toArray()));
         }
-        double api = med.get("shm4j put (API)");
-        double cli = med.get("shm4j put (CLI)");
         double pa = med.get("pyarrow read_csv + IPC write");
         double pl = med.get("polars read_csv(try_parse_dates) + write_ipc");
-        double ex = med.get("shm4j export (API)");
-        double pw = med.get("pyarrow write_csv");
-        double small = med.get("shm4j put 20 MB (CLI)");
         System.out.println();
-        target("put (API) / pyarrow <= 1.5", api / pa, 1.5);
-        target("put (CLI) / pyarrow <= 1.5", cli / pa, 1.5);
-        target("put (API) / polars <= 1.0", api / pl, 1.0);
-        target("put (CLI) / polars <= 1.0", cli / pl, 1.0);
-        target("export / pyarrow write_csv <= 1.5", ex / pw, 1.5);
-        System.out.printf(Locale.ROOT, "%-40s %8.3f s      %s%n", "20 MB CLI put <= 1 s", small, small <= 1 ? "met" : "MISSED");
-        System.out.printf(Locale.ROOT, "%-40s %8d MB     (heap pools' peak during the in-process put)%n",
-                "peak heap (API put)", peakHeap >> 20);
-        System.out.printf(Locale.ROOT, "%-40s %8s        exit=%d, %.2f s%n", "CLI put with -Xmx256m",
-                rc == 0 ? "met" : "MISSED", rc, heapRun);
+        if (med.containsKey("shm4j put (API)")) {
+            double api = med.get("shm4j put (API)");
+            double ex = med.get("shm4j export (API)");
+            double pw = med.get("pyarrow write_csv");
+            target("put (API) / pyarrow <= 1.5", api / pa, 1.5);
+            target("put (API) / polars <= 1.0", api / pl, 1.0);
+            target("export / pyarrow write_csv <= 1.5", ex / pw, 1.5);
+            System.out.printf(Locale.ROOT, "%-40s %8.2fx / %.2fx / %.2fx%n", "paired: put/pyarrow, put/polars, export",
+                    pairedMedian(times.get("shm4j put (API)"), times.get("pyarrow read_csv + IPC write")),
+                    pairedMedian(times.get("shm4j put (API)"), times.get("polars read_csv(try_parse_dates) + write_ipc")),
+                    pairedMedian(times.get("shm4j export (API)"), times.get("pyarrow write_csv")));
+            System.out.printf(Locale.ROOT, "%-40s %8d MB     (heap pools' peak during the in-process put)%n",
+                    "peak heap (API put)", peakHeap >> 20);
+        }
+        if (med.containsKey("shm4j put (CLI)")) {
+            double cli = med.get("shm4j put (CLI)");
+            double small = med.get("shm4j put 20 MB (CLI)");
+            target("put (CLI) / pyarrow <= 1.5", cli / pa, 1.5);
+            target("put (CLI) / polars <= 1.0", cli / pl, 1.0);
+            System.out.printf(Locale.ROOT, "%-40s %8.2fx / %.2fx%n", "paired: put (CLI)/pyarrow, /polars",
+                    pairedMedian(times.get("shm4j put (CLI)"), times.get("pyarrow read_csv + IPC write")),
+                    pairedMedian(times.get("shm4j put (CLI)"), times.get("polars read_csv(try_parse_dates) + write_ipc")));
+            System.out.printf(Locale.ROOT, "%-40s %8.3f s      %s%n", "20 MB CLI put <= 1 s", small,
+                    small <= 1 ? "met" : "MISSED");
+            System.out.printf(Locale.ROOT, "%-40s %8s        exit=%d, %.2f s%n", "CLI put with " + xmx,
+                    rc == 0 ? "met" : "MISSED", rc, heapRun);
+        }
     }
 
     private static void target(String what, double ratio, double limit) {
         System.out.printf(Locale.ROOT, "%-40s %8.2fx      %s%n", what, ratio, ratio <= limit ? "met" : "MISSED");
+    }
+
+    /** The median of the per-rep ratios a[i] / b[i] (each pair ran back to back: less sensitive to a load that changes). */
+    static double pairedMedian(List<Double> a, List<Double> b) {
+        double[] r = new double[Math.min(a.size(), b.size())];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i) / b.get(i);
+        }
+        Arrays.sort(r);
+        return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
     }
 
     private static void record(Map<String, List<Double>> times, String key, long t0) {

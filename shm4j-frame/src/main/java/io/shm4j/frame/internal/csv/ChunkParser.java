@@ -447,16 +447,8 @@ final class ChunkParser {
             int e = fe[c];
             byte q = fq[c];
             byte k = kind[c];
-            if (e == s) {
-                if (q != 0 && k == Kind.STRING) {
-                    offs[c][r + 1] = dataLen[c]; // "" is the empty string
-                    valid[c][r >>> 6] |= 1L << r;
-                } else {
-                    setNull(c, r);
-                }
-                continue;
-            }
-            if (e - s <= 8 && (q == 0 || k != Kind.STRING) && isNa(s, e)) { // a quoted "NA" string stays
+            // empty, quoted or not, and NA words, quoted or not: null, as pandas reads them
+            if (e == s || (e - s <= 8 && isNa(s, e))) {
                 setNull(c, r);
                 continue;
             }
@@ -735,15 +727,15 @@ final class ChunkParser {
                 case Kind.NULL -> {
                     // all null
                 }
-                case Kind.FLOAT -> {
-                    values = scratch.allocate(8L * n, 8);
-                    MemorySegment.copy(dv[c], 0, values, ValueLayout.JAVA_DOUBLE, 0, n);
-                }
+                // allocateFrom: allocated and copied without zero-filling first (Arena.allocate zero-fills
+                // in a Java loop: it was the reader's largest cost, page faults included)
+                case Kind.FLOAT -> values = scratch.allocateFrom(ValueLayout.JAVA_DOUBLE, MemorySegment.ofArray(dv[c]),
+                        ValueLayout.JAVA_DOUBLE, 0, n);
                 case Kind.STRING -> {
-                    offsets = scratch.allocate(4L * (n + 1), 4);
-                    MemorySegment.copy(offs[c], 0, offsets, ValueLayout.JAVA_INT, 0, n + 1);
-                    values = scratch.allocate(dataLen[c], 8);
-                    MemorySegment.copy(data[c], 0, values, ValueLayout.JAVA_BYTE, 0, dataLen[c]);
+                    offsets = scratch.allocateFrom(ValueLayout.JAVA_INT, MemorySegment.ofArray(offs[c]),
+                            ValueLayout.JAVA_INT, 0, n + 1);
+                    values = scratch.allocateFrom(ValueLayout.JAVA_BYTE, MemorySegment.ofArray(data[c]),
+                            ValueLayout.JAVA_BYTE, 0, dataLen[c]);
                 }
                 case Kind.BOOL -> {
                     values = scratch.allocate((n + 7) >>> 3, 8);
@@ -756,16 +748,13 @@ final class ChunkParser {
                         values.set(ValueLayout.JAVA_BYTE, i >>> 3, (byte) bits);
                     }
                 }
-                default -> {
-                    values = scratch.allocate(8L * n, 8);
-                    MemorySegment.copy(lv[c], 0, values, ValueLayout.JAVA_LONG, 0, n);
-                }
+                default -> values = scratch.allocateFrom(ValueLayout.JAVA_LONG, MemorySegment.ofArray(lv[c]),
+                        ValueLayout.JAVA_LONG, 0, n);
             }
             MemorySegment validity = null;
             if (nulls[c] > 0 && k != Kind.NULL) {
-                long bytes = (n + 7) >>> 3;
-                validity = scratch.allocate(bytes, 8);
-                MemorySegment.copy(MemorySegment.ofArray(valid[c]), 0, validity, 0, bytes);
+                validity = scratch.allocateFrom(ValueLayout.JAVA_BYTE, MemorySegment.ofArray(valid[c]),
+                        ValueLayout.JAVA_BYTE, 0, (n + 7) >>> 3);
             }
             out[c] = new ColumnPart(k, n, k == Kind.NULL ? n : nulls[c], values, offsets, validity, naive[c],
                     offset0[c], withOffset[c], mixed[c], datesOut[c]);

@@ -13,7 +13,9 @@ import java.util.stream.IntStream;
 /**
  * One parsed CSV column: its chunks' parts, concatenated into the frame's buffers when the frame
  * is written (chunks in parallel), converted on the way where a chunk's kind is narrower than
- * the column's (int64 → float64, days → timestamps, ns → us).
+ * the column's (int64 → float64, days → timestamps, ns → us). A column of dates only is
+ * {@code date32} (int32 days), as pyarrow reads it; any other column of the CSV is 8 bytes a
+ * value, a bitmap (bool) or UTF-8 (string).
  *
  * <p>Not thread-safe; written once. The parts live in the reader's scratch memory.
  */
@@ -23,13 +25,11 @@ final class CsvColumn extends ColumnSource {
     private final long[] rowStarts;
     private final long[] dataStarts;
     private final boolean wideOffsets;
-    private final boolean dateNanos;
 
-    private CsvColumn(ArrowField field, byte kind, ColumnPart[] parts, long rows, boolean dateNanos) {
+    private CsvColumn(ArrowField field, byte kind, ColumnPart[] parts, long rows) {
         super(field, rows, null);
         this.kind = kind;
         this.parts = parts;
-        this.dateNanos = dateNanos;
         rowStarts = new long[parts.length + 1];
         dataStarts = new long[parts.length + 1];
         for (int k = 0; k < parts.length; k++) {
@@ -42,14 +42,12 @@ final class CsvColumn extends ColumnSource {
 
     static CsvColumn of(String name, byte kind, ColumnPart[] parts, long rows) {
         byte k = kind == Kind.NULL ? (rows == 0 ? Kind.STRING : Kind.FLOAT) : kind;
-        boolean dateNanos = true;
         String zone = null;
-        if (k >= Kind.DATE && k <= Kind.TSU) {
+        if (k >= Kind.TS && k <= Kind.TSU) {
             boolean any = false;
             boolean mixed = false;
             int offset = 0;
             for (ColumnPart p : parts) {
-                dateNanos &= !p.datesOutsideNanos();
                 if (p.withOffset()) {
                     mixed |= p.mixedOffsets() || (any && p.offsets0() != offset);
                     offset = p.offsets0();
@@ -64,13 +62,13 @@ final class CsvColumn extends ColumnSource {
             case Kind.BOOL -> ArrowField.of(name, ColumnType.BOOL);
             case Kind.INT -> ArrowField.of(name, ColumnType.INT64);
             case Kind.FLOAT -> ArrowField.of(name, ColumnType.FLOAT64);
-            case Kind.DATE -> ArrowField.timestamp(name, dateNanos ? TimeUnit.NANOSECONDS : TimeUnit.SECONDS, null);
+            case Kind.DATE -> new ArrowField(name, ColumnType.DATE, true, null, null, 0, null, -1, false,
+                    new ArrowField.Extra(4, 0, 0, false, java.util.List.of()));
             case Kind.TS -> ArrowField.timestamp(name, TimeUnit.NANOSECONDS, zone);
             case Kind.TSU -> ArrowField.timestamp(name, TimeUnit.MICROSECONDS, zone);
             default -> ArrowField.of(name, ColumnType.STRING);
         };
-        CsvColumn c = new CsvColumn(field, k, parts, rows, dateNanos);
-        return c;
+        return new CsvColumn(field, k, parts, rows);
     }
 
     @Override
@@ -97,6 +95,7 @@ final class CsvColumn extends ColumnSource {
         return switch (kind) {
             case Kind.BOOL -> (length + 7) >>> 3;
             case Kind.STRING -> dataStarts[parts.length];
+            case Kind.DATE -> 4 * length;
             default -> 8 * length;
         };
     }
@@ -159,8 +158,17 @@ final class CsvColumn extends ColumnSource {
             }
             return;
         }
-        long at = r0 * 8;
         byte from = p.kind();
+        if (kind == Kind.DATE) {
+            if (from == Kind.DATE) { // int32 days (the parser keeps them as longs)
+                long at = r0 * 4;
+                for (int i = 0; i < n; i++) {
+                    values.set(ValueLayout.JAVA_INT_UNALIGNED, at + 4L * i, (int) src.getAtIndex(ValueLayout.JAVA_LONG, i));
+                }
+            }
+            return; // a part of nulls: zeros
+        }
+        long at = r0 * 8;
         if (from == Kind.NULL) {
             if (kind == Kind.FLOAT) {
                 for (int i = 0; i < n; i++) {
@@ -170,7 +178,7 @@ final class CsvColumn extends ColumnSource {
             return; // zeros otherwise
         }
         long factor = conversion(from);
-        if (from == kind && factor == 1) {
+        if (from == kind) {
             MemorySegment.copy(src, 0, values, at, 8L * n);
             return;
         }
@@ -195,15 +203,11 @@ final class CsvColumn extends ColumnSource {
 
     /** Multiplier from a part's stored unit to the column's (negative: divisor); 1 when equal. */
     private long conversion(byte from) {
-        if (kind == Kind.FLOAT || from == kind && kind != Kind.DATE) {
+        if (kind == Kind.FLOAT || from == kind) {
             return 1;
         }
         if (from == Kind.DATE) {
-            return switch (kind) {
-                case Kind.DATE -> dateNanos ? CsvTime.NANOS_PER_DAY : 86_400L;
-                case Kind.TS -> CsvTime.NANOS_PER_DAY;
-                default -> 86_400_000_000L;
-            };
+            return kind == Kind.TS ? CsvTime.NANOS_PER_DAY : 86_400_000_000L;
         }
         return -1000; // ns → us
     }

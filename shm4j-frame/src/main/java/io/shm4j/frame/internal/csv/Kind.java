@@ -10,7 +10,7 @@ final class Kind {
     static final byte BOOL = 1;
     static final byte INT = 2;
     static final byte FLOAT = 3;
-    /** Dates without a time: days since the epoch. */
+    /** Dates without a time: days since the epoch (a column of them is {@code date32}). */
     static final byte DATE = 4;
     /** Timestamps in nanoseconds. */
     static final byte TS = 5;
@@ -44,7 +44,7 @@ final class Kind {
             case BOOL -> "bool";
             case INT -> "int64";
             case FLOAT -> "float64";
-            case DATE -> "date";
+            case DATE -> "date32";
             case TS -> "timestamp[ns]";
             case TSU -> "timestamp[us]";
             default -> "string";
