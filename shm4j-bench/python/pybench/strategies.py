@@ -22,7 +22,9 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from multiprocessing.sharedctypes import RawArray
@@ -128,6 +130,7 @@ def ray_store_bytes(needed: int) -> int:
 
 #: Seconds the ray.init of this process took (reported again by runs that reuse that Ray).
 _ray_init_s: float | None = None
+_ray_temp_dir: str | None = None  # Ray's private temp dir while it runs here
 
 
 def start_ray(workers: int, store_bytes: int, res: Resources | None) -> tuple[float, bool]:
@@ -145,6 +148,9 @@ def start_ray(workers: int, store_bytes: int, res: Resources | None) -> tuple[fl
     # Workers import pybench by name: give them this folder on their path.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
     log(f"ray.init(num_cpus={workers}, object_store_memory={store_bytes >> 20} MiB)")
+    global _ray_temp_dir
+    # Ray's session files (logs, sockets) go to a private directory removed on stop, not /tmp/ray.
+    _ray_temp_dir = tempfile.mkdtemp(prefix="shm4j-ray-")
     t0 = time.perf_counter()
     ray.init(
         num_cpus=workers,
@@ -152,6 +158,7 @@ def start_ray(workers: int, store_bytes: int, res: Resources | None) -> tuple[fl
         object_store_memory=store_bytes,
         log_to_driver=False,  # keeps worker output off our stdout (JSON only there)
         logging_level="warning",
+        _temp_dir=_ray_temp_dir,
     )
     seconds = _ray_init_s = time.perf_counter() - t0
     if res is not None:
@@ -162,9 +169,12 @@ def start_ray(workers: int, store_bytes: int, res: Resources | None) -> tuple[fl
 def _stop_ray() -> None:
     import ray
 
-    global _ray_init_s
+    global _ray_init_s, _ray_temp_dir
     ray.shutdown()
     _ray_init_s = None
+    if _ray_temp_dir is not None:
+        shutil.rmtree(_ray_temp_dir, ignore_errors=True)
+        _ray_temp_dir = None
 
 
 # ---------------------------------------------------------------------------------------
