@@ -3,7 +3,6 @@ package io.shm4j.pool.internal;
 import io.shm4j.pool.Backend;
 import io.shm4j.pool.PoolClosedException;
 import io.shm4j.pool.PoolException;
-import io.shm4j.pool.RemoteException;
 import io.shm4j.pool.SerializableFunction;
 import io.shm4j.pool.Task;
 import io.shm4j.pool.TaskFailedException;
@@ -562,31 +561,9 @@ final class ProcessPool extends AbstractPool {
     }
 
     private TaskFailedException readError(WorkerHandle w, long id, DataInputStream in) throws IOException {
-        String className = in.readUTF();
-        String message = in.readUTF();
-        StackTraceElement[] trace = new StackTraceElement[in.readInt()];
-        for (int i = 0; i < trace.length; i++) {
-            String cls = in.readUTF();
-            String method = in.readUTF();
-            String file = in.readUTF();
-            trace[i] = new StackTraceElement(cls, method, file.isEmpty() ? null : file, in.readInt());
-        }
-        byte[] serialized = in.readNBytes(in.readInt());
-        Throwable cause = null;
-        if (serialized.length > 0) {
-            try {
-                cause = (Throwable) Values.deserialize(serialized);
-            } catch (IOException | RuntimeException e) {
-                cause = null;
-            }
-        }
-        if (cause == null) {
-            cause = new RemoteException(className, message.isEmpty() ? null : message);
-            cause.setStackTrace(trace);
-        }
+        Values.Failure f = Values.readFailure(in);
         return new TaskFailedException("task failed in worker: taskId=" + id + ", worker=" + w.slot + ", pid="
-                + w.pid() + ", error=" + className + (message.isEmpty() ? "" : ": " + message)
-                + "; the cause holds the worker's stack trace", id, cause);
+                + w.pid() + ", error=" + f.summary() + "; the cause holds the worker's stack trace", id, f.cause());
     }
 
     private void answered(WorkerHandle w, long id, long nanos, Object value, Throwable failure,

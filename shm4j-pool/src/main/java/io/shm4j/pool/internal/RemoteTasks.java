@@ -1,6 +1,5 @@
 package io.shm4j.pool.internal;
 
-import io.shm4j.pool.RemoteException;
 import io.shm4j.pool.SerializableFunction;
 import io.shm4j.pool.Task;
 import io.shm4j.segment.ProcessIdentity;
@@ -69,7 +68,7 @@ public final class RemoteTasks {
      * @param pid the worker's pid
      * @param runNanos how long the task ran
      * @param value the result (null on failure)
-     * @param failure the task's exception, or null: deserialized, else a {@link RemoteException}
+     * @param failure the task's exception, or null: deserialized, else a {@link io.shm4j.pool.RemoteException}
      *     with the worker's stack trace
      * @param error the class and message of the failure, for messages ("" on success)
      * @param published the result segments the task published for the caller
@@ -90,28 +89,9 @@ public final class RemoteTasks {
         if (status == 0) {
             value = Values.decode(in);
         } else {
-            String className = in.readUTF();
-            String message = in.readUTF();
-            StackTraceElement[] trace = new StackTraceElement[in.readInt()];
-            for (int i = 0; i < trace.length; i++) {
-                String cls = in.readUTF();
-                String method = in.readUTF();
-                String file = in.readUTF();
-                trace[i] = new StackTraceElement(cls, method, file.isEmpty() ? null : file, in.readInt());
-            }
-            byte[] serialized = in.readNBytes(in.readInt());
-            if (serialized.length > 0) {
-                try {
-                    failure = (Throwable) Values.deserialize(serialized);
-                } catch (IOException | RuntimeException e) {
-                    failure = null;
-                }
-            }
-            if (failure == null) {
-                failure = new RemoteException(className, message.isEmpty() ? null : message);
-                failure.setStackTrace(trace);
-            }
-            error = className + (message.isEmpty() ? "" : ": " + message);
+            Values.Failure f = Values.readFailure(in);
+            failure = f.cause();
+            error = f.summary();
         }
         int n = in.readInt();
         List<SegmentRef> published = new ArrayList<>(n);
@@ -287,25 +267,7 @@ public final class RemoteTasks {
         }
 
         private static void writeError(DataOutputStream out, Throwable t) throws IOException {
-            out.writeUTF(t.getClass().getName());
-            String m = t.getMessage() == null ? "" : t.getMessage();
-            out.writeUTF(m.length() > 16_000 ? m.substring(0, 16_000) + "..." : m);
-            StackTraceElement[] trace = t.getStackTrace();
-            out.writeInt(trace.length);
-            for (StackTraceElement e : trace) {
-                out.writeUTF(e.getClassName());
-                out.writeUTF(e.getMethodName());
-                out.writeUTF(e.getFileName() == null ? "" : e.getFileName());
-                out.writeInt(e.getLineNumber());
-            }
-            byte[] serialized;
-            try {
-                serialized = Values.serialize(t, "exception");
-            } catch (Throwable e) {
-                serialized = new byte[0];
-            }
-            out.writeInt(serialized.length);
-            out.write(serialized);
+            Values.writeFailure(out, t);
         }
     }
 }

@@ -212,4 +212,70 @@ final class Values {
                     + " the code\"): add the jar or directory of that class with WorkerPool.builder().classPath(...)", e);
         }
     }
+
+    /** A task's failure as it crossed from a worker: the class name, the message, the throwable. */
+    record Failure(String className, String message, Throwable cause) {
+        /** "class: message", for error messages. */
+        String summary() {
+            return className + (message.isEmpty() ? "" : ": " + message);
+        }
+    }
+
+    /**
+     * Writes a task's failure for the caller: class name, message (cut at 16,000 characters),
+     * stack trace, then the serialized throwable when it serializes (empty otherwise: the rest
+     * still travels). Read by {@link #readFailure}.
+     */
+    static void writeFailure(DataOutputStream out, Throwable t) throws IOException {
+        out.writeUTF(t.getClass().getName());
+        String m = t.getMessage() == null ? "" : t.getMessage();
+        out.writeUTF(m.length() > 16_000 ? m.substring(0, 16_000) + "..." : m);
+        StackTraceElement[] trace = t.getStackTrace();
+        out.writeInt(trace.length);
+        for (StackTraceElement e : trace) {
+            out.writeUTF(e.getClassName());
+            out.writeUTF(e.getMethodName());
+            out.writeUTF(e.getFileName() == null ? "" : e.getFileName());
+            out.writeInt(e.getLineNumber());
+        }
+        byte[] serialized;
+        try {
+            serialized = serialize(t, "exception");
+        } catch (Throwable e) { // the class name, message and trace above still travel
+            serialized = new byte[0];
+        }
+        out.writeInt(serialized.length);
+        out.write(serialized);
+    }
+
+    /**
+     * Reads what {@link #writeFailure} wrote: the worker's own throwable when it deserializes
+     * here, otherwise a {@link io.shm4j.pool.RemoteException} with its class name, message and
+     * stack trace.
+     */
+    static Failure readFailure(DataInputStream in) throws IOException {
+        String className = in.readUTF();
+        String message = in.readUTF();
+        StackTraceElement[] trace = new StackTraceElement[in.readInt()];
+        for (int i = 0; i < trace.length; i++) {
+            String cls = in.readUTF();
+            String method = in.readUTF();
+            String file = in.readUTF();
+            trace[i] = new StackTraceElement(cls, method, file.isEmpty() ? null : file, in.readInt());
+        }
+        byte[] serialized = in.readNBytes(in.readInt());
+        Throwable cause = null;
+        if (serialized.length > 0) {
+            try {
+                cause = (Throwable) deserialize(serialized);
+            } catch (IOException | RuntimeException e) {
+                cause = null; // a class this side lacks: the remote form below
+            }
+        }
+        if (cause == null) {
+            cause = new io.shm4j.pool.RemoteException(className, message.isEmpty() ? null : message);
+            cause.setStackTrace(trace);
+        }
+        return new Failure(className, message, cause);
+    }
 }

@@ -268,28 +268,7 @@ public final class WorkerMain {
         result.writeByte(Wire.ERROR);
         result.writeLong(taskId);
         result.writeLong(nanos);
-        result.writeUTF(t.getClass().getName());
-        result.writeUTF(clip(String.valueOf(t.getMessage() == null ? "" : t.getMessage())));
-        StackTraceElement[] trace = t.getStackTrace();
-        result.writeInt(trace.length);
-        for (StackTraceElement e : trace) {
-            result.writeUTF(e.getClassName());
-            result.writeUTF(e.getMethodName());
-            result.writeUTF(e.getFileName() == null ? "" : e.getFileName());
-            result.writeInt(e.getLineNumber());
-        }
-        byte[] serialized;
-        try {
-            serialized = Values.serialize(t, "exception");
-        } catch (Throwable e) { // the class name, message and trace above still travel
-            serialized = new byte[0];
-        }
-        result.writeInt(serialized.length);
-        result.write(serialized);
-    }
-
-    private static String clip(String s) {
-        return s.length() > 16_000 ? s.substring(0, 16_000) + "..." : s;
+        Values.writeFailure(result, t);
     }
 
     // ---------------------------------------------------------------- caller watch
