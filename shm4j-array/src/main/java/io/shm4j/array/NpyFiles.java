@@ -70,6 +70,8 @@ final class NpyFiles {
         Mapped m = map(npyFile);
         try {
             return NpyLayout.decode(m.memory(), true);
+        } catch (NpyFormatException e) { // the layout does not know the file: name it
+            throw new NpyFormatException("path=" + npyFile + ": " + e.getMessage(), e);
         } finally {
             m.arena().close();
         }
