@@ -32,8 +32,8 @@ final class FrameWriter {
     private final Process process;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
-    private ArrayDeque<byte[]> pending = new ArrayDeque<>();
-    private ArrayDeque<byte[]> writing = new ArrayDeque<>();
+    private ArrayDeque<Frame> pending = new ArrayDeque<>();
+    private ArrayDeque<Frame> writing = new ArrayDeque<>();
     private boolean closed;
 
     FrameWriter(SocketChannel channel, Process process) {
@@ -49,7 +49,7 @@ final class FrameWriter {
     }
 
     /** Queues one frame. */
-    void offer(byte[] frame) {
+    void offer(Frame frame) {
         lock.lock();
         try {
             if (!closed) {
@@ -62,7 +62,7 @@ final class FrameWriter {
     }
 
     /** Queues frames, in order, to be written in one batch. */
-    void offer(List<byte[]> frames) {
+    void offer(List<Frame> frames) {
         lock.lock();
         try {
             if (!closed) {
@@ -98,14 +98,14 @@ final class FrameWriter {
                     if (closed) {
                         return;
                     }
-                    ArrayDeque<byte[]> batch = pending;
+                    ArrayDeque<Frame> batch = pending;
                     pending = writing;
                     writing = batch;
                 } finally {
                     lock.unlock();
                 }
-                for (byte[] f; (f = writing.poll()) != null; ) {
-                    out.write(f);
+                for (Frame f; (f = writing.poll()) != null; ) {
+                    f.writeTo(out);
                 }
                 lock.lock();
                 boolean more;

@@ -8,12 +8,12 @@ package io.shm4j.pool.internal;
 final class PendingTask {
     final long id;
     final int fnId;
-    final byte[] frame;
+    final Frame frame;
     final TaskFuture<Object> future = new TaskFuture<>();
     final Job job;
     int deaths;
 
-    PendingTask(long id, int fnId, byte[] frame, Job job) {
+    PendingTask(long id, int fnId, Frame frame, Job job) {
         this.id = id;
         this.fnId = fnId;
         this.frame = frame;

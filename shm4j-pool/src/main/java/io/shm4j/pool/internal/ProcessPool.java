@@ -11,7 +11,6 @@ import io.shm4j.pool.WorkerDiedException;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.SegmentRef;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -86,7 +85,7 @@ final class ProcessPool extends AbstractPool {
     private final WorkerHandle[] slots;
     private final Map<Long, WorkerHandle> starting = new HashMap<>();
     private final List<WorkerHandle> retired = new ArrayList<>();
-    private final Map<Integer, byte[]> defineFrames = new ConcurrentHashMap<>();
+    private final Map<Integer, Frame> defineFrames = new ConcurrentHashMap<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final AtomicInteger fnIds = new AtomicInteger();
     private final AtomicLong requestIds = new AtomicLong();
@@ -366,7 +365,7 @@ final class ProcessPool extends AbstractPool {
         java.util.Objects.requireNonNull(task, "task");
         launcher.classPath().check(task.getClass());
         long id = taskIds.incrementAndGet();
-        byte[] frame = taskFrame(id, 0, out -> Values.serializeTo(task, "task", out));
+        Frame frame = taskFrame(id, 0, out -> Values.serializeTo(task, "task", out));
         PendingTask t = new PendingTask(id, 0, frame, null);
         enqueue(List.of(t));
         @SuppressWarnings("unchecked")
@@ -390,7 +389,7 @@ final class ProcessPool extends AbstractPool {
     protected void unregister(Fn fn) {
         int id = ((FnHandle) fn).id();
         defineFrames.remove(id);
-        byte[] forget = frame(Wire.FORGET, out -> out.writeInt(id));
+        Frame forget = frame(Wire.FORGET, out -> out.writeInt(id));
         lock.lock();
         try {
             for (WorkerHandle w : slots) {
@@ -444,7 +443,7 @@ final class ProcessPool extends AbstractPool {
      * worker's writer queue, one batch per worker. Never blocks. Caller holds the lock.
      */
     private void dispatch() {
-        Map<WorkerHandle, List<byte[]>> batches = null;
+        Map<WorkerHandle, List<Frame>> batches = null;
         int depthMax = config.maxPipelinePerWorker();
         while (!queue.isEmpty()) {
             WorkerHandle best = null;
@@ -466,9 +465,9 @@ final class ProcessPool extends AbstractPool {
             if (batches == null) {
                 batches = new HashMap<>(4);
             }
-            List<byte[]> batch = batches.computeIfAbsent(best, k -> new ArrayList<>());
+            List<Frame> batch = batches.computeIfAbsent(best, k -> new ArrayList<>());
             if (t.fnId != 0 && !best.defined.contains(t.fnId)) {
-                byte[] define = defineFrames.get(t.fnId);
+                Frame define = defineFrames.get(t.fnId);
                 if (define == null) {
                     finish(t, null, new PoolException("function was unregistered before its task ran: taskId=" + t.id));
                     continue;
@@ -480,11 +479,11 @@ final class ProcessPool extends AbstractPool {
                 best.head = new WorkerHandle.Head(t.id, System.nanoTime());
             }
             best.outstanding.add(t);
-            best.outstandingBytes += t.frame.length;
+            best.outstandingBytes += t.frame.size();
             batch.add(t.frame);
         }
         if (batches != null) {
-            for (Map.Entry<WorkerHandle, List<byte[]>> b : batches.entrySet()) {
+            for (Map.Entry<WorkerHandle, List<Frame>> b : batches.entrySet()) {
                 b.getKey().lastRelease = null;
                 b.getKey().writer.offer(b.getValue());
             }
@@ -497,7 +496,7 @@ final class ProcessPool extends AbstractPool {
     }
 
     /** Queues one control frame for a worker. Caller holds the lock. */
-    private static void send(WorkerHandle w, byte[] frame) {
+    private static void send(WorkerHandle w, Frame frame) {
         if (!w.broken) {
             w.lastRelease = null;
             w.writer.offer(frame);
@@ -575,7 +574,7 @@ final class ProcessPool extends AbstractPool {
             if (t == null || t.id != id) {
                 throw new IOException("answer out of order: expected=" + (t == null ? "none" : t.id) + ", got=" + id);
             }
-            w.outstandingBytes -= t.frame.length;
+            w.outstandingBytes -= t.frame.size();
             PendingTask next = w.outstanding.peek();
             w.head = next == null ? null : new WorkerHandle.Head(next.id, System.nanoTime());
             w.recordRun(nanos);
@@ -804,7 +803,7 @@ final class ProcessPool extends AbstractPool {
                 return; // shutdownNow meanwhile
             }
             state = State.CLOSED;
-            byte[] shutdown = frame(Wire.SHUTDOWN, out -> { });
+            Frame shutdown = frame(Wire.SHUTDOWN, out -> { });
             for (WorkerHandle w : slots) {
                 if (w != null) {
                     w.retiring = true;
@@ -981,38 +980,20 @@ final class ProcessPool extends AbstractPool {
         void write(DataOutputStream out) throws IOException;
     }
 
-    private static byte[] frame(byte type, BodyWriter body) {
-        FrameBytes bytes = new FrameBytes();
+    private static Frame frame(byte type, BodyWriter body) {
+        Frame.Output bytes = new Frame.Output();
         DataOutputStream out = new DataOutputStream(bytes);
         try {
-            out.writeInt(0);
             out.writeByte(type);
             body.write(out);
             out.flush();
         } catch (IOException e) {
             throw new PoolException("cannot encode a frame: type=" + type + ", error=" + e, e);
         }
-        return bytes.frame();
+        return bytes.finish();
     }
 
-    /** Frame bytes with the length written in place, without a copy when the buffer is full. */
-    private static final class FrameBytes extends ByteArrayOutputStream {
-        FrameBytes() {
-            super(128);
-        }
-
-        byte[] frame() {
-            byte[] b = count == buf.length ? buf : java.util.Arrays.copyOf(buf, count);
-            int length = count - 4;
-            b[0] = (byte) (length >>> 24);
-            b[1] = (byte) (length >>> 16);
-            b[2] = (byte) (length >>> 8);
-            b[3] = (byte) length;
-            return b;
-        }
-    }
-
-    private static byte[] taskFrame(long id, int fnId, BodyWriter payload) {
+    private static Frame taskFrame(long id, int fnId, BodyWriter payload) {
         return frame(Wire.TASK, out -> {
             out.writeLong(id);
             out.writeInt(fnId);
