@@ -622,7 +622,9 @@ abstract class PoolContractTest {
                 });
                 submitter.join(10_000);
                 assertThat(submitter.isAlive()).as("submit blocked").isFalse();
-                assertThat(Duration.ofNanos(slowest[0])).as("the slowest submit").isLessThan(Duration.ofSeconds(1));
+                // a submit blocked by the stopped worker would wait for the timeout to kill it; the 10 ms
+                // target is PoolBench's (a starved CPU can take a second to serialize 4 MB)
+                assertThat(Duration.ofNanos(slowest[0])).as("the slowest submit").isLessThan(timeout.dividedBy(2));
                 long t0 = System.nanoTime();
                 assertThat(pool.workerPids()).as("workerPids answers").isNotNull();
                 assertThat(pool.release(c)).as("release returns").isNotNull();

@@ -253,6 +253,7 @@ final class ProcessPool extends AbstractPool {
         }
         p.onExit().thenRun(() -> {
             boolean again;
+            w.awaitStderrEnd(2_000); // its last words (an unknown JVM option, a missing class) go in the error
             lock.lock();
             try {
                 String tail = w.stderrTail();

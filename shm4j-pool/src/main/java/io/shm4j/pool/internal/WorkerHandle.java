@@ -31,6 +31,7 @@ final class WorkerHandle {
     final Path recording;
     final long startedNanos = System.nanoTime();
     private final StringBuilder stderrTail = new StringBuilder();
+    private final java.util.concurrent.CountDownLatch stderrEnded = new java.util.concurrent.CountDownLatch(1);
 
     SocketChannel channel;
     FrameWriter writer;
@@ -88,8 +89,23 @@ final class WorkerHandle {
                 }
             } catch (IOException e) {
                 // the worker is gone
+            } finally {
+                stderrEnded.countDown();
             }
         });
+    }
+
+    /**
+     * Waits (bounded) until the worker's stderr reached its end, so that an error message about
+     * its exit carries what it printed last: the process's exit can be seen before its last
+     * output was read. Never call it holding the pool's lock.
+     */
+    void awaitStderrEnd(long millis) {
+        try {
+            stderrEnded.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     String stderrTail() {
