@@ -355,7 +355,7 @@ def handle(name: str, writable: bool = False, _generation: Optional[int] = None)
     return _HANDLES[kind](mapping, owning=False)
 
 
-def attach(name: str, as_: Optional[str] = None, writable: bool = False):
+def attach(name: str, as_: Optional[str] = None, writable: bool = False, prefault: bool = False):
     """Attaches a segment without copying and returns its data:
 
     - arrays (kind ``array``, store codec ``npy``, a foreign ``.npy`` file): a ``numpy.ndarray``
@@ -370,8 +370,13 @@ def attach(name: str, as_: Optional[str] = None, writable: bool = False):
       (only in ``/dev/shm``, where ``shm_open`` looks).
 
     The data stays valid after the segment is removed (the mapping lives as long as the data).
+    ``prefault=True`` maps every page now (``MADV_POPULATE_READ``, Linux 5.14+; ignored where
+    missing), so that the reads that follow take no page faults — for a server moving to a new
+    version of a dataset under a latency budget.
     """
     mapping = _segment.Mapping(name, write=writable)
+    if prefault:
+        mapping.prefault()
     buf = mapping.buffer()
     if as_ == "bytes":
         return buf

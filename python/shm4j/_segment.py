@@ -704,6 +704,15 @@ class Mapping:
         finally:
             os.close(fd)
 
+    def prefault(self) -> None:
+        """Maps every page for reading now (one ``madvise`` instead of a fault per page)."""
+        if self.memory is None:
+            return
+        try:
+            self.memory.madvise(getattr(mmap, "MADV_POPULATE_READ", 22))
+        except (OSError, AttributeError):
+            pass  # kernel before 5.14: the reads fault the pages in one by one instead
+
     def buffer(self) -> memoryview:
         if self.memory is None:
             return memoryview(b"")

@@ -83,7 +83,7 @@ class Dataset:
             if k == 0:
                 raise LookupError(f"dataset has no version yet: name={self.name}")
             try:
-                value = attach(version_name(self.name, k))
+                value = attach(version_name(self.name, k), prefault=True)
             except FileNotFoundError:
                 newer = self.current_number()
                 if newer == k:

@@ -595,9 +595,9 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
     /** How versions of one kind are attached, borrowed and inspected. */
     static final class Codec<T extends AutoCloseable> {
         static final Codec<SharedArray> ARRAYS = new Codec<>(SegmentKind.ARRAY,
-                (dir, n) -> SharedArray.of(dir.attach(n, Access.READ_ONLY)), SharedArray::borrow, SharedArray::segment);
+                (dir, n) -> SharedArray.of(dir.attach(n, Access.READ_ONLY).prefault()), SharedArray::borrow, SharedArray::segment);
         static final Codec<SharedFrame> FRAMES = new Codec<>(SegmentKind.FRAME,
-                (dir, n) -> SharedFrame.of(dir.attach(n, Access.READ_ONLY)), SharedFrame::borrow, SharedFrame::segment);
+                (dir, n) -> SharedFrame.of(dir.attach(n, Access.READ_ONLY).prefault()), SharedFrame::borrow, SharedFrame::segment);
 
         final SegmentKind kind;
         private final java.util.function.BiFunction<ShmDirectory, String, T> attach;

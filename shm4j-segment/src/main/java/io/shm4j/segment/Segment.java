@@ -170,6 +170,24 @@ public final class Segment implements AutoCloseable {
         return memory;
     }
 
+    /**
+     * Maps every page for reading now ({@code madvise(MADV_POPULATE_READ)}), so that the reads
+     * that follow take no page faults: one kernel call instead of a fault per 4 KiB page. Worth it
+     * before a process reads the whole segment under a latency budget (a server moving to a new
+     * version of a dataset); a no-op where the kernel lacks it (before Linux 5.14).
+     *
+     * @return this
+     * @throws SegmentClosedException after {@link #close()}
+     */
+    public Segment prefault() {
+        try {
+            io.shm4j.segment.internal.Native.madvise(memory(), io.shm4j.segment.internal.Native.MADV_POPULATE_READ);
+        } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
+            // EINVAL on old kernels: the reads will fault the pages in one by one instead.
+        }
+        return this;
+    }
+
     /** Whether writes through {@link #memory()} are refused. */
     public boolean isReadOnly() {
         return memory.isReadOnly();
