@@ -16,6 +16,36 @@ class SegmentTest {
     private final ShmDirectory dir = ShmDirectory.current();
 
     @Test
+    void shouldMapEveryPageOfAnAttachedSegmentWhenPrefaulted() throws Exception {
+        String name = TestNames.unique("prefault");
+        long size = 8 << 20;
+        try (Segment created = Segment.create(ShmOptions.named(name), size)) {
+            try (Segment attached = Segment.attach(name)) {
+                assertThat(residentKiB(attached.memory())).as("a fresh mapping maps no page yet").isLessThan(size / 1024 / 4);
+                assertThat(attached.prefault()).isSameAs(attached);
+                assertThat(residentKiB(attached.memory())).as("prefaulted").isEqualTo(size / 1024);
+            }
+            Segment closed = Segment.attach(name);
+            closed.close();
+            assertThatThrownBy(closed::prefault).isInstanceOf(SegmentClosedException.class);
+        }
+    }
+
+    /** Rss of the mapping that starts at {@code m}'s address, from /proc/self/smaps. */
+    private static long residentKiB(MemorySegment m) throws java.io.IOException {
+        String start = Long.toHexString(m.address()) + "-";
+        boolean in = false;
+        for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/self/smaps"))) {
+            if (Character.isDigit(line.charAt(0)) || (line.charAt(0) >= 'a' && line.charAt(0) <= 'f')) {
+                in = line.startsWith(start);
+            } else if (in && line.startsWith("Rss:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new AssertionError("no mapping at " + start + " in /proc/self/smaps");
+    }
+
+    @Test
     void shouldCreateAttachAndShareBytes() {
         String name = TestNames.unique("rw");
         try (Segment created = Segment.create(ShmOptions.named(name).asMutable(), 4096)) {
