@@ -199,13 +199,13 @@ final class ThreadPool extends AbstractPool {
     @Override
     public int shutdownNow() {
         closed.set(true);
-        executor.shutdownNow();
         int n = 0;
-        for (CompletableFuture<?> f : List.copyOf(unfinished)) {
-            if (f.cancel(true)) {
+        for (CompletableFuture<?> f : List.copyOf(unfinished)) { // before the interrupts: a task ending
+            if (f.cancel(true)) {                                   // on its interrupt is cancelled, not failed
                 n++;
             }
         }
+        executor.shutdownNow();
         try {
             executor.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
