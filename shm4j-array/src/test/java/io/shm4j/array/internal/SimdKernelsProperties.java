@@ -61,7 +61,7 @@ class SimdKernelsProperties {
         assertThat(Kernels.implementation()).startsWith("vector-api");
     }
 
-    @Property(tries = 300)
+    @Property(tries = 150)
     void shouldGiveTheScalarKernelsBitsForFloat64(@ForAll("runs") Run run) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = f64(arena, run);
@@ -78,7 +78,7 @@ class SimdKernelsProperties {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void shouldGiveTheScalarKernelsBitsForFloat32(@ForAll("runs") Run run) {
         try (Arena arena = Arena.ofConfined()) {
             int n = run.values().length;
