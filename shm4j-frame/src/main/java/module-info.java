@@ -8,6 +8,7 @@
 @SuppressWarnings("requires-automatic") // lz4-java has no module descriptor (Automatic-Module-Name)
 module io.shm4j.frame {
     requires transitive io.shm4j.segment;
+    requires transitive io.shm4j.array; // SharedFrame.fromRecords takes a record array
     requires org.apache.arrow.format;
     requires static org.lz4.java;
     requires static org.apache.commons.compress;

@@ -123,6 +123,18 @@ public record RecordType(List<Field> fields, int itemSize) {
         return sb.length() > 1 ? sb.append(", ") : sb;
     }
 
+    /** A parsed descriptor as Python writes it: lists of (name, descr) tuples, strings quoted. */
+    private static String pyRepr(Object o, boolean list) {
+        if (o instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder(list ? "[" : "(");
+            for (Object e : l) {
+                sb.append(sb.length() > 1 ? ", " : "").append(pyRepr(e, false));
+            }
+            return sb.append(list ? ']' : ')').toString();
+        }
+        return o instanceof String str ? pyString(str) : String.valueOf(o);
+    }
+
     private static String pyString(String s) {
         return s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' + s + '"' : "'" + s + "'";
     }
@@ -150,6 +162,7 @@ public record RecordType(List<Field> fields, int itemSize) {
             }
             if (!(t.get(1) instanceof String d)) {
                 throw new UnsupportedDTypeException("nested records are not supported: field=" + NpyLayout.quoteText(name)
+                        + ", dtype=" + NpyLayout.quoteText(pyRepr(t.get(1), true))
                         + "; flatten them first (numpy.lib.recfunctions.flatten_descr / repack_fields)");
             }
             if (t.size() > 2) {

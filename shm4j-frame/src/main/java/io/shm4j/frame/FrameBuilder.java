@@ -187,6 +187,29 @@ public final class FrameBuilder {
         return add(ColumnSource.ofCategoryValues(field(column, ColumnType.CATEGORY), rows, values));
     }
 
+    /**
+     * One column per field of a NumPy record array (a structured dtype, as
+     * {@code np.rec.fromarrays} makes), as {@code pandas.DataFrame.from_records} does: the named
+     * fields in that order, or every field in record order when none is named. Numbers and bool
+     * keep their type; {@code datetime64[ns|us|ms|s]} become timestamp[unit], {@code datetime64[D]}
+     * date32, {@code timedelta64} duration (days as seconds, as pandas), NaT null; {@code S<n>}
+     * binary and {@code U<n>} utf8, trailing NULs stripped as NumPy does. The array must be 1-d
+     * and stay open until the frame is built.
+     *
+     * @throws UnsupportedArrowTypeException for a complex field (Arrow has no complex type), naming
+     *     the field and its dtype
+     * @throws io.shm4j.array.DTypeMismatchException if {@code records} is not a record array
+     * @throws io.shm4j.array.UnsupportedDTypeException if a named field does not exist (the message
+     *     lists the fields)
+     */
+    public FrameBuilder addRecords(io.shm4j.array.SharedArray records, String... fields) {
+        checkLength("records", records.size());
+        for (ColumnSource s : RecordColumns.of(records, List.of(fields))) {
+            add(s);
+        }
+        return this;
+    }
+
     /** A copy of an existing column view (from any frame, any slice) under {@code column}. */
     public FrameBuilder addColumn(String column, Column source) {
         checkLength(column, source.length());

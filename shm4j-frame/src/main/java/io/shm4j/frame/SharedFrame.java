@@ -231,6 +231,20 @@ public final class SharedFrame implements AutoCloseable {
         }
     }
 
+    /**
+     * A new frame with one column per field of a 1-d NumPy record array (structured dtype), as
+     * {@code pandas.DataFrame.from_records(records)} makes, with a RangeIndex; the values are
+     * read from the records and written once, into the new segment. Types: see
+     * {@link FrameBuilder#addRecords}; for a selection of fields, an index or more columns, use
+     * {@code builder(records.size()).addRecords(records, "a", "b")...}.
+     *
+     * @throws UnsupportedArrowTypeException for a complex field, naming the field and its dtype
+     * @throws io.shm4j.array.DTypeMismatchException if {@code records} is not a record array
+     */
+    public static SharedFrame fromRecords(ShmOptions options, io.shm4j.array.SharedArray records) {
+        return builder(records.size()).addRecords(records).build(options);
+    }
+
     /** Copies a view (any selection or slice of any frame) into a new frame. */
     public static SharedFrame copyOf(ShmOptions options, FrameView view) {
         return FrameBuilder.copyOf(view).build(options);

@@ -64,6 +64,16 @@ public record ArrowField(String name, ColumnType type, boolean nullable, TimeUni
         return new ArrowField(name, ColumnType.TIMESTAMP, true, unit, timeZone, 0, null, -1, false);
     }
 
+    /** A variable-size binary field: {@code binary} (offset width 4) or {@code large_binary} (8). */
+    public static ArrowField binary(String name, int offsetWidth) {
+        return new ArrowField(name, ColumnType.BINARY, true, null, null, offsetWidth, null, -1, false);
+    }
+
+    /** Whether the values have an offsets buffer: utf8, large_utf8, binary and large_binary (not views). */
+    public boolean hasOffsets() {
+        return (type == ColumnType.STRING || type == ColumnType.BINARY) && offsetWidth > 0 && !extra.view();
+    }
+
     /** A dictionary-encoded string field. */
     public static ArrowField category(String name, ColumnType indexType, long id, boolean ordered) {
         return new ArrowField(name, ColumnType.CATEGORY, true, null, null, 4, indexType, id, ordered);
@@ -125,12 +135,12 @@ public record ArrowField(String name, ColumnType type, boolean nullable, TimeUni
         return type == ColumnType.BINARY && offsetWidth == 0 && !extra.view();
     }
 
-    /** Number of body buffers per record batch of the builder's types: validity + values (+ offsets for strings). */
+    /** Number of body buffers per record batch of the builder's types: validity + values (+ offsets for strings, binary). */
     public int bufferCount() {
         if (isNullType()) {
             return 0;
         }
-        return type == ColumnType.STRING ? 3 : 2;
+        return hasOffsets() ? 3 : 2;
     }
 
     /** Whether this is Arrow's {@code null} type (no buffers; every value null), read as strings. */

@@ -88,7 +88,7 @@ public final class ArrowWriter {
                 int b = 0;
                 for (ColumnSource c : msg.columns) {
                     MemorySegment validity = slice(target, bodyAt, msg.body, b++);
-                    MemorySegment offsets = c.field().type() == ColumnType.STRING ? slice(target, bodyAt, msg.body, b++) : null;
+                    MemorySegment offsets = c.field().hasOffsets() ? slice(target, bodyAt, msg.body, b++) : null;
                     MemorySegment values = slice(target, bodyAt, msg.body, b++);
                     c.write(c.nullCount() > 0 ? validity : null, offsets, values);
                 }
@@ -167,7 +167,7 @@ public final class ArrowWriter {
         List<Long> lens = new ArrayList<>();
         for (ColumnSource c : columns) {
             lens.add(c.nullCount() > 0 ? ArrowFileLayout.bitmapBytes(c.length()) : 0L);
-            if (c.field().type() == ColumnType.STRING) {
+            if (c.field().hasOffsets()) {
                 lens.add(c.offsetsBytes());
             }
             lens.add(c.valuesBytes());
@@ -312,11 +312,20 @@ public final class ArrowWriter {
                 type = org.apache.arrow.flatbuf.Decimal.createDecimal(b, f.extra().precision(), f.extra().scale(), 128);
             }
             case BINARY -> {
-                if (!f.isFixedSizeBinary()) {
+                if (f.isView()) {
                     throw new IllegalArgumentException("cannot write type: " + f.describeType());
+                } else if (f.isFixedSizeBinary()) {
+                    typeType = Type.FixedSizeBinary;
+                    type = org.apache.arrow.flatbuf.FixedSizeBinary.createFixedSizeBinary(b, f.valueWidth());
+                } else if (f.offsetWidth() == 8) {
+                    typeType = Type.LargeBinary;
+                    org.apache.arrow.flatbuf.LargeBinary.startLargeBinary(b);
+                    type = org.apache.arrow.flatbuf.LargeBinary.endLargeBinary(b);
+                } else {
+                    typeType = Type.Binary;
+                    org.apache.arrow.flatbuf.Binary.startBinary(b);
+                    type = org.apache.arrow.flatbuf.Binary.endBinary(b);
                 }
-                typeType = Type.FixedSizeBinary;
-                type = org.apache.arrow.flatbuf.FixedSizeBinary.createFixedSizeBinary(b, f.valueWidth());
             }
             case BOOL -> {
                 typeType = Type.Bool;
