@@ -1,5 +1,7 @@
 package io.shm4j.cli;
 
+import io.shm4j.array.NpyHeader;
+import io.shm4j.array.SharedArray;
 import io.shm4j.segment.ShmOptions;
 import io.shm4j.frame.Column;
 import io.shm4j.frame.FrameIndex;
@@ -28,6 +30,25 @@ final class Frames {
         try (SharedFrame f = SharedFrame.copyOf(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), file)) {
             return f.ref().name() + " frame " + f.rowCount() + " rows x " + f.columnNames().size()
                     + " columns, " + f.byteSize() + " bytes " + lifetime.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * Stores a {@code .npy} record array as a new frame, one column per field: the file is mapped
+     * in place (a big-endian one is first converted into a scoped array, removed at once).
+     */
+    static String putRecords(Path file, String name, Lifetime lifetime, ProcessIdentity owner) {
+        NpyHeader h = SharedArray.readHeader(file);
+        if (h.recordType() == null) {
+            throw new io.shm4j.BadFormatException("--frame needs a record array (structured dtype): path=" + file
+                    + ", dtype=" + h.dtype() + "; put it without --frame to keep it an array");
+        }
+        try (SharedArray rec = h.bigEndian() ? SharedArray.copyOf(ShmOptions.defaults(), file) : SharedArray.open(file);
+                SharedFrame f = SharedFrame.fromRecords(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), rec)) {
+            return f.ref().name() + " frame " + f.rowCount() + " rows x " + f.columnNames().size()
+                    + " columns (from the fields of a record array), " + f.byteSize() + " bytes "
+                    + lifetime.name().toLowerCase(java.util.Locale.ROOT)
+                    + (h.bigEndian() ? ", converted from big-endian" : "");
         }
     }
 

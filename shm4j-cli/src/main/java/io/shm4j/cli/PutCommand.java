@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "put", mixinStandardHelpOptions = true,
         description = {"Load a file into shared memory: .npy as an array; .csv, .arrow, .feather, .ipc"
                 + " or .arrows (IPC stream) as a data frame; compressed (LZ4, ZSTD) Arrow files and streams"
-                + " are written uncompressed in the file format. Prints the segment's name.",
+                + " are written uncompressed in the file format; with --frame a .npy record array becomes a"
+                + " frame. Prints the segment's name.",
             "Ownership: by default the segment is persistent: it stays until `shm4j rm NAME` (or a"
                 + " reboot), whether shm4j ran under time, timeout, nohup or a script.",
             "--scoped ties it to your login session (the session leader: the terminal's shell, the ssh"
@@ -41,6 +42,10 @@ final class PutCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME", description = "Segment name (default: a generated one).")
     String name;
+
+    @Option(names = "--frame", description = "Store a .npy record array (structured dtype) as a data frame:"
+            + " one column per field, as pandas.DataFrame.from_records.")
+    boolean frame;
 
     @CommandLine.ArgGroup(exclusive = true)
     Ownership ownership = new Ownership();
@@ -70,7 +75,13 @@ final class PutCommand implements Callable<Integer> {
             owner = ProcessIdentity.current();
         }
         String created;
-        if (n.endsWith(".npy")) {
+        if (frame) {
+            if (!n.endsWith(".npy")) {
+                throw new io.shm4j.BadFormatException("--frame is for .npy record arrays: path=" + file
+                        + "; .csv and Arrow files become frames without it");
+            }
+            created = Frames.putRecords(file, name, lifetime, owner);
+        } else if (n.endsWith(".npy")) {
             boolean bigEndian = SharedArray.readHeader(file).bigEndian();
             try (SharedArray a = SharedArray.copyOf(ShmOptions.named(name).withLifetime(lifetime).withOwner(owner), file)) {
                 created = a.describe() + (bigEndian ? ", converted from big-endian to little-endian" : "");

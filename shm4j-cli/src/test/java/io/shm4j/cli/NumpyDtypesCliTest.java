@@ -50,4 +50,54 @@ class NumpyDtypesCliTest {
             ShmDirectory.current().find(b).ifPresent(i -> ShmDirectory.current().remove(b));
         }
     }
+
+    @Test
+    void shouldPutARecordArrayAsAFrameWithFrameAsPandasFromRecordsDoes() throws Exception {
+        Path rec = dir.resolve("rec.npy");
+        Path be = dir.resolve("be.npy");
+        Path plain = dir.resolve("plain.npy");
+        Path cplx = dir.resolve("cplx.npy");
+        Processes.python("""
+                import sys, numpy as np
+                dates = np.array(["2024-01-31", "2024-02-01", "NaT"], "M8[us]")
+                r = np.rec.fromarrays([dates, np.array([1.5, 2.25, np.nan]), np.array(["ab", "日本", ""]),
+                                       np.array([b"x", b"", b"yz"], "S2"), np.array([True, False, True])],
+                                      names="when,price,name,raw,ok")
+                np.save(sys.argv[1], r)
+                np.save(sys.argv[2], r.astype(r.dtype.newbyteorder(">")))
+                np.save(sys.argv[3], np.arange(3.0))
+                np.save(sys.argv[4], np.zeros(2, [("a", "i8"), ("z", "c16")]))
+                """, rec.toString(), be.toString(), plain.toString(), cplx.toString()).assertOk();
+        String f = TestNames.unique("cli-recframe");
+        String g = TestNames.unique("cli-recframe-be");
+        try {
+            CliTest.Run put = CliTest.run("put", rec.toString(), "--frame", "--name", f);
+            assertThat(put.code()).as(put.err()).isZero();
+            assertThat(put.out()).contains(f, "frame 3 rows x 5 columns", "persistent");
+            assertThat(CliTest.run("info", f).out()).contains("frame", "timestamp[us]", "binary", "string", "bool");
+            CliTest.Run putBe = CliTest.run("put", be.toString(), "--frame", "--name", g);
+            assertThat(putBe.code()).as(putBe.err()).isZero();
+            assertThat(putBe.out()).contains("frame 3 rows x 5 columns", "converted from big-endian");
+            Path d = ShmDirectory.current().path();
+            Processes.python("""
+                    import sys, numpy as np, pandas as pd, pyarrow as pa
+                    exp = pd.DataFrame.from_records(np.load(sys.argv[1]))
+                    for seg in sys.argv[2:]:
+                        got = pa.ipc.open_file(pa.memory_map(seg)).read_all().to_pandas()
+                        pd.testing.assert_frame_equal(got, exp)
+                    """, rec.toString(), d.resolve(f).toString(), d.resolve(g).toString()).assertOk();
+
+            CliTest.Run notRecords = CliTest.run("put", plain.toString(), "--frame");
+            assertThat(notRecords.code()).isNotZero();
+            assertThat(notRecords.err()).contains("--frame needs a record array", "dtype=float64", "without --frame");
+            CliTest.Run complex = CliTest.run("put", cplx.toString(), "--frame");
+            assertThat(complex.code()).isNotZero();
+            assertThat(complex.err()).contains("field=z, dtype=complex128").hasLineCount(1);
+            CliTest.Run csv = CliTest.run("put", dir.resolve("x.csv").toString(), "--frame");
+            assertThat(csv.code()).isNotZero();
+        } finally {
+            ShmDirectory.current().find(f).ifPresent(i -> ShmDirectory.current().remove(f));
+            ShmDirectory.current().find(g).ifPresent(i -> ShmDirectory.current().remove(g));
+        }
+    }
 }
