@@ -31,12 +31,7 @@ final class ColumnCopy extends ColumnSource {
             case CATEGORY -> ArrowField.category(name, ColumnType.INT32, 0, f.ordered());
             case STRING -> ArrowField.of(name, ColumnType.STRING); // string_view is copied as utf8
             case LIST, STRUCT -> throw notCopyable(name, c);
-            case BINARY -> {
-                if (!f.isFixedSizeBinary()) {
-                    throw notCopyable(name, c);
-                }
-                yield f.withName(name);
-            }
+            case BINARY -> f.isFixedSizeBinary() ? f.withName(name) : ArrowField.binary(name, 4); // binary_view as binary
             default -> f.isDictionary() ? new ArrowField(name, f.type(), true, f.unit(), f.timeZone(), 0, null, -1,
                     false, f.extra()) : f.withName(name);
         };
@@ -81,10 +76,10 @@ final class ColumnCopy extends ColumnSource {
     @Override
     public void measure() {
         nullCount = col.nullCount();
-        if (col instanceof StringColumn s && !s.isCategory()) {
+        if (field.hasOffsets()) {
             long bytes = 0;
             for (long i = 0; i < length; i++) {
-                MemorySegment b = s.utf8(i);
+                MemorySegment b = bytesAt(i);
                 bytes += b == null ? 0 : b.byteSize();
             }
             dataBytes = bytes;
@@ -98,6 +93,11 @@ final class ColumnCopy extends ColumnSource {
         }
     }
 
+    /** The bytes of a utf8 or variable binary value, or null. */
+    private MemorySegment bytesAt(long i) {
+        return col instanceof StringColumn s ? s.utf8(i) : ((BinaryColumn) col).bytes(i);
+    }
+
     @Override
     public ColumnSource dictionary() {
         return dictionary;
@@ -105,13 +105,15 @@ final class ColumnCopy extends ColumnSource {
 
     @Override
     public long offsetsBytes() {
-        return sized.type() == ColumnType.STRING ? (length + 1) * sized.offsetWidth() : 0;
+        return sized.hasOffsets() ? (length + 1) * sized.offsetWidth() : 0;
     }
 
     @Override
     public long valuesBytes() {
+        if (sized.hasOffsets()) {
+            return dataBytes;
+        }
         return switch (sized.type()) {
-            case STRING -> dataBytes;
             case CATEGORY -> length * 4;
             case BOOL -> ArrowFileLayout.bitmapBytes(length);
             default -> length * sized.valueWidth();
@@ -125,8 +127,11 @@ final class ColumnCopy extends ColumnSource {
                 BoolColumn b = (BoolColumn) col;
                 writeBitmap(dst, length, b::get);
             }
-            case STRING -> {
-                StringColumn s = (StringColumn) col;
+            case STRING, BINARY -> {
+                if (!sized.hasOffsets()) {
+                    copyFixed(dst);
+                    return;
+                }
                 boolean wide = sized.offsetWidth() == 8;
                 long pos = 0;
                 for (long i = 0; i <= length; i++) {
@@ -136,7 +141,7 @@ final class ColumnCopy extends ColumnSource {
                         offsets.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) pos);
                     }
                     if (i < length) {
-                        MemorySegment b = s.utf8(i);
+                        MemorySegment b = bytesAt(i);
                         if (b != null) {
                             MemorySegment.copy(b, 0, dst, pos, b.byteSize());
                             pos += b.byteSize();
@@ -155,13 +160,17 @@ final class ColumnCopy extends ColumnSource {
                     writeDecoded(dst);
                     return;
                 }
-                long w = sized.valueWidth();
-                long at = 0;
-                for (Chunk c : col.chunks) {
-                    MemorySegment.copy(c.values(), c.offset() * w, dst, at * w, c.length() * w);
-                    at += c.length();
-                }
+                copyFixed(dst);
             }
+        }
+    }
+
+    private void copyFixed(MemorySegment dst) {
+        long w = sized.valueWidth();
+        long at = 0;
+        for (Chunk c : col.chunks) {
+            MemorySegment.copy(c.values(), c.offset() * w, dst, at * w, c.length() * w);
+            at += c.length();
         }
     }
 }

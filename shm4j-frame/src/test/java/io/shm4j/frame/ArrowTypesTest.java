@@ -204,7 +204,7 @@ class ArrowTypesTest {
                     .isInstanceOf(UnsupportedArrowTypeException.class).hasMessageContaining("column=lst")
                     .hasMessageContaining("type=list<item: int64>");
             try (SharedFrame copy = SharedFrame.copyOf(ShmOptions.named(TestNames.unique("copy")).withLifetime(Lifetime.SCOPED),
-                    f.view().select("sv", "d32", "t64ns", "dur", "dec", "u64", "f16", "fsb"))) {
+                    f.view().select("sv", "d32", "t64ns", "dur", "dec", "u64", "f16", "fsb", "bin", "lbin", "bv"))) {
                 assertThat(copy.view().strings("sv").get(2)).isEqualTo("a string longer than twelve");
                 assertThat(copy.view().strings("sv").arrowType()).isEqualTo("string");
                 assertThat(copy.view().decimals("dec").get(3)).isEqualTo(new BigDecimal("12345678901234567890123456.78"));
@@ -212,6 +212,16 @@ class ArrowTypesTest {
                 assertThat(copy.view().longs("u64").format(3)).isEqualTo("18446744073709551615");
                 assertThat(copy.view().doubles("f16").get(4)).isEqualTo(65504.0);
                 assertThat(copy.view().binaries("fsb").get(0)).containsExactly('a', 'b', 'c', 'd');
+                // variable binary (and binary_view) is copied as binary, nulls and empty values kept
+                for (String c : List.of("bin", "lbin")) {
+                    BinaryColumn b = copy.view().binaries(c);
+                    assertThat(b.arrowType()).isEqualTo("binary");
+                    assertThat(Arrays.asList(b.get(0), b.get(1), b.get(2), b.get(3), b.get(4))).containsExactly(
+                            new byte[] {'a', 'b'}, null, new byte[0], new byte[] {(byte) 0xff}, "hello".getBytes(StandardCharsets.US_ASCII));
+                }
+                assertThat(copy.view().binaries("bv").arrowType()).isEqualTo("binary");
+                assertThat(copy.view().binaries("bv").get(2)).hasSize(20);
+                assertThat(copy.view().binaries("bv").isNull(1)).isTrue();
             }
         }
     }
