@@ -4,14 +4,13 @@ import io.shm4j.array.DType;
 import io.shm4j.array.RecordType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.frame.internal.ArrowField;
+import io.shm4j.frame.internal.ArrowFileLayout;
 import io.shm4j.frame.internal.ColumnSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongPredicate;
-import java.util.function.LongUnaryOperator;
 
 /**
  * The columns of a frame made from a NumPy record array ({@link SharedFrame#fromRecords},
@@ -33,11 +32,14 @@ import java.util.function.LongUnaryOperator;
  * complex64/128                       refused: Arrow has no complex type
  * </pre>
  *
- * <p>Big-endian fields (a {@code .npy} file opened in place) are read in their byte order.
- * Invalid UTF-32 code points become U+FFFD. Stateless; the sources read the array while the
+ * <p>Arrays hold little-endian data only ({@code put} converts big-endian files). Invalid UTF-32 code points become U+FFFD. Stateless; the sources read the array while the
  * frame is built, so it must stay open until then.
  */
 final class RecordColumns {
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private RecordColumns() {}
 
     /** The sources of the named fields (all fields when {@code names} is empty), in that order. */
@@ -55,52 +57,32 @@ final class RecordColumns {
 
     /** The source of one field under the column name {@code column}. */
     static ColumnSource source(String column, SharedArray records, RecordType.Field f) {
+        if (f.bigEndian()) { // arrays never hold big-endian data: put converts it, open refuses it
+            throw new IllegalArgumentException("big-endian record field: field=" + f.name() + "; put the file first");
+        }
         long n = records.size();
         MemorySegment data = records.data();
         long base = (n == 0 ? 0 : records.byteOffset(0)) + f.offset();
         long stride = records.strides()[0];
-        ByteOrder order = f.bigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         if (f.dtype() == null) {
-            return f.text() == 'S' ? new Text(ArrowField.binary(column, 4), n, data, base, stride, f.length(), false, order)
-                    : new Text(ArrowField.of(column, ColumnType.STRING), n, data, base, stride, f.length(), true, order);
+            return f.text() == 'S' ? new Text(ArrowField.binary(column, 4), n, data, base, stride, f.length(), false)
+                    : new Text(ArrowField.of(column, ColumnType.STRING), n, data, base, stride, f.length(), true);
         }
         DType t = f.dtype();
-        LongUnaryOperator raw = raw(data, base, stride, t.itemSize(), order);
-        LongPredicate nat = i -> raw.applyAsLong(i) == Long.MIN_VALUE;
         return switch (t.kind()) {
-            case INTEGER, FLOAT -> ColumnSource.ofLongs(ArrowField.of(column, ColumnType.valueOf(t.name())), n, raw, null);
-            case BOOL -> ColumnSource.ofBooleans(ArrowField.of(column, ColumnType.BOOL), n, i -> raw.applyAsLong(i) != 0,
-                    null);
+            case INTEGER, FLOAT -> new Gather(ArrowField.of(column, ColumnType.valueOf(t.name())), n, data, base, stride,
+                    Mode.COPY, f);
+            case BOOL -> new Gather(ArrowField.of(column, ColumnType.BOOL), n, data, base, stride, Mode.BOOL, f);
             case DATETIME -> t == DType.DATETIME64_D
-                    ? new Checked(date32(column), n, raw, nat, f, t, Integer.MIN_VALUE, Integer.MAX_VALUE, 1)
-                    : ColumnSource.ofLongs(ArrowField.timestamp(column, unit(t), null), n, raw, nat);
+                    ? new Gather(date32(column), n, data, base, stride, Mode.DAYS, f)
+                    : new Gather(ArrowField.timestamp(column, unit(t), null), n, data, base, stride, Mode.NAT, f);
             case TIMEDELTA -> t == DType.TIMEDELTA64_D
-                    ? new Checked(duration(column, TimeUnit.SECONDS), n, raw, nat, f, t, Long.MIN_VALUE / 86_400,
-                            Long.MAX_VALUE / 86_400, 86_400)
-                    : ColumnSource.ofLongs(duration(column, unit(t)), n, raw, nat);
+                    ? new Gather(duration(column, TimeUnit.SECONDS), n, data, base, stride, Mode.DAYS_AS_SECONDS, f)
+                    : new Gather(duration(column, unit(t)), n, data, base, stride, Mode.NAT, f);
             case COMPLEX, RECORD -> throw new UnsupportedArrowTypeException("record field has no Arrow column type: field="
                     + f.name() + ", dtype=" + f.typeName() + "; Arrow has no complex numbers: store the real and"
                     + " imaginary parts as two float fields, or leave the field out (FrameBuilder.addRecords(records,"
                     + " fields...))");
-        };
-    }
-
-    /** The field's bits of one record as a long (low {@code width} bytes; the writer keeps those). */
-    private static LongUnaryOperator raw(MemorySegment data, long base, long stride, int width, ByteOrder order) {
-        return switch (width) {
-            case 8 -> {
-                ValueLayout.OfLong l = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order);
-                yield i -> data.get(l, base + i * stride);
-            }
-            case 4 -> {
-                ValueLayout.OfInt l = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
-                yield i -> data.get(l, base + i * stride);
-            }
-            case 2 -> {
-                ValueLayout.OfShort l = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
-                yield i -> data.get(l, base + i * stride);
-            }
-            default -> i -> data.get(ValueLayout.JAVA_BYTE, base + i * stride);
         };
     }
 
@@ -122,37 +104,56 @@ final class RecordColumns {
         return new ArrowField(column, ColumnType.DURATION, true, unit, null, 0, null, -1, false);
     }
 
-    /** Day counts: checked against the target's range when measured, then scaled. */
-    private static final class Checked extends ColumnSource {
-        private final LongUnaryOperator raw;
-        private final RecordType.Field recordField;
-        private final DType dtype;
-        private final long min;
-        private final long max;
-        private final long scale;
+    /** How a fixed-width field's values are gathered. */
+    private enum Mode {
+        /** The bytes as they are (numbers). */
+        COPY,
+        /** One byte, non-zero = true, to a bitmap. */
+        BOOL,
+        /** int64 with NaT = null (timestamps, durations). */
+        NAT,
+        /** int64 days to int32 (date32), NaT = null, range checked. */
+        DAYS,
+        /** int64 days to int64 seconds (duration[s]), NaT = null, range checked. */
+        DAYS_AS_SECONDS
+    }
 
-        Checked(ArrowField field, long length, LongUnaryOperator raw, LongPredicate isNull, RecordType.Field recordField,
-                DType dtype, long min, long max, long scale) {
-            super(field, length, isNull);
-            this.raw = raw;
+    /** A fixed-width field gathered from every record, in tight loops per mode and width. */
+    private static final class Gather extends ColumnSource {
+        private final MemorySegment data;
+        private final long base;
+        private final long stride;
+        private final Mode mode;
+        private final RecordType.Field recordField;
+
+        Gather(ArrowField field, long length, MemorySegment data, long base, long stride, Mode mode,
+                RecordType.Field recordField) {
+            super(field, length, null);
+            this.data = data;
+            this.base = base;
+            this.stride = stride;
+            this.mode = mode;
             this.recordField = recordField;
-            this.dtype = dtype;
-            this.min = min;
-            this.max = max;
-            this.scale = scale;
         }
 
         @Override
         public void measure() {
             long nulls = 0;
-            for (long i = 0; i < length; i++) {
-                long v = raw.applyAsLong(i);
-                if (v == Long.MIN_VALUE) {
-                    nulls++;
-                } else if (v < min || v > max) {
-                    throw new UnsupportedArrowTypeException("record field value outside the range of "
-                            + field.describeType() + ": field=" + recordField.name() + ", dtype=" + dtype.numpyName()
-                            + ", row=" + i + ", value=" + v + "; leave the field out, or convert it to another unit first");
+            if (mode != Mode.COPY && mode != Mode.BOOL) {
+                long min = mode == Mode.DAYS ? Integer.MIN_VALUE : mode == Mode.DAYS_AS_SECONDS ? Long.MIN_VALUE / 86_400
+                        : Long.MIN_VALUE;
+                long max = mode == Mode.DAYS ? Integer.MAX_VALUE : mode == Mode.DAYS_AS_SECONDS ? Long.MAX_VALUE / 86_400
+                        : Long.MAX_VALUE;
+                for (long i = 0, at = base; i < length; i++, at += stride) {
+                    long v = data.get(I64, at);
+                    if (v == Long.MIN_VALUE) {
+                        nulls++;
+                    } else if (v < min || v > max) {
+                        throw new UnsupportedArrowTypeException("record field value outside the range of "
+                                + field.describeType() + ": field=" + recordField.name() + ", dtype="
+                                + recordField.typeName() + ", row=" + i + ", value=" + v
+                                + "; leave the field out, or convert it to another unit first");
+                    }
                 }
             }
             nullCount = nulls;
@@ -160,22 +161,73 @@ final class RecordColumns {
 
         @Override
         public long valuesBytes() {
-            return length * field.valueWidth();
+            return mode == Mode.BOOL ? ArrowFileLayout.bitmapBytes(length) : length * field.valueWidth();
         }
 
         @Override
-        protected void writeValues(MemorySegment offsets, MemorySegment dst) {
-            if (field.valueWidth() == 4) {
-                for (long i = 0; i < length; i++) {
-                    long v = raw.applyAsLong(i);
-                    dst.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, v == Long.MIN_VALUE ? 0 : (int) (v * scale));
+        public void write(MemorySegment validity, MemorySegment offsets, MemorySegment dst) {
+            switch (mode) {
+                case COPY -> copy(dst);
+                case BOOL -> {
+                    long i = 0;
+                    for (long k = 0; i < length; k++) {
+                        int b = 0;
+                        for (int bit = 0; bit < 8 && i < length; bit++, i++) {
+                            b |= (data.get(ValueLayout.JAVA_BYTE, base + i * stride) != 0 ? 1 : 0) << bit;
+                        }
+                        dst.set(ValueLayout.JAVA_BYTE, k, (byte) b);
+                    }
                 }
-            } else {
-                for (long i = 0; i < length; i++) {
-                    long v = raw.applyAsLong(i);
-                    dst.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, v == Long.MIN_VALUE ? 0 : v * scale);
+                default -> {
+                    int bits = 0;
+                    for (long i = 0, at = base; i < length; i++, at += stride) {
+                        long v = data.get(I64, at);
+                        boolean valid = v != Long.MIN_VALUE;
+                        switch (mode) {
+                            case DAYS -> dst.set(I32, 4 * i, valid ? (int) v : 0);
+                            case DAYS_AS_SECONDS -> dst.set(I64, 8 * i, valid ? v * 86_400 : 0);
+                            default -> dst.set(I64, 8 * i, v);
+                        }
+                        bits |= (valid ? 1 : 0) << (i & 7);
+                        if ((i & 7) == 7 || i == length - 1) {
+                            if (validity != null) {
+                                validity.set(ValueLayout.JAVA_BYTE, i >>> 3, (byte) bits);
+                            }
+                            bits = 0;
+                        }
+                    }
                 }
             }
+        }
+
+        private void copy(MemorySegment dst) {
+            switch (field.valueWidth()) {
+                case 8 -> {
+                    for (long i = 0, at = base; i < length; i++, at += stride) {
+                        dst.set(I64, 8 * i, data.get(I64, at));
+                    }
+                }
+                case 4 -> {
+                    for (long i = 0, at = base; i < length; i++, at += stride) {
+                        dst.set(I32, 4 * i, data.get(I32, at));
+                    }
+                }
+                case 2 -> {
+                    for (long i = 0, at = base; i < length; i++, at += stride) {
+                        dst.set(I16, 2 * i, data.get(I16, at));
+                    }
+                }
+                default -> {
+                    for (long i = 0, at = base; i < length; i++, at += stride) {
+                        dst.set(ValueLayout.JAVA_BYTE, i, data.get(ValueLayout.JAVA_BYTE, at));
+                    }
+                }
+            }
+        }
+
+        @Override
+        protected void writeValues(MemorySegment offsets, MemorySegment values) {
+            throw new AssertionError("unused");
         }
     }
 
@@ -190,19 +242,16 @@ final class RecordColumns {
         private final long stride;
         private final int chars;
         private final boolean utf32;
-        private final ValueLayout.OfInt codePoint;
         private ArrowField sized;
         private long dataBytes;
 
-        Text(ArrowField field, long length, MemorySegment data, long base, long stride, int chars, boolean utf32,
-                ByteOrder order) {
+        Text(ArrowField field, long length, MemorySegment data, long base, long stride, int chars, boolean utf32) {
             super(field, length, null);
             this.data = data;
             this.base = base;
             this.stride = stride;
             this.chars = chars;
             this.utf32 = utf32;
-            this.codePoint = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
             this.sized = field;
         }
 
@@ -215,7 +264,7 @@ final class RecordColumns {
         private int count(long at) {
             int k = chars;
             if (utf32) {
-                while (k > 0 && data.get(codePoint, at + 4L * (k - 1)) == 0) {
+                while (k > 0 && data.get(I32, at + 4L * (k - 1)) == 0) {
                     k--;
                 }
             } else {
@@ -238,7 +287,7 @@ final class RecordColumns {
                 int k = count(at);
                 if (utf32) {
                     for (int c = 0; c < k; c++) {
-                        bytes += utf8Width(data.get(codePoint, at + 4L * c));
+                        bytes += utf8Width(data.get(I32, at + 4L * c));
                     }
                 } else {
                     bytes += k;
@@ -280,7 +329,7 @@ final class RecordColumns {
                     continue;
                 }
                 for (int c = 0; c < k; c++) {
-                    pos = putCodePoint(dst, pos, data.get(codePoint, at + 4L * c));
+                    pos = putCodePoint(dst, pos, data.get(I32, at + 4L * c));
                 }
             }
             if (pos != dataBytes) {
