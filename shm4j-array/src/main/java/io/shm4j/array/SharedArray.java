@@ -159,7 +159,16 @@ public final class SharedArray implements AutoCloseable {
     }
 
     private static SharedArray copyOf(ShmOptions options, NpyImage image) {
-        return create(options, image.dtype(), image.shape(), false, image::writeData);
+        SegmentSpec spec = options.spec(image.size(), SegmentKind.ARRAY);
+        PendingSegment pending = options.directoryOrCurrent().reserve(spec);
+        try {
+            image.writeTo(pending); // through the kernel: no page fault per fresh 4 KiB page
+            Segment seg = pending.publish();
+            return rootOf(new Backing(seg, null, seg.path()), seg.memory());
+        } catch (RuntimeException | Error e) {
+            pending.close();
+            throw e;
+        }
     }
 
     /**

@@ -31,13 +31,11 @@ public final class PendingSegment implements AutoCloseable {
     private final boolean recycled;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    PendingSegment(ShmDirectory directory, SegmentSpec spec, String name, Path tempPath,
-            long generation, long createdMillis, Arena arena, MemorySegment memory) {
-        this(directory, spec, name, tempPath, generation, createdMillis, arena, memory, false);
-    }
+    private int fd; // the temporary file, read-write; closed by publish or close (-1 then)
 
     PendingSegment(ShmDirectory directory, SegmentSpec spec, String name, Path tempPath,
-            long generation, long createdMillis, Arena arena, MemorySegment memory, boolean recycled) {
+            long generation, long createdMillis, Arena arena, MemorySegment memory, boolean recycled, int fd) {
+        this.fd = fd;
         this.recycled = recycled;
         this.directory = directory;
         this.spec = spec;
@@ -82,6 +80,35 @@ public final class PendingSegment implements AutoCloseable {
     }
 
     /**
+     * Copies {@code src} into the segment at {@code offset} through the file ({@code pwrite}),
+     * not through the mapping: the kernel fills the file's pages without mapping them into this
+     * process, so a large write into fresh (or recycled, not yet mapped) shared memory takes no
+     * page fault per 4 KiB page — several times faster than a copy through {@link #memory()}
+     * on 4 KiB tmpfs pages (measured 0.4 s vs 3.4 s for 500 MiB on a VM; see docs/segment.md).
+     * {@link #memory()} sees the bytes at once. {@code src} may be native memory, a mapping or a
+     * Java array's memory ({@link MemorySegment#ofArray}), which is read in place (in 8 MiB
+     * calls, so a garbage collection waits at most one call).
+     *
+     * <p>Do not call {@link #prefault()} before: it maps the pages this call avoids mapping.
+     *
+     * @throws IndexOutOfBoundsException if the range is outside the segment
+     * @throws SegmentException if the kernel refuses the write ({@code errno} in the message)
+     */
+    public void write(long offset, MemorySegment src) {
+        MemorySegment target = memory(); // checks that it is still pending
+        java.util.Objects.checkFromIndexSize(offset, src.byteSize(), target.byteSize());
+        if (src.byteSize() == 0) {
+            return;
+        }
+        try {
+            io.shm4j.segment.internal.Native.pwriteFully(fd, src, offset);
+        } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
+            throw new SegmentException("cannot write into pending segment: name=" + name + ", offset=" + offset
+                    + ", bytes=" + src.byteSize() + ", " + e.getMessage() + "; check the shm directory " + directory.path());
+        }
+    }
+
+    /**
      * Maps every page now ({@code madvise(MADV_POPULATE_WRITE)}), so that a bulk write of the
      * whole segment that follows takes no page faults: one kernel call instead of a fault per
      * 4 KiB page. Worth it before filling the segment completely; a no-op where the kernel
@@ -121,6 +148,7 @@ public final class PendingSegment implements AutoCloseable {
             throw ShmDirectory.ioFailure("publish", name, directory.path(), e);
         }
         done.set(true);
+        closeFd();
         try {
             Files.deleteIfExists(tempPath);
         } catch (IOException ignored) {
@@ -146,6 +174,7 @@ public final class PendingSegment implements AutoCloseable {
             return;
         }
         try {
+            closeFd();
             arena.close();
         } finally {
             try {
@@ -154,6 +183,13 @@ public final class PendingSegment implements AutoCloseable {
                 // gc removes it once this process is gone
             }
             OwnedSegments.untrack(tempPath);
+        }
+    }
+
+    private void closeFd() {
+        if (fd >= 0) {
+            io.shm4j.segment.internal.Native.close(fd);
+            fd = -1;
         }
     }
 }

@@ -117,9 +117,14 @@ public final class ShmDirectory {
                 if (spec.hugePages()) {
                     adviseHugePages(memory);
                 }
-                return new PendingSegment(this, spec, name, temp, generation, created, arena, memory);
+                PendingSegment pending = new PendingSegment(this, spec, name, temp, generation, created, arena,
+                        memory, false, fd);
+                fd = -1; // the pending segment owns it now
+                return pending;
             } finally {
-                Native.close(fd);
+                if (fd >= 0) {
+                    Native.close(fd);
+                }
             }
         } catch (Native.ErrnoException e) {
             abandon(temp, arena);
@@ -200,10 +205,14 @@ public final class ShmDirectory {
                 if (spec.hugePages()) {
                     adviseHugePages(memory);
                 }
-                return Optional.of(
-                        new PendingSegment(this, spec, name, temp, generation, created, arena, memory, true));
+                PendingSegment pending = new PendingSegment(this, spec, name, temp, generation, created, arena,
+                        memory, true, fd);
+                fd = -1; // the pending segment owns it now
+                return Optional.of(pending);
             } finally {
-                Native.close(fd);
+                if (fd >= 0) {
+                    Native.close(fd);
+                }
             }
         } catch (Native.ErrnoException e) {
             if (moved) {

@@ -161,6 +161,19 @@ public final class Native {
         static final int PID = (int) ProcessHandle.current().pid();
     }
 
+    private static final class Pwrite {
+        static final FunctionDescriptor FD = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+        static final MethodHandle H = downcall("pwrite", FD, CAPTURE_ERRNO);
+        /**
+         * The same call on a Java array's memory ({@code critical(true)}: the array is pinned and
+         * the GC waits for the call to return, so calls are kept short; see {@link #HEAP_CHUNK}).
+         */
+        static final MethodHandle HEAP = downcall("pwrite", FD, CAPTURE_ERRNO, Linker.Option.critical(true));
+        /** Bytes per call from a Java array: ~5-20 ms of copying, the longest a GC waits on us. */
+        static final long HEAP_CHUNK = 8L << 20;
+    }
+
     private static volatile boolean kernelCopyWorks = !Boolean.getBoolean("shm4j.kernelCopy.off");
 
     private Native() {}
@@ -363,6 +376,41 @@ public final class Native {
     }
 
     private static final int EINTR = 4;
+
+    /**
+     * Writes all of {@code bytes} at {@code offset} of the file {@code fd} ({@code pwrite(2)}
+     * until done), from native memory or straight from a Java array's memory (a heap segment,
+     * passed with {@code Linker.Option.critical(true)} in chunks of 8 MiB, so no intermediate
+     * copy and a bounded GC pause). On a tmpfs the kernel copies into the file's pages without
+     * mapping them into this process: no page fault per 4 KiB page, which is what a copy through a
+     * fresh mapping pays (measured 0.4 s vs 3.4 s for 500 MiB on this project's VM). A mapping of
+     * the file sees the bytes at once (same pages).
+     */
+    public static void pwriteFully(int fd, MemorySegment bytes, long offset) throws ErrnoException {
+        boolean heap = !bytes.isNative();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long at = 0;
+            long size = bytes.byteSize();
+            while (at < size) {
+                long len = Math.min(size - at, heap ? Pwrite.HEAP_CHUNK : 1L << 30);
+                long n = heap ? (long) Pwrite.HEAP.invokeExact(state, fd, bytes.asSlice(at, len), len, offset + at)
+                        : (long) Pwrite.H.invokeExact(state, fd, bytes.asSlice(at, len), len, offset + at);
+                if (n <= 0) {
+                    int errno = n == 0 ? ENOSPC : (int) ERRNO.get(state, 0L);
+                    if (n < 0 && errno == EINTR) {
+                        continue;
+                    }
+                    throw new ErrnoException("pwrite", errno);
+                }
+                at += n;
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall pwrite failed", t);
+        }
+    }
 
     private static int open(String path, int flags, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {

@@ -43,6 +43,10 @@ public final class ArrayCodec implements MappedCodec<SharedArray> {
         byte[] head = NpyLayout.encode(dtype, shape, fortran);
         long dataBytes = Math.multiplyExact(a.size(), (long) dtype.itemSize());
         MemorySegment data = a.data();
+        if ((c || fortran) && a.size() > 0) {
+            long first = a.byteOffset(new long[shape.length]);
+            return FileEncoded.ofParts(MemorySegment.ofArray(head), data.asSlice(first, dataBytes));
+        }
         return Encoded.of(head.length + dataBytes, target -> {
             MemorySegment.copy(head, 0, target, ValueLayout.JAVA_BYTE, 0, head.length);
             if (a.size() == 0) {
@@ -88,7 +92,7 @@ public final class ArrayCodec implements MappedCodec<SharedArray> {
     public static Encoded encodeJava(DType dtype, long[] shape, Object javaArray) {
         java.util.Objects.requireNonNull(javaArray, "javaArray");
         NpyImage image = NpyImage.of(dtype != null ? dtype : NpyImage.dtypeOf(javaArray), shape, javaArray);
-        return Encoded.of(image.size(), image::writeTo);
+        return FileEncoded.of(image.size(), target -> image.writeTo(target), target -> image.writeTo(target));
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class BlobCodec implements ObjectCodec<MemorySegment> {
 
     @Override
     public Encoded encode(MemorySegment value) {
-        return Encoded.of(value.byteSize(), target -> MemorySegment.copy(value, 0, target, 0, value.byteSize()));
+        return FileEncoded.ofParts(value);
     }
 
     @Override

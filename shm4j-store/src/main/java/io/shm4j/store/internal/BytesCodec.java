@@ -29,8 +29,7 @@ public final class BytesCodec implements ObjectCodec<byte[]> {
 
     @Override
     public Encoded encode(byte[] value) {
-        return Encoded.of(value.length,
-                target -> MemorySegment.copy(value, 0, target, ValueLayout.JAVA_BYTE, 0, value.length));
+        return FileEncoded.ofParts(MemorySegment.ofArray(value));
     }
 
     @Override

@@ -29,7 +29,7 @@ public final class FrameCodec implements MappedCodec<SharedFrame> {
     @Override
     public Encoded encode(SharedFrame frame) {
         MemorySegment bytes = frame.memory();
-        return Encoded.of(bytes.byteSize(), target -> MemorySegment.copy(bytes, 0, target, 0, bytes.byteSize()));
+        return FileEncoded.ofParts(bytes);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.shm4j.store.internal;
 
+import io.shm4j.segment.PendingSegment;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -66,17 +68,21 @@ final class SpillFiles {
 
     /**
      * Reads the payload into {@code target} (exactly {@code header.payloadLength()} bytes) and
-     * checks its CRC32C.
+     * checks its CRC32C: each chunk is read into a small reused native buffer (in cache for the
+     * CRC) and written into the object's file by the kernel ({@link PendingSegment#write}), so
+     * the object's fresh pages are never faulted in through a mapping.
      *
      * @throws io.shm4j.store.SpillCorruptedException on a short file or a checksum mismatch
      */
-    static void readPayload(Path file, SpillFileLayout.Header header, MemorySegment target) throws IOException {
+    static void readPayload(Path file, SpillFileLayout.Header header, PendingSegment target) throws IOException {
         CRC32C crc = new CRC32C();
         long size = header.payloadLength();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment buffer = arena.allocate(CHUNK, 4096);
             long pos = SpillFileLayout.HEADER_SIZE;
             for (long off = 0; off < size; off += CHUNK) {
-                ByteBuffer chunk = target.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                int len = (int) Math.min(CHUNK, size - off);
+                ByteBuffer chunk = buffer.asSlice(0, len).asByteBuffer();
                 while (chunk.hasRemaining()) {
                     int n = ch.read(chunk, pos);
                     if (n < 0) {
@@ -85,6 +91,7 @@ final class SpillFiles {
                     pos += n;
                 }
                 crc.update(chunk.flip());
+                target.write(off, buffer.asSlice(0, len));
             }
         }
         if (crc.getValue() != header.crc32c()) {

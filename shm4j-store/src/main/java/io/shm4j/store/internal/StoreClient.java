@@ -85,6 +85,12 @@ public final class StoreClient {
     private final StoreState state;
     private final long capacity;
     private final Path spillRoot;
+    /**
+     * Whether puts of the built-in codecs write through the object's file ({@code pwrite}) rather
+     * than its mapping; {@code -Dshm4j.store.kernelWrites=false} turns it off (for comparison).
+     */
+    static final String KERNEL_WRITES_PROPERTY = "shm4j.store.kernelWrites";
+    private final boolean kernelWrites = Boolean.parseBoolean(System.getProperty(KERNEL_WRITES_PROPERTY, "true").trim());
     private final boolean recycle = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
@@ -359,11 +365,15 @@ public final class StoreClient {
         try {
             PendingSegment pending = recycled != null ? recycled : paths.shm().reserve(spec);
             try {
-                pending.prefault(); // written in full next: map every page in one call
-                if (pending.recycled() && !fillsEveryByte) {
-                    pending.memory().fill((byte) 0); // a codec of unknown habits sees zeros, as on fresh pages
+                if (encoded instanceof FileEncoded viaFile && kernelWrites) {
+                    viaFile.writeThrough(pending); // every byte, by the kernel: no page faults here
+                } else {
+                    pending.prefault(); // written in full next: map every page in one call
+                    if (pending.recycled() && !fillsEveryByte) {
+                        pending.memory().fill((byte) 0); // a codec of unknown habits sees zeros, as on fresh pages
+                    }
+                    encoded.writeTo(pending.memory());
                 }
-                encoded.writeTo(pending.memory());
                 segment = pending.publish();
             } catch (RuntimeException | Error e) {
                 pending.close();
@@ -565,8 +575,7 @@ public final class StoreClient {
         PendingSegment pending = recycled != null ? recycled : paths.shm().reserve(spec);
         Segment segment;
         try {
-            pending.prefault();
-            SpillFiles.readPayload(spillFile, header, pending.memory());
+            SpillFiles.readPayload(spillFile, header, pending);
             segment = pending.publish();
         } catch (IOException | RuntimeException | Error e) {
             pending.close();
