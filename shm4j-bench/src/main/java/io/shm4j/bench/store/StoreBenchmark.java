@@ -77,8 +77,9 @@ public final class StoreBenchmark {
      * put against its peers, interleaved rep by rep so that load from other processes hits all
      * of them alike: a warm memory copy (into memory touched before), {@code ray.put} of a NumPy
      * array of the same size in a Python helper driven line by line (started before, so its
-     * start-up is not in any time), and put without page stock ({@code shm4j.store.recycle=false},
-     * a second store). The store holds two objects: from the third put on, every put evicts the
+     * start-up is not in any time), put without page stock ({@code shm4j.store.recycle=false},
+     * a second store) and put copying through the object's mapping as before issue 20's kernel
+     * writes ({@code shm4j.store.kernelWrites=false}, a third store, with page stock). The store holds two objects: from the third put on, every put evicts the
      * least recently used object and (with page stock) writes into its pages. The first put on
      * an empty store is reported apart.
      */
@@ -90,11 +91,15 @@ public final class StoreBenchmark {
         double[] put = new double[reps];
         double[] putFresh = new double[reps];
         double[] rayPut = new double[reps];
+        double[] putMapped = new double[reps];
         double first;
         RayHelper ray = withRay ? RayHelper.start(size) : null;
         System.setProperty("shm4j.store.recycle", "false");
         ObjectStore fresh = ObjectStore.open(config("put-fresh").withCapacity(2 * size + (1 << 20)));
         System.clearProperty("shm4j.store.recycle");
+        System.setProperty("shm4j.store.kernelWrites", "false");
+        ObjectStore mapped = ObjectStore.open(config("put-mapped").withCapacity(2 * size + (1 << 20)));
+        System.clearProperty("shm4j.store.kernelWrites");
         try (ObjectStore store = ObjectStore.open(config("put").withCapacity(2 * size + (1 << 20)))) {
             long t0 = System.nanoTime();
             store.release(store.put(source));
@@ -104,6 +109,9 @@ public final class StoreBenchmark {
             fresh.release(fresh.put(source));
             store.release(store.put(source)); // warm-up of the steady state
             fresh.release(fresh.put(source));
+            for (int i = 0; i < 3; i++) {
+                mapped.release(mapped.put(source));
+            }
             for (int r = 0; r < reps; r++) {
                 t0 = System.nanoTime();
                 MemorySegment.copy(source, 0, warm, 0, size);
@@ -116,11 +124,16 @@ public final class StoreBenchmark {
                 ref = fresh.put(source);
                 putFresh[r] = seconds(t0);
                 fresh.release(ref);
+                t0 = System.nanoTime();
+                ref = mapped.put(source);
+                putMapped[r] = seconds(t0);
+                mapped.release(ref);
                 rayPut[r] = ray == null ? Double.NaN : ray.put();
             }
             System.out.printf(Locale.ROOT, "store stats (page stock): %s%n", store.stats());
         } finally {
             fresh.close();
+            mapped.close();
             if (ray != null) {
                 ray.close();
             }
@@ -132,6 +145,8 @@ public final class StoreBenchmark {
         line("copy (warm)", copyWarm, size, "");
         line("put (steady, page stock)", put, size, String.format(Locale.ROOT, "put/copy = %.2fx (target <= 1.3x)", p / c));
         line("put (steady, fresh pages)", putFresh, size, String.format(Locale.ROOT, "= %.2fx copy", f / c));
+        line("put (steady, via mapping)", putMapped, size,
+                String.format(Locale.ROOT, "= %.2fx copy (page stock, no kernel writes)", median(putMapped) / c));
         if (ray != null) {
             double y = median(rayPut);
             line("ray.put", rayPut, size, String.format(Locale.ROOT, "put/ray.put = %.2fx (target < 1)", p / y));

@@ -29,15 +29,29 @@ final class SpillFiles {
 
     private SpillFiles() {}
 
-    /** Writes {@code payload} to {@code temp} and renames it to {@code target}; returns the CRC32C. */
-    static long write(Path target, Path temp, MemorySegment payload, ObjectXattrs.Metadata meta)
+    /**
+     * Copies {@code size} bytes of {@code source} (an object's file) to {@code temp} and renames
+     * it to {@code target}; returns the CRC32C. Each chunk is read into a small reused native
+     * buffer ({@code pread}: the kernel copies from the object's pages, which are never mapped
+     * here — mapping 4 KiB tmpfs pages costs more than copying them on a VM), checksummed while in
+     * cache, and written.
+     */
+    static long write(Path target, Path temp, FileChannel source, long size, ObjectXattrs.Metadata meta)
             throws IOException {
         CRC32C crc = new CRC32C();
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            long size = payload.byteSize();
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            MemorySegment buffer = arena.allocate(CHUNK, 4096);
             long pos = SpillFileLayout.HEADER_SIZE;
             for (long off = 0; off < size; off += CHUNK) {
-                ByteBuffer chunk = payload.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                ByteBuffer chunk = buffer.asSlice(0, Math.min(CHUNK, size - off)).asByteBuffer();
+                while (chunk.hasRemaining()) {
+                    if (source.read(chunk, off + chunk.position()) < 0) {
+                        throw new java.io.EOFException("object file shorter than its size: size=" + size
+                                + ", offset=" + (off + chunk.position()));
+                    }
+                }
+                chunk.flip();
                 crc.update(chunk.duplicate());
                 while (chunk.hasRemaining()) {
                     pos += ch.write(chunk, pos);

@@ -28,6 +28,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -518,12 +519,8 @@ public final class StoreClient {
         if (spillRoot != null && attrs.metadata() != null) {
             Path spill = paths.spillFile(spillRoot, name);
             if (!Files.exists(spill)) {
-                try (Arena arena = Arena.ofConfined();
-                        FileChannel ch = FileChannel.open(hidden, StandardOpenOption.READ)) {
-                    MemorySegment bytes = size == 0 ? MemorySegment.ofArray(new byte[0])
-                            : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                    populateForReading(bytes);
-                    SpillFiles.write(spill, paths.spillTemp(spillRoot, SELF, name), bytes, attrs.metadata());
+                try (FileChannel ch = FileChannel.open(hidden, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                    SpillFiles.write(spill, paths.spillTemp(spillRoot, SELF, name), ch, size, attrs.metadata());
                 } catch (IOException | RuntimeException e) {
                     // Put it back: the bytes are still in memory, so the object stays listed and
                     // readable instead of stuck in evicting/ where no get finds it.
@@ -541,18 +538,6 @@ public final class StoreClient {
             Files.delete(hidden);
         }
         return size;
-    }
-
-    /**
-     * Maps every page of a fresh read-only mapping in one call ({@code MADV_POPULATE_READ}), so
-     * the spill's sequential read takes no page fault per 4 KiB; a no-op before Linux 5.14.
-     */
-    private static void populateForReading(MemorySegment mapping) {
-        try {
-            io.shm4j.segment.internal.Native.madvise(mapping, io.shm4j.segment.internal.Native.MADV_POPULATE_READ);
-        } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
-            // the reads fault the pages in instead
-        }
     }
 
     private static long usableSpace(Path dir) {
