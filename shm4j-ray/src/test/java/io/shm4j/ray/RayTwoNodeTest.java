@@ -11,8 +11,15 @@ import io.shm4j.pool.TaskFailedException;
 import io.shm4j.pool.WorkerPool;
 import io.shm4j.ray.internal.NodeCache;
 import io.shm4j.segment.Access;
+import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.Segment;
+import io.shm4j.segment.SegmentInfo;
+import io.shm4j.segment.SegmentKind;
+import io.shm4j.segment.SegmentRef;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.segment.ShmOptions;
+import io.shm4j.testkit.TestNames;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -71,6 +78,68 @@ class RayTwoNodeTest {
                     .cause().isInstanceOf(UnsupportedOperationException.class)
                     .hasMessageContaining("cannot be written from another node");
             assertThat(pool.submit(ctx -> TaskContext.current().array(ref).sum()).join()).isEqualTo(a.sum());
+        }
+    }
+
+    /** What node 2's shm directory holds besides the node cache's copies and counters. */
+    private static List<String> node2Others() {
+        return ShmDirectory.of(LocalRayCluster.shmDir(2)).list().stream().map(SegmentInfo::name)
+                .filter(n -> !n.startsWith("shm4j-raycache-") && !n.equals("shm4j-ray-stats")).toList();
+    }
+
+    @Test
+    void shouldBringResultsPublishedOnAnotherNodeIntoSegmentsTheDriverOwns() {
+        String name = TestNames.unique("remote-result");
+        try (WorkerPool pool = onNode2(2);
+             SharedArray a = SharedArray.fromFunction(ShmOptions.defaults(), DType.FLOAT64, new long[] {1_000_000},
+                     i -> i[0] % 1000)) {
+            SegmentRef in = a.ref();
+            List<String> before = node2Others();
+            // 8 MB: 8 chunks of 1 MiB (ray.chunk-bytes), read back 4 at a time
+            SegmentRef r = pool.submit(ctx -> {
+                SharedArray src = ctx.array(in);
+                return ctx.publishResult(SharedArray.fromFunction(ctx.resultOptions().withName(name), DType.FLOAT64,
+                        new long[] {1_000_000}, i -> src.getAsDouble(i[0]) * 2 + (System.getenv("SHM4J_DIR").endsWith("node2") ? 1 : 0)));
+            }).join();
+            assertThat(r.name()).as("the name the task chose").isEqualTo(name);
+            try (SharedArray mine = SharedArray.of(Segment.adopt(r))) {
+                assertThat(mine.segment().isOwning()).isTrue();
+                assertThat(mine.segment().path().getParent()).isEqualTo(LocalRayCluster.shmDir(1));
+                assertThat(mine.sum()).isEqualTo(2 * a.sum() + 1_000_000); // + 1: made on node 2
+                assertThat(mine.getAsDouble(999_999)).isEqualTo(2 * 999 + 1);
+            }
+            assertThat(ShmDirectory.current().find(name)).isEmpty();
+
+            // a frame, and several results of one batch (lists of refs come back rewritten too)
+            List<SegmentRef> frames = pool.map(k -> {
+                TaskContext ctx = TaskContext.current();
+                try (SharedFrame f = SharedFrame.builder(1000).addDoubles("x", i -> i * k, i -> false)
+                        .build(ShmOptions.defaults());
+                     PendingSegment p = Segment.reserve(ctx.resultOptions().spec(f.segment().size(), SegmentKind.FRAME))) {
+                    MemorySegment.copy(f.segment().memory(), 0, p.memory(), 0, f.segment().size());
+                    return ctx.publishResult(p);
+                }
+            }, List.of(1, 2, 3));
+            for (int k = 1; k <= 3; k++) {
+                try (SharedFrame f = SharedFrame.of(Segment.adopt(frames.get(k - 1)))) {
+                    assertThat(f.segment().path().getParent()).isEqualTo(LocalRayCluster.shmDir(1));
+                    assertThat(f.doubles("x").sum()).isEqualTo(k * 999 * 1000 / 2.0);
+                }
+            }
+            assertThat(node2Others()).as("nothing left on node 2").isEqualTo(before);
+        }
+    }
+
+    @Test
+    void shouldRefuseAStoreResultPutOnAnotherNodeWithOneClearError() {
+        try (WorkerPool pool = onNode2(1); io.shm4j.store.ObjectStore store = io.shm4j.store.ObjectStore.open(
+                TestNames.unique("store"))) {
+            String storeName = store.name();
+            assertThatThrownBy(() -> pool.submit(ctx -> ctx.putResult(storeName, "hello")).join())
+                    .cause().isInstanceOf(TaskFailedException.class)
+                    .hasMessageContaining("object stores are per node")
+                    .cause().isInstanceOf(UnsupportedOperationException.class);
+            assertThat(pool.submit(ctx -> 1 + 1).join()).isEqualTo(2); // the pool keeps working
         }
     }
 }

@@ -29,10 +29,30 @@ import java.util.function.Supplier;
  * cluster stops the job's workers).
  */
 final class RayConnection {
+    private static final Path RAY_TMP = Path.of("/tmp/ray"); // where Ray's Java driver unpacks its library
     private static RayConnection current;
 
-    /** A call in flight: its pool and what it carries. */
-    record InFlight(RayDriverPool pool, RayDriverPool.Call call) {}
+    /** What waits for a Ray task's answer: a pool's call, or a chunk of a result on its way back. */
+    interface InFlight {
+        /** The task's answer, on the Ray thread. */
+        void answered(byte[] answer);
+
+        /** The task failed in Ray (worker or node lost, past retries), on the Ray thread. */
+        void failed(Throwable error);
+    }
+
+    /** A pool's call in flight. */
+    record CallInFlight(RayDriverPool pool, RayDriverPool.Call call) implements InFlight {
+        @Override
+        public void answered(byte[] answer) {
+            pool.answered(call, answer);
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            pool.failed(call, error);
+        }
+    }
 
     final String address;
     final String nodeKey;
@@ -85,9 +105,10 @@ final class RayConnection {
             System.setProperty("ray.node-ip", nodeIp);
         }
         c.thread.start();
+        boolean rayTmpExisted = Files.exists(RAY_TMP, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         CompletableFuture<Void> init = c.onRay(() -> {
             c.ray.init();
-            removeUnpackedLibrary();
+            removeUnpackedLibrary(rayTmpExisted);
             c.nodeAddress = nodeIp != null ? nodeIp : c.ray.nodeAddress();
             return null;
         });
@@ -110,9 +131,10 @@ final class RayConnection {
 
     /**
      * Ray's Java driver unpacks its 41 MB native library into {@code /tmp/ray/<millis>/} and
-     * leaves it there; once loaded, the file is not needed (the mapping stays), so remove it.
+     * leaves it there; once loaded, the file is not needed (the mapping stays), so remove it, and
+     * {@code /tmp/ray} too if the driver made it and left it empty.
      */
-    private static void removeUnpackedLibrary() {
+    private static void removeUnpackedLibrary(boolean rayTmpExisted) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
                 int at = line.indexOf("/tmp/ray/");
@@ -123,6 +145,9 @@ final class RayConnection {
                         Files.deleteIfExists(lib);
                         Files.deleteIfExists(dir.resolve("file_lock"));
                         Files.deleteIfExists(dir);
+                        if (!rayTmpExisted && dir.getParent().equals(RAY_TMP)) {
+                            Files.deleteIfExists(RAY_TMP); // fails (kept) unless empty
+                        }
                     }
                     return;
                 }
@@ -161,7 +186,13 @@ final class RayConnection {
     /** Submits a call; on the Ray thread. */
     void submit(RayDriverPool pool, RayDriverPool.Call call, byte[] header, Object fn, byte[] payload) {
         Object ref = ray.submit(new Object[] {header, fn, payload}, pool.resources);
-        inFlight.put(ref, new InFlight(pool, call));
+        inFlight.put(ref, new CallInFlight(pool, call));
+    }
+
+    /** Submits {@code RayEntry.chunk(request)} on the node {@code nodeAddress}; on the Ray thread. */
+    void submitChunk(byte[] request, String nodeAddress, InFlight then) {
+        Object ref = ray.submitChunk(request, Map.of("node:" + nodeAddress, 0.001, "CPU", 0.0));
+        inFlight.put(ref, then);
     }
 
     private void loop() {
@@ -187,17 +218,21 @@ final class RayConnection {
                     try {
                         answer = (byte[]) ray.get(ref);
                     } catch (RuntimeException e) { // the task failed in Ray: worker or node lost, past retries
-                        f.pool().failed(f.call(), e);
+                        f.failed(e);
                         continue;
                     }
-                    f.pool().answered(f.call(), answer);
+                    f.answered(answer);
                 }
             } catch (InterruptedException e) {
                 return;
             } catch (Throwable t) {
                 System.getLogger("io.shm4j.ray").log(System.Logger.Level.ERROR, "shm4j-ray thread: " + t, t);
-                for (Map.Entry<Object, InFlight> e : inFlight.entrySet()) {
-                    e.getValue().pool().failed(e.getValue().call(), t);
+                for (InFlight f : inFlight.values()) {
+                    try {
+                        f.failed(t);
+                    } catch (RuntimeException again) {
+                        t.addSuppressed(again);
+                    }
                 }
                 inFlight.clear();
             }

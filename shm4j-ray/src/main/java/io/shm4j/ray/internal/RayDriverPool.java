@@ -257,29 +257,71 @@ final class RayDriverPool extends AbstractPool {
         return b.toByteArray();
     }
 
-    /** Completes the futures of a call from its answers. */
+    /**
+     * Completes the futures of a call from its answers. Results published on another node (the
+     * answers' node address is not empty) are brought back first ({@link RemoteResult}).
+     */
     void answered(Call call, byte[] answers) {
         busySlots.clear(call.slot);
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(answers));
-        for (Item item : call.items) {
-            RemoteTasks.Answer a;
-            try {
-                a = RemoteTasks.decodeAnswer(in.readNBytes(in.readInt()));
-            } catch (IOException | RuntimeException e) {
+        List<Object> decoded = new ArrayList<>(call.items.size()); // an Answer, or the failure to read it
+        String node;
+        try {
+            for (int i = 0; i < call.items.size(); i++) {
+                try {
+                    decoded.add(RemoteTasks.decodeAnswer(in.readNBytes(in.readInt())));
+                } catch (RuntimeException e) {
+                    decoded.add(e);
+                }
+            }
+            node = in.readUTF();
+        } catch (IOException e) {
+            while (decoded.size() < call.items.size()) {
+                decoded.add(e);
+            }
+            node = "";
+        }
+        for (int i = 0; i < call.items.size(); i++) {
+            Item item = call.items.get(i);
+            if (!(decoded.get(i) instanceof RemoteTasks.Answer a)) {
                 item.future().completeExceptionally(new PoolException("cannot read the answer of a Ray task: taskId="
-                        + item.taskId() + ", error=" + e + "; the driver and the workers must run the same jars", e));
+                        + item.taskId() + ", error=" + decoded.get(i) + "; the driver and the workers must run the same"
+                        + " jars", (Throwable) decoded.get(i)));
                 continue;
             }
             pids.remove(a.pid());
             pids.add(a.pid());
             TaskFuture<Object> f = item.future();
+            boolean remote = !node.isEmpty() && !a.published().isEmpty();
+            if (a.failure() == null && !node.isEmpty() && a.value() instanceof io.shm4j.store.ObjectRef<?> o) {
+                if (remote) {
+                    RemoteResult.discard(connection, node, a.published());
+                }
+                f.completeExceptionally(new TaskFailedException("task failed: taskId=" + a.taskId() + ", backend=ray,"
+                        + " error=it returned an object of a store on another node than the driver's (node=" + node
+                        + ", object=" + o.name() + "); object stores are per node: publish an array, frame or segment"
+                        + " with ctx.publishResult (it is brought back), or keep the pool on the driver's node"
+                        + " (RayPool.resources)", a.taskId(), new UnsupportedOperationException(
+                                "ctx.putResult on another node than the driver's: node=" + node)));
+                continue;
+            }
             if (a.failure() == null) {
-                f.published(a.published());
-                if (!f.complete(a.value())) {
-                    f.discardPublished(); // cancelled meanwhile: nobody takes its results
+                if (remote && !f.isDone()) {
+                    RemoteResult.start(connection, node, chunkBytes, a, f);
+                } else if (remote) {
+                    RemoteResult.discard(connection, node, a.published()); // cancelled meanwhile
+                } else {
+                    f.published(a.published());
+                    if (!f.complete(a.value())) {
+                        f.discardPublished(); // cancelled meanwhile: nobody takes its results
+                    }
                 }
             } else {
-                RemoteTasks.discard(a.published());
+                if (remote) {
+                    RemoteResult.discard(connection, node, a.published());
+                } else {
+                    RemoteTasks.discard(a.published());
+                }
                 Throwable t = a.failure();
                 if (t instanceof TaskTimeoutException || t instanceof CancellationException) {
                     f.completeExceptionally(t);

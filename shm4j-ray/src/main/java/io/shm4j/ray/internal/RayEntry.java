@@ -37,13 +37,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *          | timeout millis i64 (0: none) | control segment name utf ("" none) | sweep millis i64
  *          | releases i32 x (name utf | generation i64)
  *          | items i32 x taskId i64
- *  payload: items x (length i32 | bytes)          answer: items x (length i32 | answer bytes)
+ *  payload: items x (length i32 | bytes)
+ *  answer:  items x (length i32 | answer bytes) | node address utf ("" on the driver's node)
  * </pre>
  *
  * <p>On the driver's node (same node key: boot id and shm directory), refs name segments this
  * worker maps directly. On another node they are resolved to copies in the node's
  * {@link NodeCache}, fetched once per node in chunks by {@link #chunk} tasks that Ray runs on the
- * driver's node. The pool's control segment (driver's node only) says which tasks were
+ * driver's node. What tasks publish there belongs to the worker until the driver, told the node's
+ * address in the answer, has read it with {@link #chunk} tasks on that node and removed it
+ * ({@link RemoteResult}). The pool's control segment (driver's node only) says which tasks were
  * cancelled ({@code shutdownNow}): word 0 is the lowest task id still wanted.
  *
  * <p>A task runs on a helper thread while this thread waits for it, its timeout and its
@@ -67,6 +70,11 @@ public final class RayEntry {
     private static volatile long lastSweep = System.nanoTime();
     private static volatile String nodeKey;
 
+    /** How often each worker JVM reclaims what dead processes left in its node's shm directory. */
+    private static final long GC_NANOS = 10_000_000_000L;
+    private static volatile long lastGc = System.nanoTime() - GC_NANOS;
+    private static volatile boolean inWorker; // a Ray worker: this class's tasks ran here (not the driver)
+
     static {
         Thread sweeper = new Thread(RayEntry::sweepLoop, "shm4j-ray-sweep");
         sweeper.setDaemon(true);
@@ -84,6 +92,7 @@ public final class RayEntry {
      * @return one answer per item ({@link RemoteTasks.Worker#run})
      */
     public static byte[] run(byte[] header, byte[] fn, byte[] payload) {
+        inWorker = true;
         ACTIVE.incrementAndGet();
         try {
             return runChecked(header, fn, payload);
@@ -122,6 +131,9 @@ public final class RayEntry {
             sweep();
         }
         boolean local = driverNode.equals(nodeKey());
+        // On another node, what a task publishes belongs to this worker until the driver has taken
+        // its bytes (RemoteResult); were it the driver's, a gc here would take it for a dead owner's.
+        ProcessIdentity owner = local ? caller : ProcessIdentity.current();
         RemoteTasks.RefResolver resolver = local ? null
                 : new NodeCache(ShmDirectory.current(), driverNode, (ref, off, len) -> fetchChunk(driverAddress, ref,
                         off, len), cacheBytes, chunkBytes)::local;
@@ -133,11 +145,12 @@ public final class RayEntry {
         for (int i = 0; i < n; i++) {
             long taskId = h.readLong();
             byte[] item = p.readNBytes(p.readInt());
-            byte[] answer = runOne(caller, taskId, slot, fnKey, fn, item, timeoutMillis,
+            byte[] answer = runOne(owner, taskId, slot, fnKey, fn, item, timeoutMillis,
                     local ? control : "", resolver);
             out.writeInt(answer.length);
             out.write(answer);
         }
+        out.writeUTF(local ? "" : nodeAddress()); // where the driver fetches what the tasks published
         out.flush();
         return answers.toByteArray();
     }
@@ -189,13 +202,42 @@ public final class RayEntry {
     private static volatile RayApi api;
     private static final Map<String, Segment> SERVED = new LinkedHashMap<>();
 
-    /** Reads a chunk of a driver-node segment through a {@link #chunk} task on that node. */
-    private static byte[] fetchChunk(String driverAddress, io.shm4j.segment.SegmentRef ref, long offset, int length) {
+    private static volatile String nodeAddress;
+
+    private static RayApi api() {
         RayApi a = api;
         if (a == null) {
             a = RayApi.bind(RayEntry.class.getClassLoader());
             api = a;
         }
+        return a;
+    }
+
+    /** This worker's node address, as the cluster knows it (asked once). */
+    private static String nodeAddress() {
+        String n = nodeAddress;
+        if (n == null) {
+            n = api().nodeAddress();
+            nodeAddress = n;
+        }
+        return n;
+    }
+
+    /** Reads a chunk of a driver-node segment through a {@link #chunk} task on that node. */
+    private static byte[] fetchChunk(String driverAddress, io.shm4j.segment.SegmentRef ref, long offset, int length) {
+        RayApi a = api();
+        Object r = a.submitChunk(chunkRequest(ref, offset, length, CHUNK_READ),
+                Map.of("node:" + driverAddress, 0.001, "CPU", 0.0));
+        return (byte[]) a.get(r);
+    }
+
+    /** {@link #chunk} reads bytes. */
+    static final int CHUNK_READ = 0;
+    /** {@link #chunk} removes the segment (a result the driver has taken) and answers nothing. */
+    static final int CHUNK_REMOVE = 1;
+
+    /** A request of {@link #chunk}. */
+    static byte[] chunkRequest(io.shm4j.segment.SegmentRef ref, long offset, int length, int op) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(b)) {
             out.writeUTF(ref.name());
@@ -204,27 +246,42 @@ public final class RayEntry {
             out.writeLong(ref.generation());
             out.writeLong(offset);
             out.writeInt(length);
+            out.writeByte(op);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Object r = a.submitChunk(b.toByteArray(), Map.of("node:" + driverAddress, 0.001, "CPU", 0.0));
-        return (byte[]) a.get(r);
+        return b.toByteArray();
     }
 
     /**
-     * A chunk of a segment of this node, for a worker of another node: {@code request} is
-     * name utf | kind utf | size i64 | generation i64 | offset i64 | length i32. The segment is
-     * mapped once and kept (a few at a time) while chunks are served.
+     * A chunk of a segment of this node, for a process of another node (a worker fetching a
+     * driver's segment, or the driver taking a result published here): {@code request} is
+     * name utf | kind utf | size i64 | generation i64 | offset i64 | length i32 | op u8
+     * ({@link #CHUNK_READ}, or {@link #CHUNK_REMOVE}: remove that incarnation, answer 0 bytes). The
+     * segment is mapped once and kept (a few at a time) while chunks are served.
      */
     public static byte[] chunk(byte[] request) {
+        inWorker = true;
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(request));
             io.shm4j.segment.SegmentRef ref = new io.shm4j.segment.SegmentRef(in.readUTF(),
                     io.shm4j.segment.SegmentKind.valueOf(in.readUTF()), in.readLong(), in.readLong());
             long offset = in.readLong();
             int length = in.readInt();
+            int op = in.readUnsignedByte();
             synchronized (SERVED) {
                 String key = ref.name() + "/" + ref.generation();
+                if (op == CHUNK_REMOVE) {
+                    Segment served = SERVED.remove(key);
+                    if (served != null) {
+                        served.close();
+                    }
+                    ShmDirectory dir = ShmDirectory.current();
+                    if (dir.find(ref.name()).filter(i -> i.generation() == ref.generation()).isPresent()) {
+                        dir.remove(ref.name(), true);
+                    }
+                    return new byte[0];
+                }
                 Segment s = SERVED.get(key);
                 if (s == null) {
                     s = Segment.attach(ref, Access.READ_ONLY);
@@ -320,12 +377,31 @@ public final class RayEntry {
         }
     }
 
+    /**
+     * Runs {@code gc} in this node's shm directory now and then (in a Ray worker: within a second
+     * of its first task, then every 10 s):
+     * the scoped segments of dead processes go — a dead driver's, and the node copies and results
+     * of the workers Ray stops when their job ends (its driver exited or was killed). No process
+     * of a node other than the driver's would do it otherwise.
+     */
+    private static void gcNow() {
+        lastGc = System.nanoTime();
+        try {
+            ShmDirectory.current().gc(false);
+        } catch (RuntimeException e) {
+            // the next round tries again
+        }
+    }
+
     private static void sweepLoop() {
         while (true) {
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {
                 return;
+            }
+            if (inWorker && System.nanoTime() - lastGc > GC_NANOS) {
+                gcNow();
             }
             if (System.nanoTime() - lastSweep > 1_000_000_000L) {
                 sweep();
