@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class RayArraySumBench {
     private static final int REPS = Integer.getInteger("shm4j.ray.bench.reps", 5);
+    private static final int WARMUP = Integer.getInteger("shm4j.ray.bench.warmup", 3);
 
     @Test
     void workloadA() throws Exception {
@@ -51,6 +52,7 @@ class RayArraySumBench {
         setup.put("ray head start s", LocalRayCluster.headSeconds);
         setup.put("ray second node start s", LocalRayCluster.secondSeconds);
         Map<String, List<Double>> runs = new LinkedHashMap<>();
+        Map<String, List<Double>> tasks = new LinkedHashMap<>();
         for (String k : List.of("shm4j-processes", "shm4j-ray 1 node", "shm4j-ray 2 nodes", "python ray.put")) {
             runs.put(k, new ArrayList<>());
         }
@@ -81,16 +83,30 @@ class RayArraySumBench {
                 check(sum(two, a), want);
                 setup.put("ray 2 nodes first run (node 2 fetches 1.5 GB) s", since(t0));
                 check(sum(processes, a), want);
+                // Warm-up rounds, interleaved as the timed ones and reported apart: the worker JVMs of
+                // both backends JIT-compile the sum and settle (their first rounds are seconds).
+                Map<String, List<Double>> warm = new LinkedHashMap<>();
+                Map<String, List<Double>> warmTasks = new LinkedHashMap<>();
+                runs.keySet().forEach(k -> warm.put(k, new ArrayList<>()));
+                for (int r = 0; r < WARMUP; r++) {
+                    timed("shm4j-processes", processes, a, want, warm, warmTasks);
+                    timed("shm4j-ray 1 node", one, a, want, warm, warmTasks);
+                    timed("shm4j-ray 2 nodes", two, a, want, warm, warmTasks);
+                    toPy.println("run");
+                    String line = fromPy.readLine();
+                    check(json(line, "sum"), want);
+                    warm.get("python ray.put").add(json(line, "seconds"));
+                }
+                warm.forEach((k, v) -> {
+                    if (!v.isEmpty()) {
+                        setup.put("warm-up rounds " + k + " s: " + v.stream().map(x -> String.format("%.3f", x))
+                                .toList(), v.stream().mapToDouble(Double::doubleValue).sum());
+                    }
+                });
                 for (int r = 0; r < REPS; r++) {
-                    t0 = System.nanoTime();
-                    check(sum(processes, a), want);
-                    runs.get("shm4j-processes").add(since(t0));
-                    t0 = System.nanoTime();
-                    check(sum(one, a), want);
-                    runs.get("shm4j-ray 1 node").add(since(t0));
-                    t0 = System.nanoTime();
-                    check(sum(two, a), want);
-                    runs.get("shm4j-ray 2 nodes").add(since(t0));
+                    timed("shm4j-processes", processes, a, want, runs, tasks);
+                    timed("shm4j-ray 1 node", one, a, want, runs, tasks);
+                    timed("shm4j-ray 2 nodes", two, a, want, runs, tasks);
                     toPy.println("run");
                     String line = fromPy.readLine();
                     check(json(line, "sum"), want);
@@ -104,19 +120,38 @@ class RayArraySumBench {
                 py.waitFor();
             }
         }
-        report(runs, setup);
+        report(runs, tasks, setup);
     }
+
+    /** The slowest task's own time (mapping + sum) of the last {@link #sum}, and the worker pids seen per pool. */
+    private static double lastTaskSeconds;
+    private static final Map<WorkerPool, java.util.Set<Long>> PIDS = new java.util.IdentityHashMap<>();
+    private static final Map<String, Double> NICE = new java.util.TreeMap<>();
 
     private static double sum(WorkerPool pool, SharedArray a) {
         List<double[]> parts = pool.mapRows(a, 2, (chunk, ctx) -> {
             long t = System.nanoTime();
             double s = ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum();
-            return new double[] {s, (System.nanoTime() - t) / 1e9, ProcessHandle.current().pid()};
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            double nice = Double.parseDouble(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]); // field 19
+            return new double[] {s, (System.nanoTime() - t) / 1e9, ProcessHandle.current().pid(), nice};
         });
         if (Boolean.getBoolean("shm4j.ray.bench.verbose")) {
             System.out.println(pool.backend() + " " + parts.stream().map(Arrays::toString).toList());
         }
+        lastTaskSeconds = parts.stream().mapToDouble(p -> p[1]).max().orElse(0);
+        parts.forEach(p -> PIDS.computeIfAbsent(pool, k -> new java.util.TreeSet<>()).add((long) p[2]));
+        parts.forEach(p -> NICE.put(pool.backend().name(), p[3]));
         return parts.stream().mapToDouble(p -> p[0]).sum();
+    }
+
+    /** Times {@code sum} of {@code pool} into {@code runs} and its slowest task's time into {@code tasks}. */
+    private static void timed(String key, WorkerPool pool, SharedArray a, double want, Map<String, List<Double>> runs,
+            Map<String, List<Double>> tasks) {
+        long t0 = System.nanoTime();
+        check(sum(pool, a), want);
+        runs.get(key).add(since(t0));
+        tasks.computeIfAbsent(key, k -> new ArrayList<>()).add(lastTaskSeconds);
     }
 
     private static void check(double got, double want) {
@@ -150,23 +185,60 @@ class RayArraySumBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static void report(Map<String, List<Double>> runs, Map<String, Double> setup) throws Exception {
+    private static void report(Map<String, List<Double>> runs, Map<String, List<Double>> tasks,
+            Map<String, Double> setup) throws Exception {
         double base = median(runs.get("shm4j-processes"));
         StringBuilder md = new StringBuilder();
         md.append("Workload A (1.5 GB float64 sum, 2 tasks), interleaved, ").append(REPS).append(" runs each; load average ")
                 .append(Files.readString(Path.of("/proc/loadavg")).trim()).append("\n\n");
-        md.append("| strategy | median s | min s | max s | vs processes |\n|---|---|---|---|---|\n");
+        md.append("| strategy | median s | min s | max s | vs processes | paired (median of per-round ratios) | in-task median s |\n|---|---|---|---|---|---|---|\n");
         for (var e : runs.entrySet()) {
             double m = median(e.getValue());
-            md.append(String.format("| %s | %.3f | %.3f | %.3f | %.2fx |%n", e.getKey(), m,
+            List<Double> t = tasks.get(e.getKey());
+            List<Double> paired = new ArrayList<>();
+            for (int i = 0; i < e.getValue().size(); i++) {
+                paired.add(e.getValue().get(i) / runs.get("shm4j-processes").get(i));
+            }
+            md.append(String.format("| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |%n", e.getKey(), m,
                     e.getValue().stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                    e.getValue().stream().mapToDouble(Double::doubleValue).max().orElse(0), m / base));
+                    e.getValue().stream().mapToDouble(Double::doubleValue).max().orElse(0), m / base, median(paired),
+                    t == null ? "" : String.format("%.3f", median(t))));
         }
+        md.append("\nin-task: the slowest task's own time (mapping + sum), the rest is the round trip.\n");
+        md.append("worker pids per pool: ").append(PIDS.values()).append("; workers' nice value per backend: ")
+                .append(NICE).append(" (Ray's worker_niceness: ").append(System.getProperty(
+                        "shm4j.ray.test.worker-niceness", "0")).append(")\n");
         md.append("\n| set-up (once) | value |\n|---|---|\n");
         setup.forEach((k, v) -> md.append(String.format("| %s | %.3f |%n", k, v)));
-        md.append("\nruns: ").append(runs).append('\n');
+        md.append("\nruns: ").append(runs).append("\ntasks: ").append(tasks).append('\n');
         System.out.println(md);
         Files.writeString(Path.of("target/ray-bench.md"), md);
+        // The same rows in the columns of `shm4j bench`'s results.csv (docs/bench-results), so that
+        // "shm4j on Ray" sits next to Python's ray_put rows.
+        StringBuilder csv = new StringBuilder("workload,language,strategy,variant,family,median_s,min_s,max_s,runs,"
+                + "ratio,pool_start_s,data_s,put_s,ray_init_s,check\n");
+        Map<String, String[]> names = Map.of(
+                "shm4j-processes", new String[] {"java", "shm4j-processes", "tasks=2"},
+                "shm4j-ray 1 node", new String[] {"java", "shm4j-ray", "tasks=2, one node"},
+                "shm4j-ray 2 nodes", new String[] {"java", "shm4j-ray", "tasks=2, two nodes (after the fetch)"},
+                "python ray.put", new String[] {"python", "ray_put", "tasks=2"});
+        for (var e : runs.entrySet()) {
+            String[] n = names.get(e.getKey());
+            double m = median(e.getValue());
+            boolean ray = e.getKey().startsWith("shm4j-ray");
+            csv.append(String.format(java.util.Locale.ROOT, "A,%s,%s,\"%s\",shared,%.6f,%.6f,%.6f,%d,%.6f,%s,,%s,%s,ok%n",
+                    n[0], n[1], n[2], m, e.getValue().stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                    e.getValue().stream().mapToDouble(Double::doubleValue).max().orElse(0), e.getValue().size(),
+                    m / base, e.getKey().equals("shm4j-processes") ? fmt(setup.get("processes pool start s"))
+                            : ray ? fmt(setup.get("ray connect + pool start s")) : "",
+                    e.getKey().startsWith("python") ? fmt(setup.get("python ray.put 1.5 GB s")) : "",
+                    e.getKey().startsWith("python") ? fmt(setup.get("python ray.init s")) : ""));
+        }
+        Files.writeString(Path.of("target/ray-bench.csv"), csv);
+    }
+
+    private static String fmt(Double v) {
+        return v == null ? "" : String.format(java.util.Locale.ROOT, "%.6f", v);
     }
 
     static String describe(double[] xs) {

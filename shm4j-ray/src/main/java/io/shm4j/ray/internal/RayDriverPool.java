@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The Ray backend: tasks and batches of items become calls of {@link RayEntry#run}, at most
  * {@code workers} in flight (the pool's size is its share of the cluster). A batch operation
  * packs several items into one call to amortize Ray's per-task cost (one item per call when a
- * task timeout is set). A function is {@code Ray.put} once per batch operation and cached per
- * worker JVM.
+ * task timeout is set). A function travels inline with each call when small, else is
+ * {@code Ray.put} once per batch operation; each worker JVM deserializes it once.
  *
  * <p>Thread-safe: any thread may submit; calls are submitted and answered on the connection's
  * Ray thread, where futures complete (keep dependent actions short).
@@ -56,6 +56,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RayDriverPool extends AbstractPool {
     private static final int MAX_ITEMS_PER_CALL = 64;
     private static final int MAX_RELEASES = 64;
+    /**
+     * A function up to this size travels inline in each call (Ray inlines small arguments in the
+     * task spec); a larger one is {@code Ray.put} once per batch operation and passed by ref.
+     */
+    private static final int INLINE_FN_BYTES = 64 * 1024;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     /** One task of a call: its id, payload, future and batch job. */
@@ -200,10 +205,14 @@ final class RayDriverPool extends AbstractPool {
                 if (call.fn == null) {
                     fn = new byte[0];
                 } else {
-                    if (call.fn.ref == null) {
-                        call.fn.ref = c.ray.put(call.fn.bytes);
+                    if (call.fn.bytes.length <= INLINE_FN_BYTES) {
+                        fn = call.fn.bytes; // inline in the task spec: no object store round trip per batch
+                    } else {
+                        if (call.fn.ref == null) {
+                            call.fn.ref = c.ray.put(call.fn.bytes);
+                        }
+                        fn = call.fn.ref;
                     }
-                    fn = call.fn.ref;
                 }
                 c.submit(this, call, header(call), fn, payload(call));
             } catch (RuntimeException e) {
