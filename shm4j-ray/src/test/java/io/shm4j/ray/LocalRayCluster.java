@@ -90,9 +90,6 @@ public final class LocalRayCluster {
         // and a Java worker costs seconds to start and warm (docs/ray.md).
         pb.environment().put("RAY_num_workers_soft_limit", "8");
         pb.environment().put("RAY_idle_worker_killing_time_threshold_ms", "600000");
-        // Ray starts workers at nice 15 by default (worker_niceness): on a busy host they then get a
-        // small share of the CPU next to the processes backend's workers (nice 0).
-        pb.environment().put("RAY_worker_niceness", System.getProperty("shm4j.ray.test.worker-niceness", "0"));
         try {
             Path log = Files.createTempFile(Path.of(System.getenv("SHM4J_RAY_TEST_TMP")), "ray-start-", ".log");
             Process p = pb.redirectOutput(log.toFile()).start();

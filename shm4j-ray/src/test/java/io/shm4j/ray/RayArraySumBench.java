@@ -206,8 +206,7 @@ class RayArraySumBench {
         }
         md.append("\nin-task: the slowest task's own time (mapping + sum), the rest is the round trip.\n");
         md.append("worker pids per pool: ").append(PIDS.values()).append("; workers' nice value per backend: ")
-                .append(NICE).append(" (Ray's worker_niceness: ").append(System.getProperty(
-                        "shm4j.ray.test.worker-niceness", "0")).append(")\n");
+                .append(NICE).append('\n');
         md.append("\n| set-up (once) | value |\n|---|---|\n");
         setup.forEach((k, v) -> md.append(String.format("| %s | %.3f |%n", k, v)));
         md.append("\nruns: ").append(runs).append("\ntasks: ").append(tasks).append('\n');
