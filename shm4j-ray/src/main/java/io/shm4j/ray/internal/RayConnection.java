@@ -227,14 +227,15 @@ final class RayConnection {
                 return;
             } catch (Throwable t) {
                 System.getLogger("io.shm4j.ray").log(System.Logger.Level.ERROR, "shm4j-ray thread: " + t, t);
-                for (InFlight f : inFlight.values()) {
+                List<InFlight> lost = new ArrayList<>(inFlight.values());
+                inFlight.clear(); // before failing them: a failure may submit again (removals of results)
+                for (InFlight f : lost) {
                     try {
                         f.failed(t);
                     } catch (RuntimeException again) {
                         t.addSuppressed(again);
                     }
                 }
-                inFlight.clear();
             }
         }
     }
