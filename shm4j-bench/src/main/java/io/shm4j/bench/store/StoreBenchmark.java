@@ -170,10 +170,11 @@ public final class StoreBenchmark {
      */
     private static final class RayHelper implements AutoCloseable {
         private static final String SCRIPT = """
-                import sys, time, numpy as np, ray
+                import shutil, sys, tempfile, time, numpy as np, ray
                 size = int(sys.argv[1])
                 arr = np.random.default_rng(1).integers(0, 255, size, dtype=np.uint8)
-                ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR")
+                tmp = tempfile.mkdtemp(prefix="shm4j-ray-")  # a private session dir, not /tmp/ray
+                ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", _temp_dir=tmp)
                 ray.get(ray.put(np.zeros(1024)))
                 ref = ray.put(arr); del ref
                 print("ready", flush=True)
@@ -183,6 +184,7 @@ public final class StoreBenchmark {
                     t0 = time.perf_counter(); ref = ray.put(arr); t = time.perf_counter() - t0
                     print(t, flush=True)
                 ray.shutdown()
+                shutil.rmtree(tmp, ignore_errors=True)
                 """;
         private final Process process;
         private final java.io.BufferedReader out;
@@ -385,10 +387,11 @@ public final class StoreBenchmark {
     // ------------------------------------------------------------------ ray
 
     private static final String RAY_SCRIPT = """
-            import json, sys, time, numpy as np, ray
+            import json, shutil, sys, tempfile, time, numpy as np, ray
             size, reps = int(sys.argv[1]), int(sys.argv[2])
             arr = np.random.default_rng(1).integers(0, 255, size, dtype=np.uint8)
-            t0 = time.perf_counter(); ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR")
+            tmp = tempfile.mkdtemp(prefix="shm4j-ray-")  # a private session dir, not /tmp/ray
+            t0 = time.perf_counter(); ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", _temp_dir=tmp)
             init = time.perf_counter() - t0
             ray.get(ray.put(np.zeros(1024)))
             puts, gets, firsts, copies = [], [], [], []
@@ -400,6 +403,7 @@ public final class StoreBenchmark {
                 del v, ref
                 t0 = time.perf_counter(); c = arr.copy(); copies.append(time.perf_counter() - t0); del c
             ray.shutdown()
+            shutil.rmtree(tmp, ignore_errors=True)
             med = lambda xs: sorted(xs)[len(xs) // 2]
             print(json.dumps({"init_s": init, "put_s": med(puts), "get_first_s": med(firsts), "get_s": med(gets), "np_copy_s": med(copies)}))
             """;
