@@ -7,6 +7,7 @@ import io.shm4j.frame.internal.ColumnSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -20,6 +21,9 @@ import java.util.stream.IntStream;
  * <p>Not thread-safe; written once. The parts live in the reader's scratch memory.
  */
 final class CsvColumn extends ColumnSource {
+    /** Values per block when a part is converted on its way into the segment (a multiple of 8). */
+    private static final int BLOCK = 8192;
+
     private final byte kind;
     private final ColumnPart[] parts;
     private final long[] rowStarts;
@@ -139,31 +143,32 @@ final class CsvColumn extends ColumnSource {
     }
 
     private void writePart(int k, MemorySegment offsets, MemorySegment values) {
+        // Blocks through heap arrays and bulk copies, no access per value to a segment: a put from
+        // the CLI runs this on cold code, where a segment access per value costs a chain of
+        // method-handle calls (it was the largest part of a 20 MB put's profile).
         ColumnPart p = parts[k];
         int n = p.rows();
         long r0 = rowStarts[k];
         MemorySegment src = p.values();
         if (kind == Kind.STRING) {
-            long base = dataStarts[k];
-            for (int i = 0; i < n; i++) {
-                long o = p.kind() == Kind.STRING ? base + p.offsets().getAtIndex(ValueLayout.JAVA_INT, i) : base;
-                if (wideOffsets) {
-                    offsets.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r0 + i, o);
-                } else {
-                    offsets.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, r0 + i, (int) o);
-                }
-            }
+            writeOffsets(p, dataStarts[k], r0, offsets);
             if (p.kind() == Kind.STRING) {
-                MemorySegment.copy(src, 0, values, base, src.byteSize());
+                MemorySegment.copy(src, 0, values, dataStarts[k], src.byteSize());
             }
             return;
         }
         byte from = p.kind();
         if (kind == Kind.DATE) {
             if (from == Kind.DATE) { // int32 days (the parser keeps them as longs)
-                long at = r0 * 4;
-                for (int i = 0; i < n; i++) {
-                    values.set(ValueLayout.JAVA_INT_UNALIGNED, at + 4L * i, (int) src.getAtIndex(ValueLayout.JAVA_LONG, i));
+                long[] in = new long[Math.min(n, BLOCK)];
+                int[] out = new int[in.length];
+                for (int i = 0; i < n; i += BLOCK) {
+                    int m = Math.min(BLOCK, n - i);
+                    MemorySegment.copy(src, ValueLayout.JAVA_LONG_UNALIGNED, 8L * i, in, 0, m);
+                    for (int j = 0; j < m; j++) {
+                        out[j] = (int) in[j];
+                    }
+                    MemorySegment.copy(out, 0, values, ValueLayout.JAVA_INT_UNALIGNED, 4 * (r0 + i), m);
                 }
             }
             return; // a part of nulls: zeros
@@ -171,8 +176,11 @@ final class CsvColumn extends ColumnSource {
         long at = r0 * 8;
         if (from == Kind.NULL) {
             if (kind == Kind.FLOAT) {
-                for (int i = 0; i < n; i++) {
-                    values.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * i, Double.NaN);
+                double[] nan = new double[Math.min(n, BLOCK)];
+                Arrays.fill(nan, Double.NaN);
+                for (int i = 0; i < n; i += BLOCK) {
+                    MemorySegment.copy(nan, 0, values, ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * i,
+                            Math.min(BLOCK, n - i));
                 }
             }
             return; // zeros otherwise
@@ -183,20 +191,68 @@ final class CsvColumn extends ColumnSource {
             return;
         }
         MemorySegment valid = p.validity();
-        for (int i = 0; i < n; i++) {
-            long v = src.getAtIndex(ValueLayout.JAVA_LONG, i);
-            if (kind == Kind.FLOAT) {
-                boolean isNull = valid != null && ((valid.get(ValueLayout.JAVA_BYTE, i >>> 3) >> (i & 7)) & 1) == 0;
-                values.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * i, isNull ? Double.NaN : (double) v);
-            } else if (factor > 0) {
-                values.set(ValueLayout.JAVA_LONG_UNALIGNED, at + 8L * i, v * factor);
-            } else {
-                if (v % -factor != 0) {
-                    throw new FrameFormatException("timestamp needs nanoseconds but its column holds dates outside "
-                            + "1677-2262: column=" + field.name() + ", row=" + (r0 + i + 1)
-                            + "; store such values as text or round the column to microseconds");
+        long[] in = new long[Math.min(n, BLOCK)];
+        double[] dout = kind == Kind.FLOAT ? new double[in.length] : null;
+        byte[] bits = valid != null ? new byte[(in.length + 7) >>> 3] : null;
+        for (int i = 0; i < n; i += BLOCK) { // BLOCK is a multiple of 8: a block starts on a validity byte
+            int m = Math.min(BLOCK, n - i);
+            MemorySegment.copy(src, ValueLayout.JAVA_LONG_UNALIGNED, 8L * i, in, 0, m);
+            if (dout != null) {
+                if (bits != null) {
+                    MemorySegment.copy(valid, ValueLayout.JAVA_BYTE, i >>> 3, bits, 0, (m + 7) >>> 3);
                 }
-                values.set(ValueLayout.JAVA_LONG_UNALIGNED, at + 8L * i, v / -factor);
+                for (int j = 0; j < m; j++) {
+                    boolean isNull = bits != null && ((bits[j >>> 3] >> (j & 7)) & 1) == 0;
+                    dout[j] = isNull ? Double.NaN : (double) in[j];
+                }
+                MemorySegment.copy(dout, 0, values, ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * i, m);
+                continue;
+            }
+            for (int j = 0; j < m; j++) {
+                long v = in[j];
+                if (factor > 0) {
+                    in[j] = v * factor;
+                } else {
+                    if (v % -factor != 0) {
+                        throw new FrameFormatException("timestamp needs nanoseconds but its column holds dates "
+                                + "outside 1677-2262: column=" + field.name() + ", row=" + (r0 + i + j + 1)
+                                + "; store such values as text or round the column to microseconds");
+                    }
+                    in[j] = v / -factor;
+                }
+            }
+            MemorySegment.copy(in, 0, values, ValueLayout.JAVA_LONG_UNALIGNED, at + 8L * i, m);
+        }
+    }
+
+    /** A part's string offsets, shifted by {@code base} (where its bytes start in the column). */
+    private void writeOffsets(ColumnPart p, long base, long r0, MemorySegment offsets) {
+        int n = p.rows();
+        boolean text = p.kind() == Kind.STRING;
+        if (!wideOffsets && text && base == 0) {
+            MemorySegment.copy(p.offsets(), 0, offsets, 4 * r0, 4L * n);
+            return;
+        }
+        int[] in = new int[Math.min(n, BLOCK)];
+        long[] wide = wideOffsets ? new long[in.length] : null;
+        for (int i = 0; i < n; i += BLOCK) {
+            int m = Math.min(BLOCK, n - i);
+            if (text) {
+                MemorySegment.copy(p.offsets(), ValueLayout.JAVA_INT_UNALIGNED, 4L * i, in, 0, m);
+            } else {
+                Arrays.fill(in, 0, m, 0);
+            }
+            if (wideOffsets) {
+                for (int j = 0; j < m; j++) {
+                    wide[j] = base + in[j];
+                }
+                MemorySegment.copy(wide, 0, offsets, ValueLayout.JAVA_LONG_UNALIGNED, 8 * (r0 + i), m);
+            } else {
+                int b = (int) base;
+                for (int j = 0; j < m; j++) {
+                    in[j] += b;
+                }
+                MemorySegment.copy(in, 0, offsets, ValueLayout.JAVA_INT_UNALIGNED, 4 * (r0 + i), m);
             }
         }
     }
@@ -231,25 +287,41 @@ final class CsvColumn extends ColumnSource {
         }
     }
 
-    /** ORs the first {@code n} bits of {@code src} into {@code dst} at bit {@code at}. */
+    /**
+     * ORs the first {@code n} bits of {@code src} into {@code dst} at bit {@code at}. The bytes of
+     * {@code dst} after the one holding bit {@code at} must still be zero (parts are written in
+     * order): they are written, not ORed, in blocks through a heap array.
+     */
     static void copyBits(MemorySegment src, MemorySegment dst, long at, long n) {
         long bytes = (n + 7) >>> 3;
-        int shift = (int) (at & 7);
-        long d = at >>> 3;
-        if (shift == 0) {
-            for (long j = 0; j < bytes; j++) {
-                or(dst, d + j, src.get(ValueLayout.JAVA_BYTE, j) & 0xFF & lastMask(j, bytes, n));
-            }
+        if (bytes == 0) {
             return;
         }
-        long size = dst.byteSize();
-        for (long j = 0; j < bytes; j++) {
-            int v = src.get(ValueLayout.JAVA_BYTE, j) & 0xFF & lastMask(j, bytes, n);
-            or(dst, d + j, (v << shift) & 0xFF);
-            int hi = v >>> (8 - shift);
-            if (hi != 0 && d + j + 1 < size) {
-                or(dst, d + j + 1, hi);
+        int shift = (int) (at & 7);
+        long d = at >>> 3;
+        byte[] in = new byte[(int) Math.min(bytes, BLOCK)];
+        byte[] out = new byte[in.length];
+        int carry = 0; // the high bits of the previous source byte
+        for (long j0 = 0; j0 < bytes; j0 += in.length) {
+            int m = (int) Math.min(in.length, bytes - j0);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, j0, in, 0, m);
+            if (j0 + m == bytes) {
+                in[m - 1] &= (byte) lastMask(bytes - 1, bytes, n);
             }
+            for (int j = 0; j < m; j++) {
+                int v = in[j] & 0xFF;
+                out[j] = (byte) ((v << shift) | carry);
+                carry = v >>> (8 - shift) & 0xFF; // shift 0: nothing carries
+            }
+            int first = 0;
+            if (j0 == 0) {
+                or(dst, d, out[0] & 0xFF); // shares its byte with the part before
+                first = 1;
+            }
+            MemorySegment.copy(out, first, dst, ValueLayout.JAVA_BYTE, d + j0 + first, m - first);
+        }
+        if (carry != 0 && d + bytes < dst.byteSize()) {
+            or(dst, d + bytes, carry);
         }
     }
 
