@@ -47,6 +47,9 @@ public final class Main implements Runnable {
     static int run(String[] args, PrintWriter out, PrintWriter err, boolean fastPath) {
         if (fastPath) {
             Integer code = fastLs(args, out, err);
+            if (code == null) {
+                code = fastPut(args, out, err);
+            }
             if (code != null) {
                 return code;
             }
@@ -101,6 +104,72 @@ public final class Main implements Runnable {
         ls.err = err;
         try {
             return ls.call();
+        } catch (RuntimeException e) {
+            return failed(e, err);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /**
+     * {@code put} without picocli, for the same reason as {@link #fastLs}: a put of a small file is
+     * meant to take well under a second, and picocli's command model was a third of it. Handles
+     * {@code [--dir DIR] put FILE} with {@code --dir DIR}, {@code --name NAME} (each at most once,
+     * also as {@code --opt=value}) and one of {@code --persistent}/{@code --scoped}, in any order
+     * after {@code put}, exactly as the picocli path does (CliTest compares both); anything else
+     * ({@code --owner-pid}, help, {@code --}, a FILE starting with {@code -}, usage errors) returns
+     * null and goes through picocli.
+     */
+    private static Integer fastPut(String[] args, PrintWriter out, PrintWriter err) {
+        PutCommand put = new PutCommand();
+        boolean seenPut = false;
+        String dir = null;
+        String file = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            String option = a;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                option = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if ((a.equals("--dir") || (seenPut && a.equals("--name"))) && i + 1 < args.length) {
+                value = args[++i];
+            }
+            if (option.equals("--dir") && value != null && dir == null) {
+                dir = value;
+            } else if (!seenPut) {
+                if (!a.equals("put")) {
+                    return null;
+                }
+                seenPut = true;
+            } else if (option.equals("--name") && value != null && put.name == null) {
+                put.name = value;
+            } else if (a.equals("--persistent") && !put.ownership.persistent && !put.ownership.scoped) {
+                put.ownership.persistent = true;
+            } else if (a.equals("--scoped") && !put.ownership.persistent && !put.ownership.scoped) {
+                put.ownership.scoped = true;
+            } else if (!a.startsWith("-") && file == null) {
+                file = a;
+            } else {
+                return null;
+            }
+        }
+        if (!seenPut || file == null) {
+            return null;
+        }
+        try {
+            put.file = java.nio.file.Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+        if (dir != null) {
+            System.setProperty(io.shm4j.Settings.DIR_PROPERTY, dir);
+        }
+        put.out = out;
+        try {
+            return put.call();
         } catch (RuntimeException e) {
             return failed(e, err);
         } finally {

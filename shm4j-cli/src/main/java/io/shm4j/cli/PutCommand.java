@@ -50,6 +50,9 @@ final class PutCommand implements Callable<Integer> {
     @CommandLine.ArgGroup(exclusive = true)
     Ownership ownership = new Ownership();
 
+    /** Where the result goes when run without picocli ({@code Main.fastPut}); else picocli's out. */
+    java.io.PrintWriter out;
+
     /** At most one of --persistent, --scoped, --owner-pid. */
     static final class Ownership {
         @Option(names = "--persistent", description = "Keep the segment until `shm4j rm` (the default).")
@@ -93,7 +96,7 @@ final class PutCommand implements Callable<Integer> {
                     + Formats.ACCEPTED_FOR_PUT);
         }
         String segment = created.substring(0, created.indexOf(' '));
-        spec.commandLine().getOut().println(created + (lifetime == Lifetime.PERSISTENT
+        (out != null ? out : spec.commandLine().getOut()).println(created + (lifetime == Lifetime.PERSISTENT
                 ? " (remove with: shm4j rm " + segment + ")"
                 : ", owner pid=" + owner.pid() + (ownership.scoped ? " (the session leader)" : "")));
         return 0;

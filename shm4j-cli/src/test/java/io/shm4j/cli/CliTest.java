@@ -54,6 +54,46 @@ class CliTest {
         }
     }
 
+    @Test
+    void shouldPutTheSameWithoutPicocliAsWithIt() throws Exception {
+        java.nio.file.Path dirTmp = java.nio.file.Files.createTempDirectory("shm4j-cli");
+        java.nio.file.Path csv = java.nio.file.Files.writeString(dirTmp.resolve("in.csv"), "id,price\n1,2.5\n2,\n");
+        String shm = io.shm4j.testkit.LeakCheck.shmDirectory().toString();
+        // another live process: a segment owned by this one goes when its handle closes
+        String pid = Long.toString(ProcessHandle.current().parent().orElseThrow().pid());
+        String f = csv.toString();
+        String[][] variants = {{"put", f, "--name", "N"}, {"put", "--name=N", f, "--persistent"},
+            {"--dir", shm, "put", f, "--scoped", "--name", "N"}, {"put", f, "--dir=" + shm, "--name", "N"},
+            {"put", f, "--owner-pid", pid, "--name", "N"}, {"put", "--persistent", "--scoped", f, "--name", "N"},
+            {"put", f, "--name", "N", "--name", "N"}, {"put", f, f, "--name", "N"}, {"put", "--name", "N"},
+            {"put", dirTmp.resolve("missing.csv").toString(), "--name", "N"}, {"put", "--", f, "--name", "N"}};
+        try {
+            for (String[] v : variants) {
+                String a = TestNames.unique("cli-fput");
+                String b = TestNames.unique("cli-pput");
+                Run fast = runWith(true, java.util.Arrays.stream(v).map(x -> x.replace("N", a)).toArray(String[]::new));
+                Run picocli = runWith(false, java.util.Arrays.stream(v).map(x -> x.replace("N", b)).toArray(String[]::new));
+                String what = String.join(" ", v);
+                assertThat(fast.code()).as(what).isEqualTo(picocli.code());
+                assertThat(fast.out().replace(a, "N")).as(what).isEqualTo(picocli.out().replace(b, "N"));
+                assertThat(fast.err().replace(a, "N")).as(what).isEqualTo(picocli.err().replace(b, "N"));
+                if (fast.code() == 0) {
+                    assertThat(ShmDirectory.current().find(a)).as(what + ": " + fast.out()).isPresent();
+                    var fi = ShmDirectory.current().info(a);
+                    var pi = ShmDirectory.current().info(b);
+                    assertThat(fi.lifetime()).as(what).isEqualTo(pi.lifetime());
+                    assertThat(fi.size()).as(what).isEqualTo(pi.size());
+                }
+                for (String n : new String[] {a, b}) {
+                    ShmDirectory.current().find(n).ifPresent(i -> ShmDirectory.current().remove(n));
+                }
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(csv);
+            java.nio.file.Files.deleteIfExists(dirTmp);
+        }
+    }
+
     private static Run runWith(boolean fastPath, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -178,6 +178,19 @@ public final class Native {
 
     private Native() {}
 
+    /**
+     * Links, ahead of use, the functions that creating, mapping and closing a segment call ({@code
+     * open}, {@code posix_fallocate}, {@code mmap}, {@code munmap}, {@code close}, {@code geteuid}):
+     * each link spins method-handle classes, tens of milliseconds on cold code, so a caller that
+     * will create a segment once it has prepared the data (a CSV read) links them on another
+     * thread meanwhile.
+     */
+    public static void linkSegmentCalls() {
+        for (MethodHandle h : new MethodHandle[] {Geteuid.H, Open.H, PosixFallocate.H, Mmap.H, Close.H, Munmap.H}) {
+            java.util.Objects.requireNonNull(h);
+        }
+    }
+
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError("libc has no symbol: name=" + name));

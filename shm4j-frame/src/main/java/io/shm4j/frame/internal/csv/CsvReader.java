@@ -3,6 +3,7 @@ package io.shm4j.frame.internal.csv;
 import io.shm4j.Shm4jException;
 import io.shm4j.frame.FrameFormatException;
 import io.shm4j.frame.internal.ColumnSource;
+import io.shm4j.segment.internal.Native;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
@@ -43,6 +44,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class CsvReader implements AutoCloseable {
     /** The sample that gives the starting kinds: small, it is parsed before the threads start (cold code). */
     private static final int SAMPLE_BYTES = 64 * 1024;
+    private static final java.util.concurrent.atomic.AtomicBoolean LINKED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Path path;
     private final Arena scratch = Arena.ofShared();
@@ -82,6 +84,7 @@ public final class CsvReader implements AutoCloseable {
      * @throws FrameFormatException for malformed CSV, naming the row
      */
     public static CsvReader read(Path csv, int threads) {
+        linkSegmentCallsAhead();
         try (FileChannel ch = FileChannel.open(csv, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {
@@ -100,6 +103,23 @@ public final class CsvReader implements AutoCloseable {
         } catch (IOException e) {
             throw new Shm4jException("cannot read CSV: path=" + csv + ", error=" + e.getMessage()
                     + "; check that the file exists and is readable", e);
+        }
+    }
+
+    /**
+     * The first read in a JVM links the native calls that creating the frame's segment will make
+     * (on a thread of its own, while the file is parsed): on cold code that is a tenth of a second
+     * a CLI put would otherwise wait for after parsing.
+     */
+    private static void linkSegmentCallsAhead() {
+        if (LINKED.compareAndSet(false, true)) {
+            Thread.ofPlatform().daemon().name("shm4j-link").start(() -> {
+                try {
+                    Native.linkSegmentCalls();
+                } catch (Throwable e) {
+                    // the segment's creation reports a failure to link where it happens
+                }
+            });
         }
     }
 
