@@ -66,7 +66,8 @@ class CliTest {
             {"--dir", shm, "put", f, "--scoped", "--name", "N"}, {"put", f, "--dir=" + shm, "--name", "N"},
             {"put", f, "--owner-pid", pid, "--name", "N"}, {"put", "--persistent", "--scoped", f, "--name", "N"},
             {"put", f, "--name", "N", "--name", "N"}, {"put", f, f, "--name", "N"}, {"put", "--name", "N"},
-            {"put", dirTmp.resolve("missing.csv").toString(), "--name", "N"}, {"put", "--", f, "--name", "N"}};
+            {"put", dirTmp.resolve("missing.csv").toString(), "--name", "N"}, {"put", "--", f, "--name", "N"},
+            {"put", f, "--frame", "--name", "N"}};
         try {
             for (String[] v : variants) {
                 String a = TestNames.unique("cli-fput");
