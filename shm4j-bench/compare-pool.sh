@@ -23,10 +23,10 @@ cp_of() { # the runtime class path of a built tree: its bench jar and dependenci
   local t="$1"
   local jars
   jars="$(ls "$t"/shm4j-bench/target/shm4j-bench-*.jar | grep -v -- '-sources\|-javadoc' | head -1)"
-  if [ -d "$t/shm4j-bench/target/lib" ]; then # a build from before the CLI/bench plug-in split
-    echo "$jars:$t/shm4j-bench/target/lib/*"
-  else
+  if [ -d "$t/shm4j-cli/target/lib" ]; then
     echo "$jars:$t/shm4j-cli/target/lib/*:$t/shm4j-bench/target/plugin/*"
+  else # a build from before the CLI/bench plug-in split (a leftover bench lib of such a build is stale)
+    echo "$jars:$t/shm4j-bench/target/lib/*"
   fi
 }
 new_cp="$(cp_of "$root")"
