@@ -92,7 +92,6 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
     private final int mode;
     private volatile Held<T> held;
     private volatile boolean closed;
-    private Prefetch prefetch; // guarded by this
 
     private Dataset(ShmDirectory directory, String name, Segment control, Codec<T> codec, boolean owning, int mode) {
         this.directory = directory;
@@ -245,73 +244,6 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
     public DatasetReader<T> reader() {
         checkOpen();
         return new DatasetReader<>(this);
-    }
-
-    /**
-     * Follows the dataset in the background: a daemon thread reads the current version number
-     * every {@code interval} and, when a new version was published, maps it (and faults its pages
-     * in) for this handle, so that {@link #current()} and every {@link DatasetReader} of this
-     * handle find it ready — a server's request threads never pay for the switch (on 2 cores, a
-     * 244 MiB version took a request from about 40 to 200 ms when mapped on the request path).
-     * The old version is still let go by its last lease or reader. At most one per handle; stops
-     * at its {@link Prefetch#close()} or this handle's {@link #close()}.
-     *
-     * @param interval how often to look (e.g. 5 ms; a look is one load from shared memory)
-     * @return the running prefetch; close it to stop
-     * @throws IllegalStateException if one is already running on this handle
-     */
-    public synchronized Prefetch prefetch(java.time.Duration interval) {
-        checkOpen();
-        if (prefetch != null && !prefetch.stopped) {
-            throw new IllegalStateException("a prefetch already runs on this dataset handle: name=" + name
-                    + "; close it before starting another");
-        }
-        long nanos = Math.max(100_000L, interval.toNanos());
-        Prefetch p = new Prefetch();
-        p.thread = Thread.ofPlatform().daemon().name("shm4j-dataset-prefetch-" + name).start(() -> {
-            while (!p.stopped && !closed) {
-                try {
-                    Held<T> h = held;
-                    long k = currentNumber();
-                    if (k != 0 && (h == null || h.number != k)) {
-                        current().close(); // maps and prefaults it; this handle keeps holding it
-                    }
-                } catch (RuntimeException e) { // closed meanwhile, or the version went: look again later
-                    if (closed) {
-                        return;
-                    }
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(nanos);
-            }
-        });
-        prefetch = p;
-        return p;
-    }
-
-    /** A running {@link #prefetch(java.time.Duration)}; {@link #close()} stops it and waits for it. */
-    public static final class Prefetch implements AutoCloseable {
-        private volatile boolean stopped;
-        private Thread thread;
-
-        private Prefetch() {}
-
-        /** Stops the background thread and waits for it (a map in progress completes). Idempotent. */
-        @Override
-        public void close() {
-            stopped = true;
-            java.util.concurrent.locks.LockSupport.unpark(thread);
-            boolean interrupted = false;
-            while (thread.isAlive() && thread != Thread.currentThread()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private synchronized Version<T> moveOn() {
@@ -545,16 +477,11 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
      */
     @Override
     public void close() {
-        Prefetch p;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            p = prefetch;
-        }
-        if (p != null) {
-            p.close(); // before the control segment is unmapped under it
         }
         Held<T> h = held;
         held = null;

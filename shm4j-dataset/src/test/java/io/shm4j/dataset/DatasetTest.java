@@ -75,38 +75,6 @@ class DatasetTest {
     }
 
     @Test
-    void shouldMapEachNewVersionInTheBackgroundWhenPrefetching() throws Exception {
-        String name = TestNames.unique("ds");
-        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
-                Dataset<SharedArray> r = Dataset.attachArrays(name);
-                DatasetReader<SharedArray> reader = r.reader()) {
-            w.publish(o -> filled(o, 1, 10));
-            Dataset.Prefetch prefetch = r.prefetch(java.time.Duration.ofMillis(1));
-            assertThatThrownBy(() -> r.prefetch(java.time.Duration.ofMillis(1))).isInstanceOf(IllegalStateException.class);
-            io.shm4j.testkit.Awaits.until("version 1 mapped with no current() call", java.time.Duration.ofSeconds(10),
-                    () -> mapped(DatasetLayout.versionName(name, 1)));
-            w.publish(o -> filled(o, 2, 10));
-            io.shm4j.testkit.Awaits.until("version 2 mapped with no current() call", java.time.Duration.ofSeconds(10),
-                    () -> mapped(DatasetLayout.versionName(name, 2)));
-            assertThat(reader.current().sumLong()).isEqualTo(20);
-            assertThat(reader.number()).isEqualTo(2);
-            prefetch.close();
-            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("shm4j-dataset-prefetch-" + name));
-            r.prefetch(java.time.Duration.ofMillis(1)); // a new one after close; stopped by the handle's close
-        }
-    }
-
-    /** Whether this process maps a file whose name ends with {@code segment} (/proc/self/maps). */
-    private static boolean mapped(String segment) {
-        try {
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
-                    .anyMatch(l -> l.endsWith("/" + segment));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    @Test
     void shouldFollowVersionsWithAThreadsReader() {
         String name = TestNames.unique("ds");
         try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));

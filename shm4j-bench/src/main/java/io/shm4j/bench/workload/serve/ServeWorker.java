@@ -72,7 +72,6 @@ public final class ServeWorker {
                 r.current();
                 version = r.number();
             }
-            dataset.prefetch(java.time.Duration.ofMillis(5)); // new versions mapped off the request path
         } else {
             reload();
             version = copy.version();
