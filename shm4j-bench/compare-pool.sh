@@ -24,7 +24,9 @@ cp_of() { # the runtime class path of a built tree: its bench jar and dependenci
   local jars
   jars="$(ls "$t"/shm4j-bench/target/shm4j-bench-*.jar | grep -v -- '-sources\|-javadoc' | head -1)"
   if [ -d "$t/shm4j-cli/target/lib" ]; then
-    echo "$jars:$t/shm4j-cli/target/lib/*:$t/shm4j-bench/target/plugin/*"
+    local cli # the CLI's own jar: in its lib when the launcher built it, beside it after a Maven build
+    cli="$(ls "$t"/shm4j-cli/target/shm4j-cli-*.jar 2>/dev/null | grep -v -- '-sources\|-javadoc' | head -1)"
+    echo "$jars${cli:+:$cli}:$t/shm4j-cli/target/lib/*:$t/shm4j-bench/target/plugin/*"
   else # a build from before the CLI/bench plug-in split (a leftover bench lib of such a build is stale)
     echo "$jars:$t/shm4j-bench/target/lib/*"
   fi
