@@ -130,6 +130,38 @@ final class RayConnection {
     }
 
     /**
+     * Removes {@code /tmp/ray/<dir>/<lib>}, its {@code file_lock} and {@code <dir>} relative to
+     * descriptors: {@code /tmp/ray} is world-writable, so nothing here follows a link, and a
+     * directory not owned by this user is left alone.
+     */
+    private static void removeUnder(Path dir, Path lib) throws java.io.IOException {
+        if (Files.isSymbolicLink(RAY_TMP)) {
+            return;
+        }
+        try (java.nio.file.DirectoryStream<Path> top = Files.newDirectoryStream(RAY_TMP)) {
+            if (!(top instanceof java.nio.file.SecureDirectoryStream<Path> tmp)) {
+                return; // no descriptor-relative operations here: leave the 41 MB file
+            }
+            try (java.nio.file.SecureDirectoryStream<Path> d = tmp.newDirectoryStream(dir,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.file.attribute.UserPrincipal owner = d
+                        .getFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class).readAttributes().owner();
+                if (!owner.getName().equals(System.getProperty("user.name"))) {
+                    return;
+                }
+                for (Path name : List.of(lib, Path.of("file_lock"))) {
+                    try {
+                        d.deleteFile(name);
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // already gone
+                    }
+                }
+            }
+            tmp.deleteDirectory(dir); // fails (kept) unless empty
+        }
+    }
+
+    /**
      * Ray's Java driver unpacks its 41 MB native library into {@code /tmp/ray/<millis>/} and
      * leaves it there; once loaded, the file is not needed (the mapping stays), so remove it, and
      * {@code /tmp/ray} too if the driver made it and left it empty.
@@ -141,12 +173,10 @@ final class RayConnection {
                 if (at >= 0 && line.endsWith("/libcore_worker_library_java.so")) {
                     Path lib = Path.of(line.substring(at));
                     Path dir = lib.getParent();
-                    if (dir.getFileName().toString().matches("[0-9]+")) {
-                        Files.deleteIfExists(lib);
-                        Files.deleteIfExists(dir.resolve("file_lock"));
-                        Files.deleteIfExists(dir);
-                        if (!rayTmpExisted && dir.getParent().equals(RAY_TMP)) {
-                            Files.deleteIfExists(RAY_TMP); // fails (kept) unless empty
+                    if (dir.getFileName().toString().matches("[0-9]+") && RAY_TMP.equals(dir.getParent())) {
+                        removeUnder(dir.getFileName(), lib.getFileName());
+                        if (!rayTmpExisted && Files.isDirectory(RAY_TMP, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.deleteIfExists(RAY_TMP); // rmdir: fails (kept) unless empty
                         }
                     }
                     return;
