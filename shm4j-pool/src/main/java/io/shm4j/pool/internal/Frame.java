@@ -60,7 +60,7 @@ final class Frame {
      * by {@link #finish()}. Not thread-safe.
      */
     static final class Output extends OutputStream {
-        private byte[][] chunks = new byte[4][];
+        private byte[][] chunks; // made when a frame outgrows its first chunk: most never do
         private int full; // chunks before the current one, all full
         private byte[] current = new byte[FIRST_CHUNK];
         private int count = 4; // the length prefix
@@ -89,7 +89,9 @@ final class Frame {
         }
 
         private void next() {
-            if (full == chunks.length) {
+            if (chunks == null) {
+                chunks = new byte[8][];
+            } else if (full == chunks.length) {
                 chunks = Arrays.copyOf(chunks, full * 2);
             }
             chunks[full++] = current;
@@ -103,7 +105,7 @@ final class Frame {
 
         /** Writes the length prefix and returns the frame. */
         Frame finish() {
-            byte[][] all = Arrays.copyOf(chunks, full + 1);
+            byte[][] all = full == 0 ? new byte[][] {current} : Arrays.copyOf(chunks, full + 1);
             all[full] = current;
             long total = size + count;
             if (total - 4 > Wire.MAX_FRAME) {
