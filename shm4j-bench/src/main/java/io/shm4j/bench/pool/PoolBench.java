@@ -187,35 +187,70 @@ public final class PoolBench {
         report("processes: close (ms)", close);
     }
 
-    private static void throughput(Backend backend, int workers, int tasks, int rounds) {
+    private static void throughput(Backend backend, int workers, int tasks, int rounds) throws Exception {
         List<Integer> items = IntStream.range(0, tasks).boxed().toList();
         double[] map = new double[rounds];
         double[] imap = new double[rounds];
         double[] submit = new double[rounds];
+        double[] mapCpu = new double[rounds];
+        double[] imapCpu = new double[rounds];
+        double[] submitCpu = new double[rounds];
         int submits = Math.max(1, tasks / 10);
         try (WorkerPool pool = WorkerPool.builder().backend(backend).workers(workers).progressBar(false).build()) {
             pool.map(x -> x, items.subList(0, Math.min(tasks, 20_000))); // warm-up
+            List<Long> pids = backend == Backend.PROCESSES ? pool.workerPids() : List.of();
             for (int r = 0; r < rounds; r++) {
+                long c0 = cpuNanos(pids);
                 long t0 = System.nanoTime();
                 pool.map(x -> x, items);
                 long t1 = System.nanoTime();
+                long c1 = cpuNanos(pids);
                 long n = pool.imap((Integer x) -> x, items).count();
                 long t2 = System.nanoTime();
+                long c2 = cpuNanos(pids);
                 List<CompletableFuture<Integer>> fs = new ArrayList<>(submits);
                 for (int i = 0; i < submits; i++) {
                     fs.add(pool.submit(ctx -> 1));
                 }
                 fs.forEach(CompletableFuture::join);
                 long t3 = System.nanoTime();
+                long c3 = cpuNanos(pids);
                 map[r] = tasks / ((t1 - t0) / 1e9);
                 imap[r] = n / ((t2 - t1) / 1e9);
                 submit[r] = submits / ((t3 - t2) / 1e9);
+                mapCpu[r] = (c1 - c0) / 1e3 / tasks;
+                imapCpu[r] = (c2 - c1) / 1e3 / n;
+                submitCpu[r] = (c3 - c2) / 1e3 / submits;
             }
         }
         String b = backend.name().toLowerCase(Locale.ROOT);
         report(b + ": map, empty task (tasks/s)", map);
         report(b + ": imap, empty task (tasks/s)", imap);
         report(b + ": submit, empty lambda (tasks/s)", submit);
+        report(b + ": map, CPU per task (us)", mapCpu);
+        report(b + ": imap, CPU per task (us)", imapCpu);
+        report(b + ": submit, CPU per task (us)", submitCpu);
+    }
+
+    /**
+     * CPU time used so far by this JVM and the given worker processes (user + system, from
+     * {@code /proc}): on a loaded machine a steadier measure of a round trip's cost than its
+     * wall time.
+     */
+    private static long cpuNanos(List<Long> pids) throws java.io.IOException {
+        long ticks = procTicks("self");
+        for (long pid : pids) {
+            ticks += procTicks(Long.toString(pid));
+        }
+        return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+    }
+
+    private static final long TICKS_PER_SECOND = 100; // USER_HZ, the same on every Linux architecture
+
+    private static long procTicks(String pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid, "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // the name may hold spaces
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
     }
 
     private static void report(String what, double[] values) {

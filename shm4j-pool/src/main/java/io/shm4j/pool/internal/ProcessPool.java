@@ -491,9 +491,26 @@ final class ProcessPool extends AbstractPool {
         }
     }
 
+    /**
+     * Whether a worker takes another task now. A worker is topped up in batches: once full, it
+     * gets nothing more until its queue has fallen to half its depth, so that with short tasks
+     * its writer thread wakes once per batch rather than once per answer.
+     */
     private static boolean hasRoom(WorkerHandle w, int depthMax) {
         int n = w.outstanding.size();
-        return n == 0 || (n < w.depth(depthMax) && w.outstandingBytes < SEND_AHEAD_BYTES);
+        if (n == 0) {
+            w.filling = true;
+            return true;
+        }
+        int depth = w.depth(depthMax);
+        if (n >= depth || w.outstandingBytes >= SEND_AHEAD_BYTES) {
+            w.filling = false;
+            return false;
+        }
+        if (n <= depth / 2) {
+            w.filling = true;
+        }
+        return w.filling;
     }
 
     /** Queues one control frame for a worker. Caller holds the lock. */

@@ -46,6 +46,11 @@ final class WorkerHandle {
     double runNanosAverage;
     boolean broken;
     boolean retiring;
+    /**
+     * Being filled up to its depth: set when its queue fell to half its depth (or emptied),
+     * cleared when full, so the scheduler hands it tasks in batches, not one per answer.
+     */
+    boolean filling;
     volatile Head head;
     volatile long timedOutTask = -1;
 
