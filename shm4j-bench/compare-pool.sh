@@ -3,7 +3,7 @@
 # PoolBench (start, empty-task throughput, the SIGSTOP stall) and `shm4j bench` workloads A-D
 # (Java strategies), each run alternately on the base build's jars and on this tree's.
 #
-#   shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
+#   [POOL_TASKS=300000] shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
 #
 # BASE_TREE is another checkout built with `./mvnw -DskipTests package` (for example
 # `git worktree add --detach /tmp/pool-base main`). PoolBench is this tree's class on both sides
@@ -38,7 +38,7 @@ mkdir -p "$poolbench/io/shm4j/bench/pool"
 cp "$root"/shm4j-bench/target/classes/io/shm4j/bench/pool/PoolBench*.class "$poolbench/io/shm4j/bench/pool/"
 
 run_pool() { # side, log
-  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 100000 5 >> "$out/pool-$1.log" 2>&1 \
+  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 "${POOL_TASKS:-300000}" 5 >> "$out/pool-$1.log" 2>&1 \
     || echo "PoolBench on $1 exited $?" >> "$out/pool-$1.log"
 }
 run_workloads() { # side, class path
