@@ -135,11 +135,7 @@ final class ColumnCopy extends ColumnSource {
                 boolean wide = sized.offsetWidth() == 8;
                 long pos = 0;
                 for (long i = 0; i <= length; i++) {
-                    if (wide) {
-                        offsets.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, pos);
-                    } else {
-                        offsets.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) pos);
-                    }
+                    ColumnSource.putOffset(offsets, wide, i, pos);
                     if (i < length) {
                         MemorySegment b = bytesAt(i);
                         if (b != null) {

@@ -102,6 +102,18 @@ public abstract class ColumnSource {
         }
     }
 
+    /**
+     * Writes offset {@code i} of a variable-width column: 32-bit, or 64-bit when {@code wide}
+     * (the large Arrow types).
+     */
+    public static void putOffset(MemorySegment offsets, boolean wide, long i, long pos) {
+        if (wide) {
+            offsets.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, pos);
+        } else {
+            offsets.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) pos);
+        }
+    }
+
     // ------------------------------------------------------------------ factories
 
     /** Floating point values from a function (float64 or float32). */
@@ -348,11 +360,7 @@ public abstract class ColumnSource {
             long pos = 0;
             int bits = 0;
             for (long i = 0; i < length; i++) {
-                if (wide) {
-                    offsets.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, pos);
-                } else {
-                    offsets.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) pos);
-                }
+                putOffset(offsets, wide, i, pos);
                 String s = values.apply(i);
                 if (s != null) {
                     pos += putUtf8(data, pos, s);
