@@ -26,6 +26,16 @@ public final class Settings {
     /** Environment variable for huge pages. */
     public static final String HUGE_PAGES_ENV = "SHM4J_HUGE_PAGES";
 
+    /**
+     * The page stock's cap in bytes: {@value} (default {@code 0}, off). Suffixes {@code k},
+     * {@code m}, {@code g} are binary (KiB, MiB, GiB). When set, a scoped segment this process owns
+     * is kept aside on close, up to the cap, and its pages reused by the next creation that
+     * overwrites every byte (see {@code docs/segment.md}, "Page stock").
+     */
+    public static final String PAGE_STOCK_PROPERTY = "shm4j.pageStock";
+    /** Environment variable for the page stock's cap. */
+    public static final String PAGE_STOCK_ENV = "SHM4J_PAGE_STOCK";
+
     private Settings() {}
 
     /** The shm directory in force. */
@@ -42,6 +52,35 @@ public final class Settings {
     /** Whether every mapping asks the kernel for transparent huge pages. */
     public static boolean hugePages() {
         return bool(read(HUGE_PAGES_PROPERTY, HUGE_PAGES_ENV), false);
+    }
+
+    /**
+     * The page stock's cap in bytes ({@code 0}: off).
+     *
+     * @throws Shm4jException if the value is not a size
+     */
+    public static long pageStockBytes() {
+        String v = read(PAGE_STOCK_PROPERTY, PAGE_STOCK_ENV);
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        String t = v.trim().toLowerCase(java.util.Locale.ROOT);
+        long mult = switch (t.charAt(t.length() - 1)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> 1;
+        };
+        try {
+            double n = Double.parseDouble(mult == 1 ? t : t.substring(0, t.length() - 1));
+            if (!(n >= 0) || n * mult > Long.MAX_VALUE) {
+                throw new NumberFormatException();
+            }
+            return (long) (n * mult);
+        } catch (NumberFormatException e) {
+            throw new Shm4jException("bad size setting: " + PAGE_STOCK_PROPERTY + "=" + v
+                    + "; give bytes, or a number with k, m or g (for example 2g), or 0 to turn the page stock off");
+        }
     }
 
     /** Reads a setting: the system property, else the environment variable, else null. */

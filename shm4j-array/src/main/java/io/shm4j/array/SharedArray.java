@@ -160,7 +160,8 @@ public final class SharedArray implements AutoCloseable {
 
     private static SharedArray copyOf(ShmOptions options, NpyImage image) {
         SegmentSpec spec = options.spec(image.size(), SegmentKind.ARRAY);
-        PendingSegment pending = options.directoryOrCurrent().reserve(spec);
+        // every byte is written next: pages of an array this process closed may be reused
+        PendingSegment pending = options.directoryOrCurrent().reserveForOverwrite(spec);
         try {
             image.writeTo(pending); // through the kernel: no page fault per fresh 4 KiB page
             Segment seg = pending.publish();

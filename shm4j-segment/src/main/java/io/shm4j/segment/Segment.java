@@ -221,10 +221,14 @@ public final class Segment implements AutoCloseable {
         if (lender != null || !closed.compareAndSet(false, true)) {
             return;
         }
+        boolean unmapped = false;
         try {
             arena.close();
+            unmapped = true;
         } finally {
-            if (owning) {
+            // With a page stock (shm4j.pageStock), the owner's file is kept aside for reuse
+            // instead of being unlinked: to everyone else the name is gone all the same.
+            if (owning && !(unmapped && PageStock.deposit(directory, info))) {
                 unlink();
             }
         }

@@ -85,6 +85,18 @@ public final class SegmentNames {
                 + HexFormat.of().formatHex(b);
     }
 
+    /**
+     * The name of a file in {@code owner}'s page stock ({@link PageStock}): a temporary name whose
+     * random part starts with {@code stock-}, so that gc, the store's crash recovery and Python's
+     * gc reclaim it as they reclaim any temporary file once {@code owner} is dead.
+     */
+    static String stockName(ProcessIdentity owner) {
+        byte[] b = new byte[8];
+        RANDOM.nextBytes(b);
+        return TEMP_PREFIX + owner.pid() + "." + owner.startTicks() + ".stock-"
+                + HexFormat.of().formatHex(b);
+    }
+
     /** The creator named in a temporary file name, if it is one. */
     static Optional<ProcessIdentity> tempCreator(String fileName) {
         if (!fileName.startsWith(TEMP_PREFIX)) {

@@ -83,6 +83,46 @@ public final class ShmDirectory {
      * @throws SegmentExistsException if the name is taken
      */
     public PendingSegment reserve(SegmentSpec spec) {
+        try {
+            return reserveFresh(spec);
+        } catch (OutOfSharedMemoryException e) {
+            if (PageStock.release(this) > 0) { // the page stock never makes a creation fail
+                return reserveFresh(spec);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Like {@link #reserve}, for a writer that overwrites every byte before publishing (as
+     * {@code SharedArray.copyOf} does): takes the pages of a segment this process closed, from
+     * its page stock, when {@link Settings#PAGE_STOCK_PROPERTY} is set and the stock holds a file
+     * that nobody maps any more; else reserves fresh pages. On stock pages
+     * {@link PendingSegment#recycled()} is true and the memory holds old bytes until written.
+     * See docs/segment.md, "Page stock".
+     *
+     * @throws OutOfSharedMemoryException if the directory cannot hold {@code spec.size()} bytes
+     * @throws SegmentExistsException if the name is taken
+     */
+    public PendingSegment reserveForOverwrite(SegmentSpec spec) {
+        if (spec.name() != null && Files.exists(path.resolve(spec.name()), LinkOption.NOFOLLOW_LINKS)) {
+            return reserve(spec); // throws SegmentExistsException
+        }
+        Optional<PendingSegment> stocked = PageStock.take(this, spec);
+        return stocked.isPresent() ? stocked.get() : reserve(spec);
+    }
+
+    /** Bytes this process keeps in its page stock in this directory (0 when the stock is off). */
+    public long pageStockBytes() {
+        return PageStock.bytes(this);
+    }
+
+    /** Removes this process's page stock in this directory; returns the bytes freed. */
+    public long releasePageStock() {
+        return PageStock.release(this);
+    }
+
+    private PendingSegment reserveFresh(SegmentSpec spec) {
         String name = spec.name() != null ? spec.name() : SegmentNames.generate();
         if (Files.exists(path.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
             throw new SegmentExistsException("segment already exists: name=" + name + ", dir=" + path

@@ -1,0 +1,230 @@
+package io.shm4j.segment;
+
+import io.shm4j.Settings;
+import io.shm4j.segment.internal.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * This process's page stock: the files of scoped segments it owned and closed, kept under
+ * private temporary names ({@code .shm4j-tmp.PID.START.stock-RANDOM}) instead of being
+ * unlinked, so that a later creation that overwrites every byte
+ * ({@link ShmDirectory#reserveForOverwrite}) reuses their allocated tmpfs pages instead of
+ * allocating and zeroing fresh ones. Off unless {@link Settings#pageStockBytes()} is set; capped
+ * in bytes (the oldest files go first).
+ *
+ * <p><b>Which files:</b> only a file this process published and owns, closed by its owning
+ * handle, at least {@value #MIN_BYTES} bytes: on close its name is renamed to a stock name
+ * (atomically: other processes now miss the name, as after an unlink), and the moved file's
+ * generation, owner and type are checked there; a file that is not the incarnation the handle
+ * owned gets its name back. The stock is a list in this process's memory: a file is taken only
+ * from that list, never by scanning the directory, so a file planted under a stock name is never
+ * taken; before reuse its inode, owner and generation are checked again.
+ *
+ * <p><b>Never while mapped:</b> a stock file is handed out only through
+ * {@link ShmDirectory#recycle}, which takes a write lease first (granted by the kernel only when
+ * no other open file description of the inode exists: no descriptor, no mapping, in any process,
+ * this one included). A process that still maps the old segment (a reader that attached it before
+ * the close) keeps its bytes: the stock file is unlinked instead, exactly as the store's page
+ * stock does. Stock names start with {@code .}, which no attach accepts.
+ *
+ * <p><b>After a crash:</b> stock names are temporary names of this process, so {@code shm4j gc}
+ * (Java or Python), pool start and the store's recovery remove them once this process is dead
+ * (judged by the file's metadata, as for any temporary file); a normal exit removes them in the
+ * shutdown hook. A full tmpfs at creation releases the stock and retries before failing.
+ *
+ * <p><b>Threading:</b> thread-safe (one lock per process; the file operations of a deposit or a
+ * take run under it).
+ */
+final class PageStock {
+    /** Smaller segments are unlinked as before: their pages are cheap to allocate. */
+    static final long MIN_BYTES = 1L << 20;
+
+    private record Entry(Path dir, Path file, long size, Object inode, long generation) {}
+
+    private static final List<Entry> ENTRIES = new ArrayList<>(); // oldest first
+
+    private PageStock() {}
+
+    /**
+     * Keeps the file of a just-unmapped owning handle in the stock instead of unlinking it.
+     *
+     * @return whether it was kept (false: the caller unlinks as before)
+     */
+    static boolean deposit(ShmDirectory dir, SegmentInfo info) {
+        long cap = Settings.pageStockBytes();
+        if (cap <= 0 || info.size() < MIN_BYTES || info.size() > cap) {
+            return false;
+        }
+        synchronized (ENTRIES) {
+            Path stock = dir.path().resolve(SegmentNames.stockName(ProcessIdentity.current()));
+            try {
+                Files.move(info.path(), stock, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                return false; // gone already, or not ours to move
+            }
+            Object inode;
+            try {
+                PosixFileAttributes a = Files.readAttributes(stock, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                Long gen = ShmDirectory.readGeneration(stock);
+                inode = Files.getAttribute(stock, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+                Object uid = Files.getAttribute(stock, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile() || gen == null || gen != info.generation()
+                        || !(uid instanceof Integer u && u == Native.geteuid()) || a.size() != info.size()) {
+                    giveBack(stock, info.path()); // another incarnation took the name meanwhile
+                    return false;
+                }
+            } catch (IOException | RuntimeException e) {
+                giveBack(stock, info.path());
+                return false;
+            }
+            OwnedSegments.untrack(info.path());
+            OwnedSegments.track(stock, 0); // removed at a normal exit; gc removes it after a crash
+            ENTRIES.add(new Entry(dir.path(), stock, info.size(), inode, info.generation()));
+            trim(cap);
+            return true;
+        }
+    }
+
+    /**
+     * A pending segment over a stock file of {@code dir} (the smallest at least
+     * {@code spec.size()} bytes, else the largest), or empty when the stock has none that nobody
+     * else maps.
+     */
+    static Optional<PendingSegment> take(ShmDirectory dir, SegmentSpec spec) {
+        synchronized (ENTRIES) {
+            if (Settings.pageStockBytes() <= 0) {
+                release(dir);
+                return Optional.empty();
+            }
+            Entry e;
+            while ((e = pick(dir.path(), spec.size())) != null) {
+                ENTRIES.remove(e);
+                OwnedSegments.untrack(e.file());
+                if (!stillOurs(e)) {
+                    continue; // replaced under our name: not ours to reuse or remove
+                }
+                Optional<PendingSegment> p;
+                try {
+                    p = dir.recycle(spec, e.file());
+                } catch (OutOfSharedMemoryException x) {
+                    // the grown tail did not fit (the stock file was removed): free the rest, use fresh pages
+                    release(dir);
+                    return Optional.empty();
+                } catch (RuntimeException | Error x) {
+                    delete(e.file()); // whatever failed, a stock file is never left untracked
+                    throw x;
+                }
+                if (p.isPresent()) {
+                    return p;
+                }
+                // Someone still maps or holds the old file: it keeps its bytes; the name goes.
+                delete(e.file());
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** Removes this process's stock files of {@code dir}; returns the bytes they held. */
+    static long release(ShmDirectory dir) {
+        long freed = 0;
+        synchronized (ENTRIES) {
+            for (Iterator<Entry> it = ENTRIES.iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (e.dir().equals(dir.path())) {
+                    it.remove();
+                    OwnedSegments.untrack(e.file());
+                    if (stillOurs(e) && delete(e.file())) {
+                        freed += e.size();
+                    }
+                }
+            }
+        }
+        return freed;
+    }
+
+    /** Bytes this process holds in stock in {@code dir}. */
+    static long bytes(ShmDirectory dir) {
+        long n = 0;
+        synchronized (ENTRIES) {
+            for (Entry e : ENTRIES) {
+                if (e.dir().equals(dir.path())) {
+                    n += e.size();
+                }
+            }
+        }
+        return n;
+    }
+
+    private static Entry pick(Path dir, long size) {
+        Entry fit = null;
+        Entry largest = null;
+        for (Entry e : ENTRIES) {
+            if (!e.dir().equals(dir)) {
+                continue;
+            }
+            if (e.size() >= size && (fit == null || e.size() < fit.size())) {
+                fit = e;
+            }
+            if (largest == null || e.size() > largest.size()) {
+                largest = e;
+            }
+        }
+        return fit != null ? fit : largest;
+    }
+
+    private static void trim(long cap) {
+        long total = 0;
+        for (Entry e : ENTRIES) {
+            total += e.size();
+        }
+        while (total > cap && !ENTRIES.isEmpty()) {
+            Entry oldest = ENTRIES.removeFirst();
+            OwnedSegments.untrack(oldest.file());
+            if (stillOurs(oldest)) {
+                delete(oldest.file());
+            }
+            total -= oldest.size();
+        }
+    }
+
+    /** Whether the stock name still holds the file this process put there. */
+    private static boolean stillOurs(Entry e) {
+        try {
+            PosixFileAttributes a = Files.readAttributes(e.file(), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile() || !e.inode().equals(Files.getAttribute(e.file(), "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
+                return false;
+            }
+            Long gen = ShmDirectory.readGeneration(e.file());
+            return gen != null && gen == e.generation();
+        } catch (IOException | RuntimeException x) {
+            return false;
+        }
+    }
+
+    private static void giveBack(Path stock, Path name) {
+        try {
+            Files.createLink(name, stock);
+            Files.delete(stock);
+        } catch (IOException | RuntimeException e) {
+            // The name was taken again meanwhile; the stock name is a temporary name of this
+            // process, so gc reclaims the file once this process is gone.
+        }
+    }
+
+    private static boolean delete(Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

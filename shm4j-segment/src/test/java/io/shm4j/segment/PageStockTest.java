@@ -1,0 +1,283 @@
+package io.shm4j.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shm4j.Settings;
+import io.shm4j.testkit.Awaits;
+import io.shm4j.testkit.Processes;
+import io.shm4j.testkit.SmallTmpfs;
+import io.shm4j.testkit.TestNames;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The page stock ({@link PageStock}): files of closed owned segments reused by
+ * {@link ShmDirectory#reserveForOverwrite}, never while another process maps them, reclaimed by
+ * gc after a {@code kill -9}, and never confused with files planted under stock names.
+ */
+class PageStockTest {
+    private static final long SIZE = 2L << 20;
+    private final ShmDirectory dir = ShmDirectory.current();
+
+    @AfterEach
+    void stockOff() {
+        dir.releasePageStock();
+        System.clearProperty(Settings.PAGE_STOCK_PROPERTY);
+    }
+
+    @Test
+    void shouldReuseTheFileOfAClosedSegmentOnlyWhenTheStockIsOn() throws Exception {
+        String off = TestNames.unique("stock-off");
+        publishPattern(off, SIZE).close();
+        assertThat(dir.find(off)).isEmpty();
+        assertThat(stockFiles(ProcessHandle.current().pid())).as("off by default").isEmpty();
+
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        String first = TestNames.unique("stock-first");
+        Segment s = publishPattern(first, SIZE);
+        Object inode = inode(s.path());
+        s.close();
+        assertThat(dir.find(first)).as("the name is gone, as after an unlink").isEmpty();
+        assertThat(dir.pageStockBytes()).isEqualTo(SIZE);
+        List<String> stock = stockFiles(ProcessHandle.current().pid());
+        assertThat(stock).hasSize(1);
+        assertThat(inode(dir.path().resolve(stock.get(0)))).isEqualTo(inode);
+
+        String second = TestNames.unique("stock-second");
+        long smaller = SIZE - 12345;
+        try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(smaller).withName(second))) {
+            assertThat(p.recycled()).isTrue();
+            assertThat(dir.pageStockBytes()).isZero();
+            assertThat(stockFiles(ProcessHandle.current().pid())).isEmpty();
+            byte[] bytes = new byte[(int) smaller];
+            Arrays.fill(bytes, (byte) 9);
+            p.write(0, MemorySegment.ofArray(bytes));
+            try (Segment published = p.publish()) {
+                assertThat(inode(published.path())).as("the same tmpfs pages").isEqualTo(inode);
+                assertThat(Files.size(published.path())).isEqualTo(smaller);
+                String sum = Processes.java(SegmentChild.class, "checksum", second).assertOk().stdout().trim();
+                assertThat(Long.parseLong(sum)).isEqualTo(SegmentChild.checksum(MemorySegment.ofArray(bytes)));
+            }
+        }
+
+        assertThat(dir.pageStockBytes()).as("closed again: back in stock").isEqualTo(smaller);
+        dir.releasePageStock();
+        // small segments are unlinked as before; the cap drops the oldest file
+        publishPattern(TestNames.unique("stock-small"), 4096).close();
+        assertThat(dir.pageStockBytes()).isZero();
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "3m");
+        publishPattern(TestNames.unique("stock-a"), SIZE).close();
+        publishPattern(TestNames.unique("stock-b"), SIZE).close();
+        assertThat(dir.pageStockBytes()).isEqualTo(SIZE);
+        assertThat(stockFiles(ProcessHandle.current().pid())).hasSize(1);
+        // plain reserve never takes stock pages (its callers expect zeros)
+        try (PendingSegment p = dir.reserve(SegmentSpec.of(SIZE))) {
+            assertThat(p.recycled()).isFalse();
+            assertThat(p.memory().get(ValueLayout.JAVA_BYTE, 5)).isZero();
+        }
+    }
+
+    @Test
+    void shouldNeverHandOutAFileAnotherJvmStillMaps() throws Exception {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        String name = TestNames.unique("stock-mapped-jvm");
+        Segment s = publishPattern(name, SIZE);
+        long expected = SegmentChild.checksum(s.memory());
+        Process child = Processes.javaBuilder(PageStockChild.class, "map-and-hold", name).start();
+        assertReaderKeepsItsBytes(child, s, expected);
+    }
+
+    @Test
+    void shouldNeverHandOutAFileAPythonProcessStillMaps() throws Exception {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        String name = TestNames.unique("stock-mapped-py");
+        Segment s = publishPattern(name, SIZE);
+        long expected = pythonSum(s.memory());
+        // numpy.memmap by path: no shm4j code, no pin; the mapping is the only trace
+        String script = """
+                import sys, numpy as np
+                m = np.memmap(sys.argv[1], dtype=np.uint8, mode="r")
+                print("MAPPED", int(m.sum(dtype=np.int64)), flush=True)
+                sys.stdin.readline()
+                print("AGAIN", int(m.sum(dtype=np.int64)), flush=True)
+                """;
+        ProcessBuilder pb = new ProcessBuilder(Processes.pythonExecutable(), "-c", script, s.path().toString());
+        Process child = pb.start();
+        assertReaderKeepsItsBytes(child, s, expected);
+    }
+
+    private void assertReaderKeepsItsBytes(Process child, Segment s, long expected) throws Exception {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+                Writer in = child.outputWriter()) {
+            String mapped = out.readLine();
+            assertThat(mapped).as("reader mapped it").isEqualTo("MAPPED " + expected);
+            s.close();
+            assertThat(dir.pageStockBytes()).as("closed by its owner: in stock").isEqualTo(SIZE);
+            try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
+                assertThat(p.recycled()).as("a file another process maps is never reused").isFalse();
+                assertThat(dir.pageStockBytes()).isZero();
+                assertThat(stockFiles(ProcessHandle.current().pid())).as("unlinked instead").isEmpty();
+                byte[] junk = new byte[(int) SIZE];
+                Arrays.fill(junk, (byte) 0x55);
+                p.write(0, MemorySegment.ofArray(junk));
+                p.publish().close();
+            }
+            in.write("go\n");
+            in.flush();
+            assertThat(out.readLine()).as("the reader still sees the old bytes").isEqualTo("AGAIN " + expected);
+            assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+    }
+
+    @Test
+    void shouldLeaveNothingAfterKill9AndGc() throws Exception {
+        Process child = Processes.javaBuilder(PageStockChild.class, "stock-and-hold", Long.toString(SIZE)).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("READY " + 2 * SIZE);
+            assertThat(stockFiles(child.pid())).hasSize(2);
+            assertThat(dir.gc(false).tempFiles()).as("a live process's stock is left alone")
+                    .noneMatch(n -> n.startsWith(".shm4j-tmp." + child.pid() + "."));
+            assertThat(stockFiles(child.pid())).hasSize(2);
+            Processes.kill9(child.toHandle());
+            GcReport report = dir.gc(false);
+            assertThat(report.tempFiles()).filteredOn(n -> n.startsWith(".shm4j-tmp." + child.pid() + ".")).hasSize(2);
+            assertThat(stockFiles(child.pid())).isEmpty();
+        } finally {
+            child.destroyForcibly();
+            Awaits.until("child gone", Duration.ofSeconds(10), () -> !child.isAlive());
+        }
+    }
+
+    @Test
+    void shouldNeverTakeOrRemoveFilesPlantedUnderStockNames() throws Exception {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        ProcessIdentity self = ProcessIdentity.current();
+        String prefix = ".shm4j-tmp." + self.pid() + "." + self.startTicks() + ".stock-";
+        Path plantedFile = dir.path().resolve(prefix + "0000000000000000");
+        Path plantedFifo = dir.path().resolve(prefix + "1111111111111111");
+        Path plantedLink = dir.path().resolve(prefix + "2222222222222222");
+        Path victim = dir.path().resolve(TestNames.unique("stock-victim"));
+        Path deadPlanted = dir.path().resolve(".shm4j-tmp.999999999.1.stock-3333333333333333");
+        byte[] junk = new byte[(int) SIZE];
+        Arrays.fill(junk, (byte) 0x5a);
+        try {
+            Files.write(plantedFile, junk);
+            Files.write(victim, new byte[] {1, 2, 3});
+            Files.write(deadPlanted, new byte[] {4, 5, 6});
+            Processes.run(new ProcessBuilder("mkfifo", plantedFifo.toString()), Duration.ofSeconds(10)).assertOk();
+            Files.createSymbolicLink(plantedLink, victim);
+
+            for (int i = 0; i < 2; i++) { // deposit and take, with the planted names around
+                publishPattern(TestNames.unique("stock-cycle"), SIZE).close();
+                try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
+                    assertThat(p.recycled()).isTrue();
+                    p.write(0, MemorySegment.ofArray(new byte[(int) SIZE]));
+                    try (Segment published = p.publish()) {
+                        assertThat(inode(published.path())).isNotEqualTo(inode(plantedFile));
+                    }
+                }
+            }
+            // a stock name swapped for another file (same user) after the deposit: not taken, not removed
+            dir.releasePageStock();
+            publishPattern(TestNames.unique("stock-swapped"), SIZE).close();
+            List<String> stock = stockFiles(self.pid()).stream()
+                    .filter(n -> !dir.path().resolve(n).equals(plantedFile) && !dir.path().resolve(n).equals(plantedFifo)
+                            && !dir.path().resolve(n).equals(plantedLink)).toList();
+            assertThat(stock).hasSize(1);
+            Path swapped = dir.path().resolve(stock.get(0));
+            Path replacement = dir.path().resolve(TestNames.unique("stock-replacement"));
+            Files.write(replacement, junk);
+            Files.move(replacement, swapped, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
+                assertThat(p.recycled()).as("not the file this process stocked").isFalse();
+            }
+            assertThat(Files.readAllBytes(swapped)).isEqualTo(junk);
+            Files.delete(swapped);
+
+            GcReport report = dir.gc(false); // must not hang on the FIFO nor follow the link
+            assertThat(report.tempFiles()).doesNotContain(plantedFile.getFileName().toString(),
+                    plantedFifo.getFileName().toString(), plantedLink.getFileName().toString(),
+                    deadPlanted.getFileName().toString());
+            assertThat(Files.readAllBytes(plantedFile)).isEqualTo(junk);
+            assertThat(Files.readAllBytes(victim)).containsExactly(1, 2, 3);
+            assertThat(Files.readAllBytes(deadPlanted)).containsExactly(4, 5, 6);
+            assertThat(Files.isSymbolicLink(plantedLink)).isTrue();
+        } finally {
+            for (Path p : List.of(plantedFile, plantedFifo, plantedLink, victim, deadPlanted)) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
+    void shouldReleaseTheStockRatherThanFailOnAFullTmpfs() {
+        assumeTrue(SmallTmpfs.available(), "needs root to mount a tmpfs");
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        try (SmallTmpfs fs = SmallTmpfs.mount(8L << 20, "")) {
+            ShmDirectory small = ShmDirectory.of(fs.path());
+            try (PendingSegment p = small.reserve(SegmentSpec.of(5L << 20))) {
+                p.publish().close();
+            }
+            assertThat(small.pageStockBytes()).isEqualTo(5L << 20);
+            try (PendingSegment p = small.reserve(SegmentSpec.of(6L << 20))) {
+                assertThat(p.recycled()).isFalse();
+                assertThat(small.pageStockBytes()).as("released to make room").isZero();
+            }
+            try (PendingSegment p = small.reserve(SegmentSpec.of(5L << 20))) {
+                p.publish().close();
+            }
+            // a stock file smaller than asked is grown (posix_fallocate of the tail)
+            try (PendingSegment p = small.reserveForOverwrite(SegmentSpec.of(6L << 20))) {
+                assertThat(small.pageStockBytes()).isZero();
+                assertThat(p.size()).isEqualTo(6L << 20);
+            }
+        }
+    }
+
+    private Segment publishPattern(String name, long size) {
+        try (PendingSegment p = dir.reserve(SegmentSpec.of(size).withName(name))) {
+            byte[] b = new byte[(int) size];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = SegmentChild.pattern(i);
+            }
+            p.write(0, MemorySegment.ofArray(b));
+            return p.publish();
+        }
+    }
+
+    private static long pythonSum(MemorySegment m) {
+        long sum = 0;
+        for (long i = 0; i < m.byteSize(); i++) {
+            sum += Byte.toUnsignedInt(m.get(ValueLayout.JAVA_BYTE, i));
+        }
+        return sum;
+    }
+
+    private List<String> stockFiles(long pid) throws Exception {
+        try (var s = Files.list(dir.path())) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(".shm4j-tmp." + pid + ".") && n.contains(".stock-")).sorted().toList();
+        }
+    }
+
+    private static Object inode(Path p) throws Exception {
+        return Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+    }
+}
