@@ -124,6 +124,26 @@ public final class Kernels {
         }
     }
 
+    /** The SIMD kernels whatever {@value #SIMD_PROPERTY} says, made on first use (for benchmarks). */
+    private static final class AnySimd {
+        static final Simd V = newVectorKernels();
+    }
+
+    /**
+     * For benchmarks: the SIMD float64 sum whether or not it is the default, or NaN where the JVM
+     * lacks the Vector API or 256-bit vectors.
+     */
+    public static double simdSumF64(MemorySegment s, long off, long n) {
+        Simd v = AnySimd.V;
+        return v == null ? Double.NaN : v.sumF64(s, off, n);
+    }
+
+    /** For benchmarks: the SIMD float64 nansum whether or not it is the default, or NaN without it. */
+    public static double simdNansumF64(MemorySegment s, long off, long n) {
+        Simd v = AnySimd.V;
+        return v == null ? Double.NaN : v.nansumF64(s, off, n);
+    }
+
     /** Which reduction kernels run: {@code "scalar"} or the SIMD kernels' name. */
     public static String implementation() {
         return SIMD == null ? "scalar" : SIMD.name();

@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
  * java --enable-native-access=ALL-UNNAMED -Xmx5g -cp ... io.shm4j.bench.array.ArraySumBenchmark [bytes] [reps]
  * </pre>
  * Default size 1.5 GB ({@code -Dshm4j.bench.bytes} or the first argument; suffixes k, m, g).
- * Prints one line per measurement (median of {@code reps}, default 7, interleaved with NumPy) and the
- * target ratios. Run it with {@code --add-modules jdk.incubator.vector} for the SIMD kernels.
+ * Prints one line per measurement (median of {@code reps}, default 7, interleaved with NumPy) and a
+ * summary of the ratios against the targets. Creation is timed on fresh pages and with the page
+ * stock ({@code shm4j.pageStock}: pages of the array created and closed in the previous rep);
+ * run with {@code -Dshm4j.dir=} a tmpfs mounted {@code huge=always} for the huge-page target. Run it with {@code --add-modules jdk.incubator.vector} for the SIMD kernels.
  * Run it on a quiet machine: memory bandwidth is the limit being measured.
  */
 public final class ArraySumBenchmark {
@@ -40,19 +42,27 @@ public final class ArraySumBenchmark {
                 + " driven line by line), medians of %d (min..max)%n", io.shm4j.array.internal.Kernels.implementation(), reps);
         double[] tCopy = new double[reps];
         double[] tCreate = new double[reps];
-        double[] tCreateMapped = new double[reps];
+        double[] tCreateStock = new double[reps];
         double[] tHeap = new double[reps];
         double[] tSum = new double[reps];
         double[] tNansum = new double[reps];
         double[] tScalar = new double[reps];
+        double[] tScalarNansum = new double[reps];
+        double[] tSimd = new double[reps];
+        double[] tSimdNansum = new double[reps];
         double[] tNpSum = new double[reps];
         double[] tNpNansum = new double[reps];
         double sink = 0;
+        String stockBefore = System.getProperty(io.shm4j.Settings.PAGE_STOCK_PROPERTY);
+        String mount = mountOf(io.shm4j.Settings.shmDirectory());
+        boolean huge = mount.contains("huge=always") || mount.contains("huge=within_size");
+        System.out.printf(Locale.ROOT, "shm dir %s: %s; load average %s%n", io.shm4j.Settings.shmDirectory(), mount, loadAverage());
         try (SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), heap);
                 NumpyHelper np = NumpyHelper.start(a)) {
             for (int w = 0; w < 2; w++) { // warm-up: JIT, page tables
                 sink += a.sum() + a.nansum() + heapSum(heap);
             }
+            withStock(bytes * 2, () -> SharedArray.copyOf(ShmOptions.defaults(), heap).close()); // fills the stock
             for (int r = 0; r < reps; r++) {
                 // creation (which maps and later unmaps 1.5 GB) runs last in a rep: an unmap
                 // disturbs the page-table state of what runs right after it (measured: the sum
@@ -72,58 +82,125 @@ public final class ArraySumBenchmark {
                 tScalar[r] = seconds(t);
                 tNpNansum[r] = np == null ? Double.NaN : np.time("nansum");
                 t = System.nanoTime();
+                sink += io.shm4j.array.internal.Kernels.nansumF64(a.data(), 0, n); // the scalar kernel, same run
+                tScalarNansum[r] = seconds(t);
+                t = System.nanoTime();
+                sink += io.shm4j.array.internal.Kernels.simdSumF64(a.data(), 0, n); // the SIMD kernel, same run
+                tSimd[r] = seconds(t);
+                t = System.nanoTime();
+                sink += io.shm4j.array.internal.Kernels.simdNansumF64(a.data(), 0, n);
+                tSimdNansum[r] = seconds(t);
+                t = System.nanoTime();
                 System.arraycopy(heap, 0, copy, 0, n);
                 tCopy[r] = seconds(t);
-                t = System.nanoTime();
-                SharedArray c = SharedArray.copyOf(ShmOptions.defaults(), heap);
-                tCreate[r] = seconds(t);
-                c.close();
-                t = System.nanoTime();
-                createThroughMapping(heap);
-                tCreateMapped[r] = seconds(t);
+                for (int k = 0; k < 2; k++) { // fresh pages and page stock, order alternating by rep
+                    if ((k + r) % 2 == 0) {
+                        t = System.nanoTime();
+                        SharedArray c = SharedArray.copyOf(ShmOptions.defaults(), heap);
+                        tCreate[r] = seconds(t);
+                        c.close(); // stock off: unlinked
+                    } else {
+                        long[] took = new long[1];
+                        withStock(bytes * 2, () -> {
+                            long t0 = System.nanoTime();
+                            SharedArray c = SharedArray.copyOf(ShmOptions.defaults(), heap);
+                            took[0] = System.nanoTime() - t0;
+                            c.close(); // back into the stock
+                        });
+                        tCreateStock[r] = took[0] / 1e9;
+                    }
+                }
             }
+            io.shm4j.segment.ShmDirectory.current().releasePageStock();
             report("memory copy (heap double[] -> double[])", tCopy, bytes);
-            report("create shared array from double[]", tCreate, bytes);
-            report("the same through the mapping (before)", tCreateMapped, bytes);
+            report("create shared array from double[], fresh", tCreate, bytes);
+            report("the same, page stock (steady state)", tCreateStock, bytes);
             report("sum heap double[] (8 accumulators)", tHeap, bytes);
-            report("sum shared array", tSum, bytes);
-            report("nansum shared array", tNansum, bytes);
+            report("sum shared array (default kernel)", tSum, bytes);
+            report("nansum shared array (default kernel)", tNansum, bytes);
             report("sum shared array, scalar kernel", tScalar, bytes);
+            report("nansum shared array, scalar kernel", tScalarNansum, bytes);
+            report("sum shared array, SIMD kernel", tSimd, bytes);
+            report("nansum shared array, SIMD kernel", tSimdNansum, bytes);
             if (np != null) {
                 report("numpy a.sum() on the same segment", tNpSum, bytes);
                 report("numpy np.nansum(a) on the same segment", tNpNansum, bytes);
             }
+            System.out.printf(Locale.ROOT, "summary (%s kernels, load average now %s):%n",
+                    io.shm4j.array.internal.Kernels.implementation(), loadAverage());
             System.out.printf(Locale.ROOT, "ratio sum shared / heap          = %.3f (target <= 1.1)%n", median(tSum) / median(tHeap));
             if (np != null) {
-                System.out.printf(Locale.ROOT, "ratio sum shared / numpy sum     = %.3f (target <= 1.0)%n", median(tSum) / median(tNpSum));
-                System.out.printf(Locale.ROOT, "ratio nansum / numpy nansum      = %.3f (target <= 1.0)%n",
-                        median(tNansum) / median(tNpNansum));
+                verdict("sum / numpy sum", median(tSum) / median(tNpSum), 1.0);
+                verdict("nansum / numpy nansum", median(tNansum) / median(tNpNansum), 1.0);
+                System.out.printf(Locale.ROOT, "ratio scalar sum / numpy sum     = %.3f, scalar nansum / numpy nansum = %.3f%n",
+                        median(tScalar) / median(tNpSum), median(tScalarNansum) / median(tNpNansum));
+                System.out.printf(Locale.ROOT, "ratio SIMD sum / numpy sum       = %.3f, SIMD nansum / numpy nansum   = %.3f%n",
+                        median(tSimd) / median(tNpSum), median(tSimdNansum) / median(tNpNansum));
+            }
+            if (!Double.isNaN(median(tSimd))) {
+                System.out.printf(Locale.ROOT, "faster kernel here: sum %s (SIMD/scalar %.3f), nansum %s (SIMD/scalar %.3f); default: %s%n",
+                        median(tSimd) < median(tScalar) ? "SIMD" : "scalar", median(tSimd) / median(tScalar),
+                        median(tSimdNansum) < median(tScalarNansum) ? "SIMD" : "scalar", median(tSimdNansum) / median(tScalarNansum),
+                        io.shm4j.array.internal.Kernels.implementation());
             }
             System.out.printf(Locale.ROOT, "nansum speed / sum speed         = %.3f (target >= 0.9)%n", median(tSum) / median(tNansum));
-            System.out.printf(Locale.ROOT, "ratio create / memory copy       = %.3f (target <= 1.5 on 4 KiB pages, 1.2 on huge pages)%n",
+            verdict("create (page stock) / copy" + (huge ? ", huge pages" : ", 4 KiB pages"),
+                    median(tCreateStock) / median(tCopy), huge ? 1.2 : 1.5);
+            System.out.printf(Locale.ROOT, "ratio create fresh / copy        = %.3f (no page stock: fresh tmpfs pages)%n",
                     median(tCreate) / median(tCopy));
-            System.out.printf(Locale.ROOT, "ratio create via mapping / copy  = %.3f (before issue 20's kernel writes)%n",
-                    median(tCreateMapped) / median(tCopy));
+        } finally {
+            if (stockBefore == null) {
+                System.clearProperty(io.shm4j.Settings.PAGE_STOCK_PROPERTY);
+            } else {
+                System.setProperty(io.shm4j.Settings.PAGE_STOCK_PROPERTY, stockBefore);
+            }
+            io.shm4j.segment.ShmDirectory.current().releasePageStock();
         }
         if (sink == 42.4242) {
             System.out.print("");
         }
     }
 
-    /**
-     * What {@code SharedArray.copyOf(double[])} did before issue 20's kernel writes: reserve,
-     * prefault the mapping ({@code MADV_POPULATE_WRITE}), copy through it, publish; closed at once.
-     */
-    private static void createThroughMapping(double[] heap) {
-        byte[] head = io.shm4j.array.NpyLayout.encode(io.shm4j.array.DType.FLOAT64, new long[] {heap.length}, false);
-        long bytes = head.length + heap.length * 8L;
-        try (io.shm4j.segment.PendingSegment p = io.shm4j.segment.Segment.reserve(
-                io.shm4j.segment.SegmentSpec.of(bytes).withKind(io.shm4j.segment.SegmentKind.ARRAY))) {
-            p.prefault();
-            java.lang.foreign.MemorySegment m = p.memory();
-            java.lang.foreign.MemorySegment.copy(head, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, head.length);
-            java.lang.foreign.MemorySegment.copy(heap, 0, m, java.lang.foreign.ValueLayout.JAVA_DOUBLE, head.length, heap.length);
-            p.publish().close();
+    /** Runs {@code r} with the page stock on (cap {@code cap} bytes), then turns it off again. */
+    private static void withStock(long cap, Runnable r) {
+        System.setProperty(io.shm4j.Settings.PAGE_STOCK_PROPERTY, Long.toString(cap));
+        try {
+            r.run();
+        } finally {
+            System.setProperty(io.shm4j.Settings.PAGE_STOCK_PROPERTY, "0");
+        }
+    }
+
+    private static void verdict(String what, double ratio, double target) {
+        System.out.printf(Locale.ROOT, "ratio %-26s = %.3f (target <= %.1f: %s)%n", what, ratio, target,
+                ratio <= target ? "met" : "missed");
+    }
+
+    /** The mount options of the filesystem holding {@code dir} (from /proc/mounts). */
+    static String mountOf(java.nio.file.Path dir) {
+        String best = "";
+        String opts = "unknown filesystem";
+        try {
+            java.nio.file.Path real = dir.toRealPath();
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length >= 4 && real.startsWith(f[1]) && f[1].length() >= best.length()) {
+                    best = f[1];
+                    opts = f[2] + " " + f[3];
+                }
+            }
+        } catch (IOException e) {
+            return opts;
+        }
+        return opts;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 
