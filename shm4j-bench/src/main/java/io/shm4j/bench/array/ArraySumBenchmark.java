@@ -63,13 +63,16 @@ public final class ArraySumBenchmark {
                 sink += a.sum() + a.nansum() + heapSum(heap);
             }
             withStock(bytes * 2, () -> SharedArray.copyOf(ShmOptions.defaults(), heap).close()); // fills the stock
+            java.util.Random shuffle = new java.util.Random(20);
             for (int r = 0; r < reps; r++) {
                 // creation (which maps and later unmaps 1.5 GB) runs last in a rep: an unmap
                 // disturbs the page-table state of what runs right after it (measured: the sum
                 // that followed it took 2x the nansum that did not)
-                // the reductions in a rotating order (each rep starts one later), so that none of
-                // them always runs right after what disturbs page-table state (an unmap here, or
-                // NumPy's nansum, which allocates and frees a 1.5 GB temporary)
+                // the reductions in a new random order each rep (fixed seed), so that none of them
+                // always runs right after what disturbs page-table state on this VM: an unmap,
+                // NumPy's nansum (which allocates and frees a 1.5 GB temporary), or a pass over
+                // another 1.5 GB (a rotation kept the heap sum always right before a.sum(), which
+                // then measured 2x the same kernel called directly)
                 final int rep = r;
                 java.util.List<Runnable> tasks = java.util.List.of(
                         () -> tHeap[rep] = time(() -> heapSum(heap)),
@@ -81,9 +84,9 @@ public final class ArraySumBenchmark {
                         () -> tSimdNansum[rep] = time(() -> io.shm4j.array.internal.Kernels.simdNansumF64(a.data(), 0, n)),
                         () -> tNpSum[rep] = np == null ? Double.NaN : np.timeUnchecked("sum"),
                         () -> tNpNansum[rep] = np == null ? Double.NaN : np.timeUnchecked("nansum"));
-                for (int k = 0; k < tasks.size(); k++) {
-                    tasks.get((k + rep * 2) % tasks.size()).run();
-                }
+                java.util.List<Runnable> order = new java.util.ArrayList<>(tasks);
+                java.util.Collections.shuffle(order, shuffle);
+                order.forEach(Runnable::run);
                 long t;
                 t = System.nanoTime();
                 System.arraycopy(heap, 0, copy, 0, n);
