@@ -60,7 +60,12 @@ final class PageStock {
      * @return whether it was kept (false: the caller unlinks as before)
      */
     static boolean deposit(ShmDirectory dir, SegmentInfo info) {
-        long cap = Settings.pageStockBytes();
+        long cap;
+        try {
+            cap = Settings.pageStockBytes();
+        } catch (RuntimeException e) {
+            return false; // a bad setting never stops a close from unlinking (creation reports it)
+        }
         if (cap <= 0 || info.size() < MIN_BYTES || info.size() > cap) {
             return false;
         }
