@@ -92,6 +92,18 @@ class PageStockTest {
     }
 
     @Test
+    void shouldReportABadCapAtCreationButStillUnlinkOnClose() throws Exception {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "lots");
+        String name = TestNames.unique("stock-bad");
+        publishPattern(name, SIZE).close();
+        assertThat(dir.find(name)).isEmpty();
+        assertThat(stockFiles(ProcessHandle.current().pid())).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dir.reserveForOverwrite(SegmentSpec.of(SIZE)))
+                .isInstanceOf(io.shm4j.Shm4jException.class)
+                .hasMessageContaining("shm4j.pageStock=lots");
+    }
+
+    @Test
     void shouldNeverHandOutAFileAnotherJvmStillMaps() throws Exception {
         System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
         String name = TestNames.unique("stock-mapped-jvm");
