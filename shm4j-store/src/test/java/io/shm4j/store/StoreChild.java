@@ -18,6 +18,8 @@ import java.util.SplittableRandom;
  *
  * <pre>
  *   pin STORE NAME GEN SIZE      get the object, print "pinned", wait for stdin to close
+ *   getput STORE NAME GEN SIZE   get the object (restoring it if spilled), check it, release it, put and
+ *                                release a 1 MiB blob, print "ok INTACT" and exit
  *   hammer STORE CAP SPILL REFDIR WORKER SECONDS [MIN_PUTS]
  *                                put checksummed blobs (up to 256 KiB; at most 3 pinned at once) and publish their refs in REFDIR,
  *                                get random refs of every worker and check them, for SECONDS after the store opened and at
@@ -29,6 +31,7 @@ public final class StoreChild {
         switch (args[0]) {
             case "pin" -> pin(args);
             case "hammer" -> hammer(args);
+            case "getput" -> getput(args);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -41,6 +44,20 @@ public final class StoreChild {
             System.out.println("pinned " + StoreTesting.intact(view));
             System.out.flush();
             new BufferedReader(new InputStreamReader(System.in)).readLine(); // until killed or stdin closes
+        }
+    }
+
+    private static void getput(String[] a) throws Exception {
+        try (ObjectStore store = ObjectStore.open(a[1]); Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> ref = new ObjectRef<>(a[1], a[2], Long.parseUnsignedLong(a[3], 16),
+                    Long.parseLong(a[4]), "blob");
+            boolean intact = StoreTesting.intact(store.get(ref));
+            store.release(ref);
+            ObjectRef<MemorySegment> mine = store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(7, 1 << 20)));
+            intact &= StoreTesting.intact(store.get(mine));
+            store.release(mine);
+            store.release(mine);
+            System.out.println("ok " + intact);
         }
     }
 

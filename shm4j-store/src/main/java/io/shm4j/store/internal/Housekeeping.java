@@ -49,7 +49,7 @@ final class Housekeeping {
         for (StoreScan.Resident r : scan.residents(java.util.Map.of(), false)) {
             StoreScan.deleteQuietly(paths.object(r.name()));
         }
-        for (Path dir : new Path[] {paths.pending(), paths.evicting(), paths.members()}) {
+        for (Path dir : new Path[] {paths.pending(), paths.evicting(), paths.spilling(), paths.members()}) {
             for (Path f : StoreScan.list(dir, "*")) {
                 StoreScan.deleteQuietly(f);
             }
@@ -70,7 +70,7 @@ final class Housekeeping {
      */
     static void destroy(StorePaths paths, StoreLock lock, Path spillRoot) throws IOException {
         wipe(paths, spillRoot);
-        for (Path dir : new Path[] {paths.pending(), paths.evicting(), paths.members()}) {
+        for (Path dir : new Path[] {paths.pending(), paths.evicting(), paths.spilling(), paths.members()}) {
             StoreScan.deleteQuietly(dir);
         }
         lock.markRemoved();

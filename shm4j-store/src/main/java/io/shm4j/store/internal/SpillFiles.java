@@ -16,8 +16,9 @@ import java.util.zip.CRC32C;
  * Writes and reads {@link SpillFileLayout spill files}: one sequential pass each, CRC32C
  * computed in the same pass (on the chunk just written or read, while it is in cache).
  *
- * <p>Thread-safe (stateless). Callers hold the store lock, so one object is spilled or
- * restored by one process at a time.
+ * <p>Thread-safe (stateless). Called without the store lock: the caller has marked the object
+ * under it (a reservation under the object's id), so one object is spilled or restored by one
+ * process at a time, and commits under it afterwards.
  */
 final class SpillFiles {
     /**

@@ -185,6 +185,7 @@ public final class StoreClient {
             Files.createDirectories(paths.members());
             Files.createDirectories(paths.pending());
             Files.createDirectories(paths.evicting());
+            Files.createDirectories(paths.spilling());
             StoreScan scan = new StoreScan(paths);
             Path oldSpill = StoreState.read(paths.state(), paths.store()).map(StoreState::spillDirectory).orElse(null);
             Housekeeping.removeDeadMembers(paths, scan, oldSpill);
@@ -414,13 +415,14 @@ public final class StoreClient {
 
     /**
      * Frees unpinned objects, least recently used first, until {@code requested} bytes fit.
-     * Under the lock. Returns one dropped victim's file, left in {@code evicting/} as page stock
-     * for the caller to {@link #recycle} at once (the first at least {@code requested} bytes
-     * large, else the largest), or null if nothing was dropped.
+     * Called under the lock, which it lets go of while spill files are written (see
+     * {@link #spillOutsideLock}); it holds the lock again when it returns. Returns one dropped
+     * victim's file, left in {@code evicting/} as page stock for the caller to {@link #recycle}
+     * at once (the first at least {@code requested} bytes large, else the largest), or null if
+     * nothing was dropped.
      */
     private Path makeRoom(long requested) throws IOException {
-        Path kept = null;
-        long keptSize = -1;
+        Stock kept = new Stock(requested);
         try {
             for (int round = 0; ; round++) {
                 StoreScan scan = new StoreScan(paths);
@@ -430,33 +432,207 @@ public final class StoreClient {
                         residents.stream().map(StoreScan.Resident::candidate).toList(),
                         StoreScan.unpublished(reservations, residents));
                 long used = plan.used();
+                List<Spilling> spills = new ArrayList<>();
                 for (CapacityPlanner.Candidate victim : plan.victims()) {
-                    boolean wanted = recycle && victim.size() >= RECYCLE_MIN_BYTES && keptSize < requested
-                            && victim.size() > keptSize;
+                    if (needsSpillFile(victim.name())) {
+                        Spilling s = markForSpill(victim.name());
+                        if (s != null) {
+                            spills.add(s);
+                        }
+                        continue;
+                    }
+                    boolean wanted = kept.wants(victim.size());
                     long freed = evict(victim.name(), wanted);
                     used -= freed;
-                    Path hidden = paths.evicting().resolve(victim.name());
-                    if (wanted && freed > 0 && Files.exists(hidden, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        if (kept != null) {
-                            Files.deleteIfExists(kept);
-                        }
-                        kept = hidden;
-                        keptSize = freed;
+                    if (wanted && freed > 0) {
+                        kept.offer(paths.evicting().resolve(victim.name()), freed);
                     }
                 }
-                if (CapacityPlanner.fits(used, requested, capacity)) {
-                    Path out = kept;
-                    kept = null;
-                    return out;
+                if (!spills.isEmpty()) {
+                    kept.drop(); // nothing of ours stays in evicting/ while the lock is let go
+                    used = -1; // others put and free meanwhile: plan again
+                    spillOutsideLock(spills, kept);
                 }
-                if (round >= 8) { // victims keep being pinned while we evict: give up with the facts
+                if (used >= 0 && CapacityPlanner.fits(used, requested, capacity)) {
+                    return kept.take();
+                }
+                if (round >= 8 && used >= 0) { // victims keep being pinned while we evict: give up with the facts
                     throw new ObjectStoreFullException(paths.store(), requested, capacity, plan.pinned(), used);
+                }
+                if (round >= 64) {
+                    throw new ObjectStoreFullException(paths.store(), requested, capacity, plan.pinned(), plan.used());
                 }
             }
         } finally {
-            if (kept != null) {
-                StoreScan.deleteQuietly(kept);
+            kept.drop();
+        }
+    }
+
+    /** The victim kept as page stock by {@link #makeRoom}: a file in {@code evicting/}, under the lock. */
+    private final class Stock {
+        private final long requested;
+        private Path file;
+        private long size = -1;
+
+        Stock(long requested) {
+            this.requested = requested;
+        }
+
+        boolean wants(long victimSize) {
+            return recycle && victimSize >= RECYCLE_MIN_BYTES && size < requested && victimSize > size;
+        }
+
+        void offer(Path hidden, long bytes) throws IOException {
+            if (!Files.exists(hidden, LinkOption.NOFOLLOW_LINKS)) {
+                return;
             }
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+            file = hidden;
+            size = bytes;
+        }
+
+        Path take() {
+            Path out = file;
+            file = null;
+            size = -1;
+            return out;
+        }
+
+        void drop() {
+            if (file != null) {
+                StoreScan.deleteQuietly(file);
+            }
+            file = null;
+            size = -1;
+        }
+    }
+
+    /** Whether freeing {@code name} means writing its spill file (a spill directory, no spill file yet). */
+    private boolean needsSpillFile(String name) {
+        return spillRoot != null && !Files.exists(paths.spillFile(spillRoot, name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * An object in {@code spilling/} whose spill file this process writes outside the lock.
+     *
+     * @param name the object's name
+     * @param mark this process's reservation under the object's id: keeps its bytes counted and
+     *     tells lock holders that a live process is spilling it
+     * @param size its size
+     * @param metadata its store metadata
+     */
+    private record Spilling(String name, Path mark, long size, ObjectXattrs.Metadata metadata) {}
+
+    /**
+     * First half of a spill, under the lock: moves the object into {@code spilling/} (atomic; new
+     * gets miss and take the lock, where they take it back), re-reads its pins (put back if a live
+     * process pinned it meanwhile) and records this process's mark. Null if not to be spilled.
+     */
+    private Spilling markForSpill(String name) throws IOException {
+        Path at = paths.spilling().resolve(name);
+        try {
+            Files.move(paths.object(name), at, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        ObjectXattrs.Attributes attrs = ObjectXattrs.read(at);
+        StoreScan scan = new StoreScan(paths);
+        if (attrs.metadata() == null || attrs.pinners().stream().anyMatch(scan::mayBeAlive)) {
+            Files.move(at, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
+            return null;
+        }
+        long size = Files.size(at);
+        Path mark = paths.reservation(SELF, paths.objectId(name).orElseThrow(), size);
+        try {
+            Files.write(mark, new byte[0]);
+        } catch (IOException | RuntimeException e) {
+            Files.move(at, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
+            throw e;
+        }
+        return new Spilling(name, mark, size, attrs.metadata());
+    }
+
+    /**
+     * Writes the spill files of {@code spills} with the lock let go (other processes and threads
+     * put, get and spill meanwhile), then, under the lock again, drops each object whose file
+     * was written and is still in {@code spilling/} (a get may have taken it back: then it stays,
+     * and its spill file with it), offering it to {@code kept} as page stock. A spill that fails
+     * puts its object back and raises {@link SpillFailedException} once all are settled.
+     */
+    private void spillOutsideLock(List<Spilling> spills, Stock kept) throws IOException {
+        Map<Spilling, Throwable> failed = new HashMap<>();
+        unlocked(() -> {
+            for (Spilling s : spills) {
+                Path at = paths.spilling().resolve(s.name());
+                try (FileChannel ch = FileChannel.open(at, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                    TestHooks.unlockedIo("spill " + s.name());
+                    SpillFiles.write(paths.spillFile(spillRoot, s.name()), paths.spillTemp(spillRoot, SELF, s.name()),
+                            ch, s.size(), s.metadata());
+                } catch (IOException | RuntimeException e) {
+                    failed.put(s, e);
+                }
+            }
+            return null;
+        });
+        SpillFailedException failure = null;
+        for (Spilling s : spills) {
+            Path at = paths.spilling().resolve(s.name());
+            try {
+                Throwable e = failed.get(s);
+                if (e != null) {
+                    try {
+                        Files.move(at, paths.object(s.name()), StandardCopyOption.ATOMIC_MOVE);
+                    } catch (NoSuchFileException gone) {
+                        // a get took it back already
+                    }
+                    if (failure == null) {
+                        failure = new SpillFailedException(paths.store(), s.name(), spillRoot,
+                                usableSpace(spillRoot), s.size(), e);
+                    }
+                    continue;
+                }
+                state.add(StoreStateLayout.SPILLED_BYTES_OFFSET, s.size());
+                if (!Files.exists(at, LinkOption.NOFOLLOW_LINKS)) {
+                    continue; // taken back by a get: in memory again, with its spill file
+                }
+                state.add(StoreStateLayout.SPILLS_OFFSET, 1);
+                if (kept.wants(s.size())) {
+                    Path hidden = paths.evicting().resolve(s.name());
+                    Files.move(at, hidden, StandardCopyOption.ATOMIC_MOVE);
+                    kept.offer(hidden, s.size());
+                } else {
+                    Files.delete(at);
+                }
+            } finally {
+                StoreScan.deleteQuietly(s.mark());
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** I/O done with the store lock let go. */
+    private interface UnlockedIo<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code io} without the store lock and takes it again (the caller holds it once, as
+     * every put and get does; held more than once, the lock is kept: nothing is let go that an
+     * outer caller relies on).
+     */
+    private <T> T unlocked(UnlockedIo<T> io) throws IOException {
+        if (!lock.isHeldOnceByCurrentThread()) {
+            return io.run();
+        }
+        lock.release();
+        try {
+            return io.run();
+        } finally {
+            lock.acquire();
         }
     }
 
@@ -489,9 +665,10 @@ public final class StoreClient {
     // ------------------------------------------------------------------ evict, spill, restore
 
     /**
-     * Evicts or spills one object, unless a live process pins it; returns the bytes freed. Under
-     * the lock. With {@code keep}, a dropped object's file stays in {@code evicting/} for the
-     * caller to recycle or remove.
+     * Evicts one object whose eviction writes nothing (no spill directory, or its spill file
+     * exists already), unless a live process pins it; returns the bytes freed. Under the lock.
+     * With {@code keep}, a dropped object's file stays in {@code evicting/} for the caller to
+     * recycle or remove.
      */
     private long evict(String name, boolean keep) throws IOException {
         Path hidden = paths.evicting().resolve(name);
@@ -505,30 +682,20 @@ public final class StoreClient {
 
     /**
      * Second half of an eviction, for an object moved into {@code evicting/} (by this lock
-     * holder, or by one that died): put back if pinned, else spill (or drop) and unlink.
+     * holder, or by one that died): put back if pinned or if it still needs a spill file (which
+     * is written outside the lock, by {@link #makeRoom}), else dropped. Never writes a spill file.
      */
     private long finishEviction(Path hidden, boolean keep) throws IOException {
         String name = hidden.getFileName().toString();
         ObjectXattrs.Attributes attrs = ObjectXattrs.read(hidden);
         StoreScan scan = new StoreScan(paths);
-        if (attrs.pinners().stream().anyMatch(scan::mayBeAlive)) {
+        boolean spills = spillRoot != null && attrs.metadata() != null;
+        if (attrs.pinners().stream().anyMatch(scan::mayBeAlive) || (spills && needsSpillFile(name))) {
             Files.move(hidden, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
             return 0;
         }
         long size = Files.size(hidden);
-        if (spillRoot != null && attrs.metadata() != null) {
-            Path spill = paths.spillFile(spillRoot, name);
-            if (!Files.exists(spill)) {
-                try (FileChannel ch = FileChannel.open(hidden, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                    SpillFiles.write(spill, paths.spillTemp(spillRoot, SELF, name), ch, size, attrs.metadata());
-                } catch (IOException | RuntimeException e) {
-                    // Put it back: the bytes are still in memory, so the object stays listed and
-                    // readable instead of stuck in evicting/ where no get finds it.
-                    Files.move(hidden, paths.object(name), StandardCopyOption.ATOMIC_MOVE);
-                    throw new SpillFailedException(paths.store(), name, spillRoot, usableSpace(spillRoot), size, e);
-                }
-                state.add(StoreStateLayout.SPILLED_BYTES_OFFSET, size);
-            }
+        if (spills) {
             state.add(StoreStateLayout.SPILLS_OFFSET, 1);
         } else {
             state.add(StoreStateLayout.EVICTIONS_OFFSET, 1);
@@ -548,37 +715,106 @@ public final class StoreClient {
         }
     }
 
-    /** Reads a spilled object back into memory and pins it. Under the lock. */
-    private Segment restore(ObjectRef<?> ref, Path spillFile) throws IOException {
+    /**
+     * A restore between its steps: room made and reserved under the object's id (which tells
+     * other getters that a restore is under way), pages from stock or none yet.
+     */
+    private record Restoring(Path spillFile, SpillFileLayout.Header header, SegmentSpec spec, Path reservation,
+            PendingSegment recycled) {}
+
+    /**
+     * First step of a restore, under the lock: makes room (which may let go of the lock while
+     * victims are spilled), takes page stock if a victim was dropped, and records a reservation
+     * under the object's id. Null if the object came back meanwhile (the caller looks again).
+     */
+    private Restoring beginRestore(ObjectRef<?> ref, Path spillFile, String id) throws IOException {
         SpillFileLayout.Header header = SpillFiles.readHeader(spillFile);
         if (header.metadata().generation() != ref.generation()) {
             throw stale(ref, header.metadata().generation());
         }
         long size = header.payloadLength();
         SegmentSpec spec = objectSpec(size, ref.name());
-        PendingSegment recycled = recycle(spec, makeRoom(size));
-        PendingSegment pending = recycled != null ? recycled : paths.shm().reserve(spec);
+        Path stock = makeRoom(size);
+        if (Files.exists(paths.object(ref.name()), LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(paths.spilling().resolve(ref.name()), LinkOption.NOFOLLOW_LINKS)
+                || new StoreScan(paths).reservations(true).containsKey(id)) {
+            StoreScan.deleteQuietly(stock); // restored by another process while the lock was let go
+            return null;
+        }
+        PendingSegment recycled = recycle(spec, stock);
+        Path reservation = paths.reservation(SELF, id, size);
+        try {
+            Files.write(reservation, new byte[0]);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(recycled);
+            throw e;
+        }
+        return new Restoring(spillFile, header, spec, reservation, recycled);
+    }
+
+    /**
+     * The rest of a restore: fresh pages if no stock, the spill file read and checked into them
+     * (both without the lock), then, under the lock, publish, metadata and this process's pin.
+     */
+    private Segment finishRestore(ObjectRef<?> ref, Restoring r) throws IOException {
+        PendingSegment pending = r.recycled();
         Segment segment;
         try {
-            SpillFiles.readPayload(spillFile, header, pending);
-            segment = pending.publish();
-        } catch (IOException | RuntimeException | Error e) {
-            pending.close();
-            throw e;
-        }
-        Path path = paths.object(ref.name());
-        try {
-            ObjectXattrs.writeMetadata(path, header.metadata());
-            ObjectXattrs.pin(path, SELF);
-            touch(path);
-        } catch (IOException | RuntimeException e) {
-            segment.close();
-            StoreScan.deleteQuietly(path);
-            throw e;
+            try {
+                if (pending == null) {
+                    pending = paths.shm().reserve(r.spec());
+                }
+                TestHooks.unlockedIo("restore " + ref.name());
+                SpillFiles.readPayload(r.spillFile(), r.header(), pending);
+            } catch (IOException | RuntimeException | Error e) {
+                closeQuietly(pending);
+                throw e;
+            }
+            try (StoreLock.Held _ = lock.acquire()) {
+                try {
+                    segment = pending.publish();
+                } catch (RuntimeException | Error e) {
+                    pending.close();
+                    throw e;
+                }
+                Path path = paths.object(ref.name());
+                try {
+                    ObjectXattrs.writeMetadata(path, r.header().metadata());
+                    ObjectXattrs.pin(path, SELF);
+                    touch(path);
+                } catch (IOException | RuntimeException e) {
+                    segment.close();
+                    StoreScan.deleteQuietly(path);
+                    throw e;
+                }
+                StoreScan.deleteQuietly(r.reservation());
+            }
+        } finally {
+            StoreScan.deleteQuietly(r.reservation());
         }
         state.add(StoreStateLayout.RESTORES_OFFSET, 1);
-        state.add(StoreStateLayout.RESTORED_BYTES_OFFSET, size);
+        state.add(StoreStateLayout.RESTORED_BYTES_OFFSET, r.spec().size());
         return segment;
+    }
+
+    /**
+     * Waits, without the lock, until another process's restore of {@code ref} ends (the object
+     * appears, or its reservation goes: finished, failed, or its process died).
+     */
+    private void awaitRestore(ObjectRef<?> ref, String id) {
+        Path path = paths.object(ref.name());
+        long pause = 1;
+        while (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+                && new StoreScan(paths).reservations(false).containsKey(id)) {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ObjectStoreException("interrupted while another process restores the object: store="
+                        + paths.store() + ", name=" + ref.name(), e);
+            }
+            pause = Math.min(pause * 2, 20);
+        }
     }
 
     /** Crash recovery; see {@link Housekeeping}. Under the lock. */
@@ -589,9 +825,28 @@ public final class StoreClient {
                 finishEviction(hidden, false);
             } catch (NoSuchFileException e) {
                 // finished meanwhile
-            } catch (SpillFailedException e) {
-                // put back in memory; the next put that needs its room reports the failure
             }
+        }
+        Map<String, Long> live = null;
+        for (Path at : StoreScan.list(paths.spilling(), "*")) {
+            if (live == null) {
+                live = new StoreScan(paths).reservations(true);
+            }
+            String name = at.getFileName().toString();
+            Optional<String> id = paths.objectId(name);
+            if (id.isPresent() && live.containsKey(id.get())) {
+                continue; // a live process is writing its spill file
+            }
+            takeBack(name); // its spiller died: the bytes are intact in memory
+        }
+    }
+
+    /** Moves an object out of {@code spilling/} back to its name, if it is there. Under the lock. */
+    private void takeBack(String name) throws IOException {
+        try {
+            Files.move(paths.spilling().resolve(name), paths.object(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            // not being spilled
         }
     }
 
@@ -658,23 +913,33 @@ public final class StoreClient {
             if (fast != null) {
                 return fast;
             }
-            try (StoreLock.Held _ = lock.acquire()) {
-                recover();
-                Segment segment = attachIfPresent(ref, path);
-                if (segment != null) {
-                    return segment;
-                }
-                if (spillRoot != null) {
-                    Path spill = paths.spillFile(spillRoot, ref.name());
-                    if (Files.exists(spill)) {
-                        return restore(ref, spill);
+            String id = paths.objectId(ref.name()).orElseThrow();
+            while (true) {
+                Restoring restoring;
+                try (StoreLock.Held _ = lock.acquire()) {
+                    recover();
+                    takeBack(ref.name()); // being spilled: it is still in memory, and wanted
+                    Segment segment = attachIfPresent(ref, path);
+                    if (segment != null) {
+                        return segment;
                     }
+                    Path spill = spillRoot == null ? null : paths.spillFile(spillRoot, ref.name());
+                    if (spill == null || !Files.exists(spill)) {
+                        throw new ObjectLostException("object lost: store=" + paths.store() + ", name=" + ref.name()
+                                + ", size=" + ref.size() + (spillRoot == null
+                                ? ", evicted (the store has no spill directory)"
+                                : ", neither in memory nor in spillDir=" + paths.spillDir(spillRoot))
+                                + "; keep objects you still need pinned (do not release them) or open the store"
+                                + " with a spill directory; objects also vanish when their store's last process"
+                                + " closes it");
+                    }
+                    restoring = new StoreScan(paths).reservations(true).containsKey(id) ? null
+                            : beginRestore(ref, spill, id);
                 }
-                throw new ObjectLostException("object lost: store=" + paths.store() + ", name=" + ref.name()
-                        + ", size=" + ref.size() + (spillRoot == null ? ", evicted (the store has no spill directory)"
-                        : ", neither in memory nor in spillDir=" + paths.spillDir(spillRoot))
-                        + "; keep objects you still need pinned (do not release them) or open the store"
-                        + " with a spill directory; objects also vanish when their store's last process closes it");
+                if (restoring != null) {
+                    return finishRestore(ref, restoring);
+                }
+                awaitRestore(ref, id); // another process restores it (or it came back): look again
             }
         } catch (IOException e) {
             throw failure("get", ref.name(), e);
@@ -785,6 +1050,7 @@ public final class StoreClient {
     boolean contains(ObjectRef<?> ref) {
         checkRef(ref);
         return Files.exists(paths.object(ref.name()))
+                || Files.exists(paths.spilling().resolve(ref.name()))
                 || (spillRoot != null && Files.exists(paths.spillFile(spillRoot, ref.name())));
     }
 

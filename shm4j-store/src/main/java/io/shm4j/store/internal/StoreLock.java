@@ -154,6 +154,11 @@ final class StoreLock implements AutoCloseable {
         }
     }
 
+    /** Whether the current thread holds the lock exactly once (so it may let go of it for a while). */
+    boolean isHeldOnceByCurrentThread() {
+        return threads.isHeldByCurrentThread() && threads.getHoldCount() == 1;
+    }
+
     boolean isHeldByCurrentThread() {
         return threads.isHeldByCurrentThread();
     }

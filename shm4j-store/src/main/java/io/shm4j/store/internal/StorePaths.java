@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  *   SHMDIR/STORE.&lt;32 hex&gt;              objects (segments, kind=object)
- *   SHMDIR/.shm4j-store.STORE/          lock, state, members/, pending/, evicting/
+ *   SHMDIR/.shm4j-store.STORE/          lock, state, members/, pending/, evicting/, spilling/
  *   SPILLDIR/STORE/STORE.&lt;id&gt;.spill     spill files; .tmp.PID.START.&lt;id&gt; while written
  * </pre>
  *
@@ -86,6 +86,14 @@ record StorePaths(ShmDirectory shm, String store) {
 
     Path evicting() {
         return dir().resolve("evicting");
+    }
+
+    /**
+     * Objects moved out of sight while a live process writes their spill files outside the lock;
+     * each has a reservation of its spiller under its id (docs/store.md, "evict / spill").
+     */
+    Path spilling() {
+        return dir().resolve("spilling");
     }
 
     /** The member file of {@code p} (a process of this pid namespace): {@code PID.START.PIDNS}. */
