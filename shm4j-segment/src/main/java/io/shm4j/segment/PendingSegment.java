@@ -167,6 +167,67 @@ public final class PendingSegment implements AutoCloseable {
         return new Segment(directory, info, arena, view, owning);
     }
 
+    /**
+     * Publishes like {@link #publish()}, but keeps this segment's writable mapping and its
+     * descriptor as a {@link KeptMapping} for a later recycle of the same pages; the returned
+     * segment has a read-only mapping of its own. For a segment of size 0 nothing is kept
+     * ({@code kept} is null).
+     *
+     * @throws SegmentExistsException if the name was taken meanwhile (this pending segment stays
+     *     open: close it to abort)
+     */
+    public KeptMapping.Published publishKeepingMapping() {
+        if (spec.size() == 0 || spec.mutable() || fd < 0) {
+            return new KeptMapping.Published(publish(), null);
+        }
+        Path target = directory.path().resolve(name);
+        if (done.get()) {
+            throw new SegmentClosedException("pending segment was already published or aborted: name=" + name);
+        }
+        Arena viewArena = Arena.ofShared();
+        MemorySegment view;
+        try {
+            view = io.shm4j.segment.internal.Native.mmap(fd, spec.size(), false, viewArena);
+        } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
+            viewArena.close();
+            throw new SegmentException("cannot map pending segment: name=" + name + ", " + e.getMessage());
+        }
+        try {
+            Files.createLink(target, tempPath);
+        } catch (FileAlreadyExistsException e) {
+            viewArena.close();
+            throw new SegmentExistsException("segment already exists: name=" + name + ", dir="
+                    + directory.path() + "; choose another name or remove it with `shm4j rm " + name + "`");
+        } catch (IOException e) {
+            viewArena.close();
+            throw ShmDirectory.ioFailure("publish", name, directory.path(), e);
+        }
+        done.set(true);
+        Object key;
+        try {
+            key = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            key = null; // never matches: the mapping is closed at the first check
+        }
+        KeptMapping kept = new KeptMapping(fd, arena, memory, key);
+        fd = -1; // the kept mapping owns it now
+        try {
+            Files.deleteIfExists(tempPath);
+        } catch (IOException ignored) {
+            // The name is published; gc removes the temporary name once this process is gone.
+        }
+        OwnedSegments.untrack(tempPath);
+        boolean owning = spec.lifetime() == Lifetime.SCOPED && spec.owner().equals(ProcessIdentity.current());
+        if (owning) {
+            OwnedSegments.track(target, generation);
+        }
+        SegmentInfo info = new SegmentInfo(name, target, spec.kind(), spec.size(), spec.lifetime(),
+                spec.owner(), true, java.time.Instant.ofEpochMilli(createdMillis), generation,
+                spec.mutable(), spec.mode());
+        return new KeptMapping.Published(new Segment(directory, info, viewArena, view, owning), kept);
+    }
+
     /** Aborts an unpublished creation: unmaps and removes the temporary file. Idempotent. */
     @Override
     public void close() {

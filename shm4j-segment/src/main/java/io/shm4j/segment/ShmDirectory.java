@@ -198,6 +198,24 @@ public final class ShmDirectory {
      * @throws OutOfSharedMemoryException if the extended tail does not fit
      */
     public Optional<PendingSegment> recycle(SegmentSpec spec, Path stock) {
+        return recycle(spec, stock, null);
+    }
+
+    /**
+     * Like {@link #recycle(SegmentSpec, Path)}, reusing {@code kept} — this process's kept
+     * writable mapping of {@code stock} ({@link PendingSegment#publishKeepingMapping()}) — if it
+     * maps that very file and is at least {@code spec.size()} large: the check that nobody else
+     * has the file open or mapped is made on the kept descriptor (the kept mapping is this
+     * process's own), and the pending segment's memory is the kept mapping, with its page-table
+     * entries. On success the pending segment owns {@code kept}; otherwise (empty, or an
+     * exception) the caller still owns it and should close it.
+     *
+     * @param kept null for fresh mappings
+     */
+    public Optional<PendingSegment> recycle(SegmentSpec spec, Path stock, KeptMapping kept) {
+        if (kept != null && (!kept.isOpen() || kept.size() < spec.size() || spec.size() == 0 || !kept.isAt(stock))) {
+            kept = null;
+        }
         String name = spec.name() != null ? spec.name() : SegmentNames.generate();
         checkDirectory();
         try {
@@ -208,10 +226,14 @@ public final class ShmDirectory {
             return Optional.empty();
         }
         int fd;
-        try {
-            fd = Native.openExisting(stock.toString(), true);
-        } catch (Native.ErrnoException e) {
-            return Optional.empty();
+        if (kept != null) {
+            fd = kept.fd();
+        } else {
+            try {
+                fd = Native.openExisting(stock.toString(), true);
+            } catch (Native.ErrnoException e) {
+                return Optional.empty();
+            }
         }
         ProcessIdentity self = ProcessIdentity.current();
         Path temp = path.resolve(SegmentNames.tempName(self));
@@ -219,10 +241,18 @@ public final class ShmDirectory {
         long created = System.currentTimeMillis();
         Arena arena = null;
         boolean moved = false;
+        boolean ownFd = kept == null; // a kept mapping's descriptor stays the caller's until taken over
         try {
             try {
                 if (!Native.isOpenOnlyHere(fd)) {
                     return Optional.empty(); // someone still maps or opened the old bytes
+                }
+                if (kept != null) {
+                    if (!kept.takeOver()) {
+                        return Optional.empty(); // closed meanwhile (its descriptor too)
+                    }
+                    ownFd = true;
+                    arena = kept.arena();
                 }
                 long old = Native.fileSize(fd);
                 Files.move(stock, temp, StandardCopyOption.ATOMIC_MOVE);
@@ -240,38 +270,46 @@ public final class ShmDirectory {
                 SegmentMetadata meta = new SegmentMetadata(spec.kind(), spec.lifetime(), spec.owner(),
                         generation, created, spec.mutable());
                 view.write(SegmentMetadata.XATTR, ByteBuffer.wrap(meta.encode()));
-                arena = Arena.ofShared();
-                MemorySegment memory = Native.mmap(fd, spec.size(), true, arena);
-                if (spec.hugePages()) {
-                    adviseHugePages(memory);
+                MemorySegment memory;
+                if (kept != null) {
+                    arena = kept.arena();
+                    memory = kept.memory().asSlice(0, spec.size());
+                } else {
+                    arena = Arena.ofShared();
+                    memory = Native.mmap(fd, spec.size(), true, arena);
+                    if (spec.hugePages()) {
+                        adviseHugePages(memory);
+                    }
                 }
                 PendingSegment pending = new PendingSegment(this, spec, name, temp, generation, created, arena,
                         memory, true, fd);
                 fd = -1; // the pending segment owns it now
                 return Optional.of(pending);
             } finally {
-                if (fd >= 0) {
+                if (fd >= 0 && ownFd) {
                     Native.close(fd);
                 }
             }
         } catch (Native.ErrnoException e) {
-            if (moved) {
-                abandon(temp, arena);
-            }
+            abandonRecycled(moved, temp, arena);
             throw errnoFailure("reserve", name, spec.size(), e);
         } catch (IOException e) {
-            if (moved) {
-                abandon(temp, arena);
-            }
+            abandonRecycled(moved, temp, arena);
             if (isNoSpace(e)) {
                 throw outOfMemory(name, spec.size());
             }
             throw ioFailure("recycle", name, path, e);
         } catch (RuntimeException | Error e) {
-            if (moved) {
-                abandon(temp, arena);
-            }
+            abandonRecycled(moved, temp, arena);
             throw e;
+        }
+    }
+
+    private void abandonRecycled(boolean moved, Path temp, Arena arena) {
+        if (moved) {
+            abandon(temp, arena);
+        } else if (arena != null) {
+            arena.close(); // a kept mapping taken over before the file was moved
         }
     }
 

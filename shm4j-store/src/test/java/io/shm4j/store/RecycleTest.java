@@ -33,6 +33,20 @@ class RecycleTest {
         return Files.getAttribute(p, "unix:ino");
     }
 
+    /**
+     * Whether this process maps a file of the shm directory with inode {@code ino} (the path a
+     * mapping shows is the name it was opened under, a temporary name, so the inode is compared).
+     */
+    private static boolean mapped(Object ino) {
+        String dir = ShmDirectory.current().path().toString() + "/";
+        try {
+            return Files.readAllLines(Path.of("/proc/self/maps")).stream().map(l -> l.trim().split("\\s+"))
+                    .anyMatch(f -> f.length >= 6 && f[4].equals(ino.toString()) && f[5].startsWith(dir));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static Path file(ObjectRef<?> ref) {
         return ShmDirectory.current().path().resolve(ref.name());
     }
@@ -184,5 +198,49 @@ class RecycleTest {
             store.release(a);
         }
         assertThat(KB).isPositive();
+    }
+
+    @Test
+    void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings() throws IOException {
+        long size = 40L * MB; // > KeptWrites.TWO_THREADS_MIN: the helper thread copies and touches chunks too
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-kept", 2 * size + MB));
+                Arena arena = Arena.ofShared()) { // readable by the helper thread (a confined source is copied by one)
+            java.util.Set<Object> inodes = new java.util.HashSet<>();
+            for (int i = 0; i < 8; i++) {
+                ObjectRef<MemorySegment> ref = store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(100 + i, (int) size)));
+                inodes.add(inode(file(ref)));
+                assertThat(StoreTesting.intact(store.get(ref))).as("put " + i).isTrue();
+                byte[] onDisk = Files.readAllBytes(file(ref)); // through the file, not this process's mappings
+                assertThat(StoreTesting.intact(MemorySegment.ofArray(onDisk))).as("file of put " + i).isTrue();
+                store.release(ref);
+                store.release(ref);
+            }
+            assertThat(inodes).as("from the third put on, every put reused an evicted object's file").hasSize(2);
+        }
+    }
+
+    @Test
+    void shouldUnmapAKeptMappingSoonAfterAnotherProcessEvictsItsObject() throws Exception {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-reap", 4 * MB));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
+            store.release(old);
+            Object path = inode(file(old));
+            assertThat(mapped(path)).as("the put's writable mapping is kept").isTrue();
+
+            Process child = Processes.javaBuilder(StoreChild.class, "put", store.name(), Integer.toString(3 * MB))
+                    .redirectErrorStream(true).start();
+            try {
+                var out = Processes.readAsync(child.getInputStream());
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(out.get(10, TimeUnit.SECONDS)).contains("ok");
+            } finally {
+                child.destroyForcibly().waitFor();
+            }
+            assertThat(store.contains(old)).as("evicted by the other process").isFalse();
+            io.shm4j.testkit.Awaits.until("the kept mapping of the evicted object is unmapped",
+                    java.time.Duration.ofSeconds(10),
+                    () -> !mapped(path));
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
  *   pin STORE NAME GEN SIZE      get the object, print "pinned", wait for stdin to close
  *   getput STORE NAME GEN SIZE   get the object (restoring it if spilled), check it, release it, put and
  *                                release a 1 MiB blob, print "ok INTACT" and exit
+ *   put STORE SIZE               put and release a blob of SIZE bytes, print "ok" and exit
  *   hammer STORE CAP SPILL REFDIR WORKER SECONDS [MIN_PUTS]
  *                                put checksummed blobs (up to 256 KiB; at most 3 pinned at once) and publish their refs in REFDIR,
  *                                get random refs of every worker and check them, for SECONDS after the store opened and at
@@ -32,6 +33,7 @@ public final class StoreChild {
             case "pin" -> pin(args);
             case "hammer" -> hammer(args);
             case "getput" -> getput(args);
+            case "put" -> put(args);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -44,6 +46,13 @@ public final class StoreChild {
             System.out.println("pinned " + StoreTesting.intact(view));
             System.out.flush();
             new BufferedReader(new InputStreamReader(System.in)).readLine(); // until killed or stdin closes
+        }
+    }
+
+    private static void put(String[] a) throws Exception {
+        try (ObjectStore store = ObjectStore.open(a[1]); Arena arena = Arena.ofConfined()) {
+            store.release(store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(9, Integer.parseInt(a[2])))));
+            System.out.println("ok");
         }
     }
 

@@ -20,6 +20,32 @@ interface FileEncoded extends ObjectCodec.Encoded {
     /** Writes the whole encoding into {@code target} (exactly {@link #size()} bytes). */
     void writeThrough(PendingSegment target);
 
+    /**
+     * Whether {@link #forEachRange} can hand out any byte range of the encoding (then
+     * {@link KeptWrites} writes it chunk by chunk, from two threads).
+     */
+    default boolean ranged() {
+        return false;
+    }
+
+    /**
+     * Calls {@code sink} with the source slices that make up bytes {@code [offset, offset+length)}
+     * of the encoding, each with its offset in the object. Only if {@link #ranged()}.
+     */
+    default void forEachRange(long offset, long length, RangeSink sink) {
+        throw new UnsupportedOperationException("not ranged");
+    }
+
+    /** Whether another thread ({@code t}) may read the sources (false for a confined arena's memory). */
+    default boolean readableBy(Thread t) {
+        return false;
+    }
+
+    /** Receives a slice of the source and where it goes in the object. */
+    interface RangeSink {
+        void accept(long objectOffset, MemorySegment slice);
+    }
+
     /** The concatenation of {@code parts} (native memory, mappings or Java arrays' memory). */
     static FileEncoded ofParts(MemorySegment... parts) {
         List<MemorySegment> list = List.of(parts);
@@ -28,19 +54,57 @@ interface FileEncoded extends ObjectCodec.Encoded {
             total = Math.addExact(total, p.byteSize());
         }
         long size = total;
-        return of(size, target -> {
-            long at = 0;
-            for (MemorySegment p : list) {
-                MemorySegment.copy(p, 0, target, at, p.byteSize());
-                at += p.byteSize();
+        return new FileEncoded() {
+            @Override
+            public long size() {
+                return size;
             }
-        }, pending -> {
-            long at = 0;
-            for (MemorySegment p : list) {
-                pending.write(at, p);
-                at += p.byteSize();
+
+            @Override
+            public void writeTo(MemorySegment target) {
+                long at = 0;
+                for (MemorySegment p : list) {
+                    MemorySegment.copy(p, 0, target, at, p.byteSize());
+                    at += p.byteSize();
+                }
             }
-        });
+
+            @Override
+            public void writeThrough(PendingSegment target) {
+                long at = 0;
+                for (MemorySegment p : list) {
+                    target.write(at, p);
+                    at += p.byteSize();
+                }
+            }
+
+            @Override
+            public boolean ranged() {
+                return true;
+            }
+
+            @Override
+            public boolean readableBy(Thread t) {
+                return list.stream().allMatch(p -> p.isAccessibleBy(t));
+            }
+
+            @Override
+            public void forEachRange(long offset, long length, RangeSink sink) {
+                long end = offset + length;
+                long at = 0;
+                for (MemorySegment p : list) {
+                    long from = Math.max(offset, at);
+                    long to = Math.min(end, at + p.byteSize());
+                    if (from < to) {
+                        sink.accept(from, p.asSlice(from - at, to - from));
+                    }
+                    at += p.byteSize();
+                    if (at >= end) {
+                        break;
+                    }
+                }
+            }
+        };
     }
 
     /** An encoding from its size, a writer through memory and a writer through the file. */

@@ -95,6 +95,8 @@ public final class StoreClient {
     private final boolean recycle = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
+    /** Kept writable mappings of objects this process wrote, for puts into their pages later. */
+    private final WarmStock warm;
 
     /**
      * This process's pin on one object: the shared mapping, the value a {@link MappedCodec}
@@ -141,6 +143,7 @@ public final class StoreClient {
         this.state = state;
         this.capacity = state.capacity();
         this.spillRoot = state.spillDirectory();
+        this.warm = new WarmStock(paths::object);
     }
 
     // ------------------------------------------------------------------ open and close
@@ -265,6 +268,7 @@ public final class StoreClient {
         for (String name : List.copyOf(pins.keySet())) {
             release(name, Integer.MAX_VALUE);
         }
+        warm.close();
         try (StoreLock.Held _ = lock.acquire()) {
             StoreScan.deleteQuietly(paths.member(SELF));
             StoreScan scan = new StoreScan(paths);
@@ -351,7 +355,7 @@ public final class StoreClient {
         long generation = RANDOM.nextLong() | 1;
         Path reservation = paths.reservation(SELF, id, size);
         SegmentSpec spec = objectSpec(size, name);
-        PendingSegment recycled = null;
+        Recycled recycled = null;
         try (StoreLock.Held _ = lock.acquire()) {
             recover();
             recycled = recycle(spec, makeRoom(size));
@@ -365,18 +369,24 @@ public final class StoreClient {
         }
         Segment segment;
         try {
-            PendingSegment pending = recycled != null ? recycled : paths.shm().reserve(spec);
+            PendingSegment pending = recycled != null ? recycled.pending() : paths.shm().reserve(spec);
+            java.util.BitSet touched = recycled != null ? recycled.touched() : new java.util.BitSet();
             try {
                 if (encoded instanceof FileEncoded viaFile && kernelWrites) {
-                    viaFile.writeThrough(pending); // every byte, by the kernel: no page faults here
+                    if (recycled != null && recycled.warm()) {
+                        KeptWrites.write(viaFile, pending, touched); // copies where mapped, pwrite elsewhere
+                    } else {
+                        viaFile.writeThrough(pending); // every byte, by the kernel: no page faults here
+                    }
                 } else {
                     pending.prefault(); // written in full next: map every page in one call
                     if (pending.recycled() && !fillsEveryByte) {
                         pending.memory().fill((byte) 0); // a codec of unknown habits sees zeros, as on fresh pages
                     }
                     encoded.writeTo(pending.memory());
+                    touched.set(0, (int) ((size + KeptWrites.CHUNK - 1) / KeptWrites.CHUNK)); // written through the mapping
                 }
-                segment = pending.publish();
+                segment = publish(pending, name, touched);
             } catch (RuntimeException | Error e) {
                 pending.close();
                 throw e;
@@ -408,6 +418,34 @@ public final class StoreClient {
         }
     }
 
+    private static void closeQuietly(Recycled r) {
+        if (r != null) {
+            r.pending().close();
+        }
+    }
+
+    /**
+     * Publishes, keeping the writable mapping for a later put into the same pages (see
+     * {@link WarmStock}) if the object is large enough to be page stock.
+     */
+    private Segment publish(PendingSegment pending, String name, java.util.BitSet touched) {
+        if (!WarmStock.ENABLED || !recycle || !kernelWrites || pending.size() < RECYCLE_MIN_BYTES) {
+            return pending.publish();
+        }
+        io.shm4j.segment.KeptMapping.Published p = pending.publishKeepingMapping();
+        if (p.kept() != null) {
+            warm.keep(name, p.kept(), touched);
+        }
+        return p.segment();
+    }
+
+    /**
+     * Page stock ready to write: the pending segment over a dropped victim's pages, whether its
+     * mapping is one this process kept (then {@code touched} says which chunks of it were
+     * written through it before), else a fresh mapping.
+     */
+    private record Recycled(PendingSegment pending, boolean warm, java.util.BitSet touched) {}
+
     private static SegmentSpec objectSpec(long size, String name) {
         return new SegmentSpec(size, name, SegmentKind.OBJECT, Lifetime.PERSISTENT, SELF, SegmentSpec.DEFAULT_MODE,
                 false, Settings.hugePages());
@@ -422,6 +460,7 @@ public final class StoreClient {
      * nothing was dropped.
      */
     private Path makeRoom(long requested) throws IOException {
+        warm.reap(); // kept mappings of objects others dropped: their memory goes now
         Stock kept = new Stock(requested);
         try {
             for (int round = 0; ; round++) {
@@ -642,22 +681,30 @@ public final class StoreClient {
      * crash recovery mistakes the stock for an interrupted eviction. The segment layer takes the
      * file only if nobody else has it open or mapped; see docs/store.md, "page stock".
      */
-    private PendingSegment recycle(SegmentSpec spec, Path stock) {
+    private Recycled recycle(SegmentSpec spec, Path stock) {
         if (stock == null) {
             return null;
         }
+        WarmStock.Entry kept = warm.take(stock.getFileName().toString());
         try {
             if (!recycle || Files.size(stock) < RECYCLE_MIN_BYTES) {
                 return null;
             }
-            PendingSegment p = paths.shm().recycle(spec, stock).orElse(null);
-            if (p != null) {
-                state.add(StoreStateLayout.RECYCLED_BYTES_OFFSET, spec.size());
+            PendingSegment p = paths.shm().recycle(spec, stock, kept == null ? null : kept.kept()).orElse(null);
+            if (p == null) {
+                return null;
             }
-            return p;
+            state.add(StoreStateLayout.RECYCLED_BYTES_OFFSET, spec.size());
+            boolean reused = kept != null && !kept.kept().isOpen(); // taken over by the pending segment
+            int chunks = (int) ((spec.size() + KeptWrites.CHUNK - 1) / KeptWrites.CHUNK);
+            java.util.BitSet touched = reused ? kept.touched().get(0, chunks) : new java.util.BitSet();
+            return new Recycled(p, reused, touched);
         } catch (IOException | RuntimeException e) {
             return null; // fresh pages instead
         } finally {
+            if (kept != null) {
+                kept.kept().close(); // no-op if the pending segment took it over
+            }
             StoreScan.deleteQuietly(stock);
         }
     }
@@ -720,7 +767,7 @@ public final class StoreClient {
      * other getters that a restore is under way), pages from stock or none yet.
      */
     private record Restoring(Path spillFile, SpillFileLayout.Header header, SegmentSpec spec, Path reservation,
-            PendingSegment recycled) {}
+            Recycled recycled) {}
 
     /**
      * First step of a restore, under the lock: makes room (which may let go of the lock while
@@ -741,7 +788,7 @@ public final class StoreClient {
             StoreScan.deleteQuietly(stock); // restored by another process while the lock was let go
             return null;
         }
-        PendingSegment recycled = recycle(spec, stock);
+        Recycled recycled = recycle(spec, stock);
         Path reservation = paths.reservation(SELF, id, size);
         try {
             Files.write(reservation, new byte[0]);
@@ -757,7 +804,8 @@ public final class StoreClient {
      * (both without the lock), then, under the lock, publish, metadata and this process's pin.
      */
     private Segment finishRestore(ObjectRef<?> ref, Restoring r) throws IOException {
-        PendingSegment pending = r.recycled();
+        PendingSegment pending = r.recycled() == null ? null : r.recycled().pending();
+        java.util.BitSet touched = r.recycled() == null ? new java.util.BitSet() : r.recycled().touched();
         Segment segment;
         try {
             try {
@@ -772,7 +820,7 @@ public final class StoreClient {
             }
             try (StoreLock.Held _ = lock.acquire()) {
                 try {
-                    segment = pending.publish();
+                    segment = publish(pending, ref.name(), touched);
                 } catch (RuntimeException | Error e) {
                     pending.close();
                     throw e;

@@ -1,0 +1,151 @@
+package io.shm4j.store.internal;
+
+import io.shm4j.segment.PendingSegment;
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+
+/**
+ * Writes a put into page stock whose mapping this process kept ({@link WarmStock}): chunks whose
+ * pages this process has written through the mapping before (<i>touched</i>: their page-table
+ * entries exist) are copied through it — a plain memory copy — and the others are written by
+ * the kernel ({@code pwrite}), which takes no page fault. A helper thread copies from the other
+ * end through the mapping, touching chunks as it goes (plasma's parallel memcpy, and the
+ * population of the mapping in parallel with the copy): the first user-space touch of a 4 KiB
+ * page costs far more than the copy on a VM with shadow page tables, so the helper gets through
+ * a few chunks per put while the caller writes the rest, and after a few puts into the same
+ * stock every chunk is a memory copy, split between the two threads.
+ *
+ * <p>Not thread-safe: one call per pending segment; {@code touched} belongs to the call.
+ */
+final class KeptWrites {
+    /** Bytes per chunk: the unit of work and of the touched bitmap. */
+    static final long CHUNK = 4L << 20;
+    /** Below this, one thread. */
+    static final long TWO_THREADS_MIN = 32L << 20;
+    /** System property: {@code false} keeps to one thread (then nothing gets touched: pwrite or copy only). */
+    static final String HELPER_PROPERTY = "shm4j.store.copyHelper";
+    private static final boolean HELPER = Boolean.parseBoolean(System.getProperty(HELPER_PROPERTY, "true").trim())
+            && Runtime.getRuntime().availableProcessors() > 1;
+
+    private KeptWrites() {}
+
+    /** Writes every byte of {@code encoded} into {@code target}; updates {@code touched}. */
+    static void write(FileEncoded encoded, PendingSegment target, BitSet touched) {
+        long size = encoded.size();
+        int chunks = (int) ((size + CHUNK - 1) / CHUNK);
+        MemorySegment memory = target.memory();
+        if (!encoded.ranged()) {
+            if (touched.nextClearBit(0) >= chunks) {
+                encoded.writeTo(memory); // every page touched: one memory copy
+            } else {
+                encoded.writeThrough(target);
+            }
+            return;
+        }
+        int[] order = new int[chunks]; // untouched chunks first (the caller pwrites them from the front)
+        int k = 0;
+        for (int c = 0; c < chunks; c++) {
+            if (!touched.get(c)) {
+                order[k++] = c;
+            }
+        }
+        for (int c = 0; c < chunks; c++) {
+            if (touched.get(c)) {
+                order[k++] = c;
+            }
+        }
+        Cursor cursor = new Cursor(chunks);
+        BitSet helped = new BitSet();
+        Thread helper = null;
+        Throwable[] helperFailure = new Throwable[1];
+        if (HELPER && size >= TWO_THREADS_MIN) {
+            helper = Thread.ofPlatform().name("shm4j-store-copy").daemon().unstarted(() -> {
+                try {
+                    for (int i = cursor.back(); i >= 0; i = cursor.back()) {
+                        int c = order[i];
+                        copy(encoded, memory, c, size);
+                        helped.set(c);
+                    }
+                } catch (Throwable t) {
+                    helperFailure[0] = t;
+                }
+            });
+            if (encoded.readableBy(helper)) {
+                helper.start();
+            } else {
+                helper = null; // a confined source: this thread alone
+            }
+        }
+        Throwable failure = null;
+        try {
+            for (int i = cursor.front(); i >= 0; i = cursor.front()) {
+                int c = order[i];
+                if (touched.get(c)) {
+                    copy(encoded, memory, c, size);
+                } else {
+                    long off = c * CHUNK;
+                    encoded.forEachRange(off, Math.min(CHUNK, size - off), target::write);
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+            cursor.stop();
+        } finally {
+            if (helper != null) {
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        helper.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (failure == null) {
+            failure = helperFailure[0];
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
+        touched.or(helped);
+    }
+
+    private static void copy(FileEncoded encoded, MemorySegment memory, int c, long size) {
+        long off = c * CHUNK;
+        encoded.forEachRange(off, Math.min(CHUNK, size - off),
+                (at, slice) -> MemorySegment.copy(slice, 0, memory, at, slice.byteSize()));
+    }
+
+    /** Hands out chunk positions from both ends until they meet. */
+    private static final class Cursor {
+        private int front;
+        private int back;
+
+        Cursor(int n) {
+            back = n;
+        }
+
+        synchronized int front() {
+            return front < back ? front++ : -1;
+        }
+
+        synchronized int back() {
+            return front < back ? --back : -1;
+        }
+
+        synchronized void stop() {
+            back = front;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.shm4j.store.internal;
+
+import io.shm4j.segment.KeptMapping;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * This process's kept writable mappings of objects it put or restored ({@link KeptMapping}),
+ * by object name, with which of their chunks it has written through the mapping
+ * ({@link KeptWrites}). When this process later drops such an object for page stock, the put
+ * writes into the kept mapping (docs/store.md, "page stock").
+ *
+ * <p>A kept mapping holds its file's memory in this process: once the object leaves its name
+ * (another process evicted or spilled it: its check that nobody else maps the file then fails,
+ * and it unlinks the file) the mapping is closed — by every lock holder here before it makes
+ * room, and by a reaper that looks every {@value #REAP_MILLIS} ms while anything is kept — so the
+ * pages of an object evicted elsewhere stay allocated at most that long. At most
+ * {@value #MAX_ENTRIES} mappings are kept (the oldest goes first).
+ *
+ * <p>Thread-safe: entries are taken out under this object's monitor before use, so a mapping is
+ * used or closed by one thread only. Ownership: the {@link StoreClient}; {@link #close()} closes
+ * every mapping and stops the reaper.
+ */
+final class WarmStock implements AutoCloseable {
+    static final int MAX_ENTRIES = 8;
+    static final long REAP_MILLIS = 200;
+    /** System property: {@code false} keeps no mapping (every put into stock maps it afresh). */
+    static final String PROPERTY = "shm4j.store.keepMappings";
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty(PROPERTY, "true").trim());
+
+    /** A kept mapping and its touched chunks. */
+    record Entry(KeptMapping kept, BitSet touched) {}
+
+    private final Map<String, Entry> entries = new LinkedHashMap<>(); // guarded by this
+    private final Function<String, Path> objectPath;
+    private ScheduledExecutorService reaper; // guarded by this
+    private boolean closed; // guarded by this
+
+    WarmStock(Function<String, Path> objectPath) {
+        this.objectPath = objectPath;
+    }
+
+    /** Keeps {@code kept} for object {@code name} (closing the oldest beyond the limit). */
+    void keep(String name, KeptMapping kept, BitSet touched) {
+        List<Entry> out = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                out.add(new Entry(kept, touched));
+            } else {
+                Entry old = entries.put(name, new Entry(kept, touched));
+                if (old != null) {
+                    out.add(old);
+                }
+                while (entries.size() > MAX_ENTRIES) {
+                    String first = entries.keySet().iterator().next();
+                    out.add(entries.remove(first));
+                }
+                if (reaper == null) {
+                    ScheduledThreadPoolExecutor r = new ScheduledThreadPoolExecutor(1, task -> {
+                        Thread t = new Thread(task, "shm4j-store-warm-reaper");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    r.scheduleWithFixedDelay(this::reap, REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
+                    reaper = r;
+                }
+            }
+        }
+        closeAll(out);
+    }
+
+    /** Takes the entry of object {@code name} out (the caller uses or closes its mapping), or null. */
+    synchronized Entry take(String name) {
+        return entries.remove(name);
+    }
+
+    /** Closes the mappings of objects no longer at their names. */
+    void reap() {
+        List<Entry> out = new ArrayList<>();
+        List<String> names;
+        synchronized (this) {
+            names = new ArrayList<>(entries.keySet());
+        }
+        for (String name : names) {
+            Entry e;
+            synchronized (this) {
+                e = entries.get(name);
+            }
+            if (e != null && !e.kept().isAt(objectPath.apply(name))) {
+                synchronized (this) {
+                    if (entries.remove(name, e)) {
+                        out.add(e);
+                    }
+                }
+            }
+        }
+        closeAll(out);
+    }
+
+    synchronized int size() {
+        return entries.size();
+    }
+
+    @Override
+    public void close() {
+        List<Entry> out;
+        ScheduledExecutorService r;
+        synchronized (this) {
+            closed = true;
+            out = new ArrayList<>(entries.values());
+            entries.clear();
+            r = reaper;
+            reaper = null;
+        }
+        if (r != null) {
+            r.shutdownNow();
+            try {
+                r.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeAll(out);
+    }
+
+    private static void closeAll(List<Entry> out) {
+        for (Entry e : out) {
+            e.kept().close();
+        }
+    }
+}
