@@ -47,6 +47,16 @@ class RecycleTest {
         }
     }
 
+    /** Opens a store with kept mappings (shm4j.store.keepMappings, read when this process connects). */
+    private static ObjectStore kept(ObjectStoreConfig config) {
+        System.setProperty("shm4j.store.keepMappings", "true");
+        try {
+            return ObjectStore.open(config);
+        } finally {
+            System.clearProperty("shm4j.store.keepMappings");
+        }
+    }
+
     private static Path file(ObjectRef<?> ref) {
         return ShmDirectory.current().path().resolve(ref.name());
     }
@@ -131,9 +141,11 @@ class RecycleTest {
         }
     }
 
-    @Test
-    void shouldNotReuseAFileThisProcessStillMapsOutsideTheStore() throws IOException {
-        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-mapped", 5 * MB));
+    @org.junit.jupiter.params.ParameterizedTest(name = "kept mappings: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void shouldNotReuseAFileThisProcessStillMapsOutsideTheStore(boolean keep) throws IOException {
+        ObjectStoreConfig config = StoreTesting.config("recycle-mapped", 5 * MB);
+        try (ObjectStore store = keep ? kept(config) : ObjectStore.open(config);
                 Arena arena = Arena.ofConfined()) {
             ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
             Object oldInode = inode(file(old));
@@ -148,9 +160,11 @@ class RecycleTest {
         }
     }
 
-    @Test
-    void shouldNotReuseAFileAPythonProcessMaps() throws Exception {
-        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-py", 5 * MB));
+    @org.junit.jupiter.params.ParameterizedTest(name = "kept mappings: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void shouldNotReuseAFileAPythonProcessMaps(boolean keep) throws Exception {
+        ObjectStoreConfig config = StoreTesting.config("recycle-py", 5 * MB);
+        try (ObjectStore store = keep ? kept(config) : ObjectStore.open(config);
                 Arena arena = Arena.ofConfined()) {
             ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
             Object oldInode = inode(file(old));
@@ -203,7 +217,7 @@ class RecycleTest {
     @Test
     void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings() throws IOException {
         long size = 40L * MB; // > KeptWrites.TWO_THREADS_MIN: the helper thread copies and touches chunks too
-        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-kept", 2 * size + MB));
+        try (ObjectStore store = kept(StoreTesting.config("recycle-kept", 2 * size + MB));
                 Arena arena = Arena.ofShared()) { // readable by the helper thread (a confined source is copied by one)
             java.util.Set<Object> inodes = new java.util.HashSet<>();
             for (int i = 0; i < 8; i++) {
@@ -221,7 +235,7 @@ class RecycleTest {
 
     @Test
     void shouldUnmapAKeptMappingSoonAfterAnotherProcessEvictsItsObject() throws Exception {
-        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-reap", 4 * MB));
+        try (ObjectStore store = kept(StoreTesting.config("recycle-reap", 4 * MB));
                 Arena arena = Arena.ofConfined()) {
             ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
             store.release(old);

@@ -44,15 +44,17 @@ public final class StoreBenchmark {
         long sizeMb = 100;
         Path spill = Path.of(System.getProperty("java.io.tmpdir"), "shm4j-bench-spill-" + ProcessHandle.current().pid());
         int reps = 5;
+        int warmup = 12;
         boolean ray = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size-mb" -> sizeMb = Long.parseLong(args[++i]);
                 case "--spill" -> spill = Path.of(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--no-ray" -> ray = false;
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]
-                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--no-ray]");
+                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray]");
             }
         }
         long size = sizeMb << 20;
@@ -60,7 +62,7 @@ public final class StoreBenchmark {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment source = arena.allocate(size, 64);
             fill(source);
-            putVersusCopy(source, reps, arena, ray);
+            putVersusCopy(source, reps, warmup, arena, ray);
             getLatency(source);
             spillAndRestore(source, spill, reps);
         } finally {
@@ -79,11 +81,16 @@ public final class StoreBenchmark {
      * array of the same size in a Python helper driven line by line (started before, so its
      * start-up is not in any time), put without page stock ({@code shm4j.store.recycle=false},
      * a second store) and put copying through the object's mapping as before issue 20's kernel
-     * writes ({@code shm4j.store.kernelWrites=false}, a third store, with page stock). The store holds two objects: from the third put on, every put evicts the
-     * least recently used object and (with page stock) writes into its pages. The first put on
-     * an empty store is reported apart.
+     * writes ({@code shm4j.store.kernelWrites=false}, a third store, with page stock), and put
+     * into page stock through kept mappings ({@code shm4j.store.keepMappings=true}, a fourth
+     * store). Each store holds two objects: from the third put on, every put evicts the least
+     * recently used object and (with page stock) writes into its pages. {@code warmup} puts per
+     * store run first (interleaved; the kept store's times printed: a put gets faster over the
+     * puts into each file, as more of its kept mapping has been touched), then the {@code reps}
+     * measured ones. The first put on an empty store is reported apart.
      */
-    private static void putVersusCopy(MemorySegment source, int reps, Arena arena, boolean withRay) throws IOException {
+    private static void putVersusCopy(MemorySegment source, int reps, int warmup, Arena arena, boolean withRay)
+            throws IOException {
         long size = source.byteSize();
         MemorySegment warm = arena.allocate(size, 64);
         MemorySegment.copy(source, 0, warm, 0, size);
@@ -92,6 +99,7 @@ public final class StoreBenchmark {
         double[] putFresh = new double[reps];
         double[] rayPut = new double[reps];
         double[] putMapped = new double[reps];
+        double[] putKept = new double[reps];
         double first;
         RayHelper ray = withRay ? RayHelper.start(size) : null;
         System.setProperty("shm4j.store.recycle", "false");
@@ -100,6 +108,9 @@ public final class StoreBenchmark {
         System.setProperty("shm4j.store.kernelWrites", "false");
         ObjectStore mapped = ObjectStore.open(config("put-mapped").withCapacity(2 * size + (1 << 20)));
         System.clearProperty("shm4j.store.kernelWrites");
+        System.setProperty("shm4j.store.keepMappings", "true");
+        ObjectStore kept = ObjectStore.open(config("put-kept").withCapacity(2 * size + (1 << 20)));
+        System.clearProperty("shm4j.store.keepMappings");
         try (ObjectStore store = ObjectStore.open(config("put").withCapacity(2 * size + (1 << 20)))) {
             long t0 = System.nanoTime();
             store.release(store.put(source));
@@ -107,11 +118,23 @@ public final class StoreBenchmark {
             store.release(store.put(source)); // fills the store
             fresh.release(fresh.put(source));
             fresh.release(fresh.put(source));
-            store.release(store.put(source)); // warm-up of the steady state
-            fresh.release(fresh.put(source));
+            kept.release(kept.put(source));
+            kept.release(kept.put(source));
             for (int i = 0; i < 3; i++) {
                 mapped.release(mapped.put(source));
             }
+            StringBuilder warmups = new StringBuilder();
+            for (int i = 0; i < warmup; i++) { // into the steady state
+                store.release(store.put(source));
+                t0 = System.nanoTime();
+                kept.release(kept.put(source));
+                warmups.append(String.format(Locale.ROOT, " %.0f", seconds(t0) * 1e3));
+                fresh.release(fresh.put(source));
+                if (ray != null) {
+                    ray.put();
+                }
+            }
+            System.out.printf(Locale.ROOT, "warm-up puts (page stock, kept mappings), ms:%s%n", warmups);
             for (int r = 0; r < reps; r++) {
                 t0 = System.nanoTime();
                 MemorySegment.copy(source, 0, warm, 0, size);
@@ -128,12 +151,17 @@ public final class StoreBenchmark {
                 ref = mapped.put(source);
                 putMapped[r] = seconds(t0);
                 mapped.release(ref);
+                t0 = System.nanoTime();
+                ref = kept.put(source);
+                putKept[r] = seconds(t0);
+                kept.release(ref);
                 rayPut[r] = ray == null ? Double.NaN : ray.put();
             }
             System.out.printf(Locale.ROOT, "store stats (page stock): %s%n", store.stats());
         } finally {
             fresh.close();
             mapped.close();
+            kept.close();
             if (ray != null) {
                 ray.close();
             }
@@ -144,6 +172,8 @@ public final class StoreBenchmark {
         System.out.printf(Locale.ROOT, "interleaved, %d reps, medians (min..max):%n", reps);
         line("copy (warm)", copyWarm, size, "");
         line("put (steady, page stock)", put, size, String.format(Locale.ROOT, "put/copy = %.2fx (target <= 1.3x)", p / c));
+        line("put (stock, kept mapping)", putKept, size,
+                String.format(Locale.ROOT, "= %.2fx copy (shm4j.store.keepMappings=true)", median(putKept) / c));
         line("put (steady, fresh pages)", putFresh, size, String.format(Locale.ROOT, "= %.2fx copy", f / c));
         line("put (steady, via mapping)", putMapped, size,
                 String.format(Locale.ROOT, "= %.2fx copy (page stock, no kernel writes)", median(putMapped) / c));

@@ -93,6 +93,7 @@ public final class StoreClient {
     static final String KERNEL_WRITES_PROPERTY = "shm4j.store.kernelWrites";
     private final boolean kernelWrites = Boolean.parseBoolean(System.getProperty(KERNEL_WRITES_PROPERTY, "true").trim());
     private final boolean recycle = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
+    private final boolean keepMappings = Boolean.parseBoolean(System.getProperty(WarmStock.PROPERTY, "false").trim());
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
     /** Kept writable mappings of objects this process wrote, for puts into their pages later. */
@@ -143,7 +144,7 @@ public final class StoreClient {
         this.state = state;
         this.capacity = state.capacity();
         this.spillRoot = state.spillDirectory();
-        this.warm = new WarmStock(paths::object);
+        this.warm = new WarmStock(paths::object, lock::runIfIdleHere);
     }
 
     // ------------------------------------------------------------------ open and close
@@ -429,7 +430,7 @@ public final class StoreClient {
      * {@link WarmStock}) if the object is large enough to be page stock.
      */
     private Segment publish(PendingSegment pending, String name, java.util.BitSet touched) {
-        if (!WarmStock.ENABLED || !recycle || !kernelWrites || pending.size() < RECYCLE_MIN_BYTES) {
+        if (!keepMappings || !recycle || !kernelWrites || pending.size() < RECYCLE_MIN_BYTES) {
             return pending.publish();
         }
         io.shm4j.segment.KeptMapping.Published p = pending.publishKeepingMapping();

@@ -154,6 +154,27 @@ final class StoreLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} if no thread of this JVM holds or waits for the lock, keeping them out
+     * meanwhile (the file lock is not taken: {@code task} must not need other processes kept out).
+     *
+     * @return whether it ran
+     */
+    boolean runIfIdleHere(Runnable task) {
+        if (!threads.tryLock()) {
+            return false;
+        }
+        try {
+            if (threads.getHoldCount() != 1) {
+                return false;
+            }
+            task.run();
+            return true;
+        } finally {
+            threads.unlock();
+        }
+    }
+
     /** Whether the current thread holds the lock exactly once (so it may let go of it for a while). */
     boolean isHeldOnceByCurrentThread() {
         return threads.isHeldByCurrentThread() && threads.getHoldCount() == 1;

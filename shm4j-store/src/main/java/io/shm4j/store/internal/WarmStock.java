@@ -32,9 +32,11 @@ import java.util.function.Function;
 final class WarmStock implements AutoCloseable {
     static final int MAX_ENTRIES = 8;
     static final long REAP_MILLIS = 200;
-    /** System property: {@code false} keeps no mapping (every put into stock maps it afresh). */
+    /**
+     * System property, read when a process connects to a store: {@code true} keeps mappings (off
+     * by default: see docs/store.md, "kept mappings", for when it pays and what it costs).
+     */
     static final String PROPERTY = "shm4j.store.keepMappings";
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty(PROPERTY, "true").trim());
 
     /** A kept mapping and its touched chunks. */
     record Entry(KeptMapping kept, BitSet touched) {}
@@ -44,9 +46,17 @@ final class WarmStock implements AutoCloseable {
     private ScheduledExecutorService reaper; // guarded by this
     private boolean closed; // guarded by this
 
-    WarmStock(Function<String, Path> objectPath) {
+    /**
+     * @param objectPath where an object's file is
+     * @param idle runs the reaper's check only while no thread here holds the store lock (so it
+     *     never mistakes an object this process is moving out of sight for one others evicted)
+     */
+    WarmStock(Function<String, Path> objectPath, java.util.function.Predicate<Runnable> idle) {
         this.objectPath = objectPath;
+        this.idle = idle;
     }
+
+    private final java.util.function.Predicate<Runnable> idle;
 
     /** Keeps {@code kept} for object {@code name} (closing the oldest beyond the limit). */
     void keep(String name, KeptMapping kept, BitSet touched) {
@@ -69,7 +79,7 @@ final class WarmStock implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
-                    r.scheduleWithFixedDelay(this::reap, REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
+                    r.scheduleWithFixedDelay(() -> idle.test(this::reap), REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
                     reaper = r;
                 }
             }
@@ -82,7 +92,7 @@ final class WarmStock implements AutoCloseable {
         return entries.remove(name);
     }
 
-    /** Closes the mappings of objects no longer at their names. */
+    /** Closes the mappings of objects no longer at their names. Under the store lock (or {@code idle}). */
     void reap() {
         List<Entry> out = new ArrayList<>();
         List<String> names;
