@@ -786,7 +786,9 @@ public final class StoreClient {
         if (Files.exists(paths.object(ref.name()), LinkOption.NOFOLLOW_LINKS)
                 || Files.exists(paths.spilling().resolve(ref.name()), LinkOption.NOFOLLOW_LINKS)
                 || new StoreScan(paths).reservations(true).containsKey(id)) {
-            StoreScan.deleteQuietly(stock); // restored by another process while the lock was let go
+            if (stock != null) {
+                StoreScan.deleteQuietly(stock); // restored by another process while the lock was let go
+            }
             return null;
         }
         Recycled recycled = recycle(spec, stock);
