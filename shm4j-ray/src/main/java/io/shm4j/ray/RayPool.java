@@ -54,10 +54,24 @@ public final class RayPool {
 
     /**
      * Asks every call of the pool for these Ray resources (default: one CPU), e.g.
-     * {@code Map.of("CPU", 1.0, "node:10.0.0.5", 0.01)} to keep tasks on one node.
+     * {@code Map.of("CPU", 1.0, "node:10.0.0.5", 0.01)} to keep tasks on one node. Should every
+     * node that has them be lost (dead in Ray's node table), the pool's calls fail with
+     * {@link RayNodeLostException} instead of waiting for such a node to join.
      */
     public static WorkerPool.Builder resources(WorkerPool.Builder builder, Map<String, Double> resources) {
         return builder.engineOption(RayEngine.RESOURCES, resources.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+    }
+
+    /**
+     * Asks every call for these Ray resources too while a node alive has them — a soft
+     * placement, e.g. {@code Map.of("node:10.0.0.7", 0.01)} to prefer one node — and for
+     * {@link #resources} only once no node alive has them (that node is lost): its calls then
+     * run again elsewhere ({@link WorkerPool.Builder#maxRetries}) instead of failing with
+     * {@link RayNodeLostException}.
+     */
+    public static WorkerPool.Builder preferResources(WorkerPool.Builder builder, Map<String, Double> resources) {
+        return builder.engineOption(RayEngine.PREFER_RESOURCES, resources.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
     }
 

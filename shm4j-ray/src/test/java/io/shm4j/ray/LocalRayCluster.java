@@ -67,6 +67,57 @@ public final class LocalRayCluster {
         }
     }
 
+    /**
+     * Starts node {@code n} (3 or more: 127.0.0.n, shm directory {@code node<n>}, resource
+     * {@code shm4j-node<n>}): a node of its own for a test that kills it ({@link #killNode}).
+     */
+    public static synchronized void extraNode(int n) {
+        head();
+        if (n < 3) {
+            throw new IllegalArgumentException("nodes 1 and 2 are shared by the tests: n=" + n);
+        }
+        try {
+            Files.createDirectories(shmDir(n));
+            Files.createDirectories(Path.of(System.getenv("SHM4J_RAY_TEST_BASE"), "plasma" + n));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        ray(n, "--address=" + ADDRESS, "--node-ip-address=127.0.0." + n);
+    }
+
+    /**
+     * Kills every process of node {@code n} with SIGKILL — its raylet, object store, agents and
+     * worker JVMs: the processes whose environment names its shm directory (Ray's processes of a
+     * node inherit the environment of its {@code ray start}) — and waits until they are gone.
+     *
+     * @return the pids killed
+     */
+    public static List<Long> killNode(int n) {
+        String mark = "SHM4J_DIR=" + shmDir(n);
+        List<ProcessHandle> victims = ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid())
+                .filter(p -> environ(p.pid()).contains(mark)).toList();
+        victims.forEach(ProcessHandle::destroyForcibly);
+        io.shm4j.testkit.Awaits.until("node " + n + "'s processes are gone", Duration.ofSeconds(30),
+                () -> victims.stream().noneMatch(ProcessHandle::isAlive));
+        return victims.stream().map(ProcessHandle::pid).toList();
+    }
+
+    /** The pids of node {@code n}'s processes still alive. */
+    public static List<Long> processesOf(int n) {
+        String mark = "SHM4J_DIR=" + shmDir(n);
+        return ProcessHandle.allProcesses().filter(p -> environ(p.pid()).contains(mark)).map(ProcessHandle::pid)
+                .toList();
+    }
+
+    private static List<String> environ(long pid) {
+        try {
+            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")),
+                    StandardCharsets.UTF_8).split("\0"));
+        } catch (IOException | RuntimeException e) {
+            return List.of(); // gone, or not ours
+        }
+    }
+
     /** The shm directory of node {@code n} (1 is the driver's). */
     public static Path shmDir(int n) {
         return Path.of(System.getenv("SHM4J_RAY_TEST_BASE"), "node" + n);
@@ -90,6 +141,9 @@ public final class LocalRayCluster {
         // and a Java worker costs seconds to start and warm (docs/ray.md).
         pb.environment().put("RAY_num_workers_soft_limit", "8");
         pb.environment().put("RAY_idle_worker_killing_time_threshold_ms", "600000");
+        // The GCS health-checks each raylet every second (Ray's default: 3 s), so that a node killed
+        // by RayNodeLossTest is marked dead within ~5 s, not ~15 s (5 failed checks either way).
+        pb.environment().put("RAY_health_check_period_ms", "1000");
         try {
             Path log = Files.createTempFile(Path.of(System.getenv("SHM4J_RAY_TEST_TMP")), "ray-start-", ".log");
             Process p = pb.redirectOutput(log.toFile()).start();

@@ -52,7 +52,7 @@ class RayArraySumBench {
         setup.put("ray head start s", LocalRayCluster.headSeconds);
         setup.put("ray second node start s", LocalRayCluster.secondSeconds);
         Map<String, List<Double>> runs = new LinkedHashMap<>();
-        Map<String, List<Double>> tasks = new LinkedHashMap<>();
+        Map<String, List<Double>> tasks = TIMED_TASKS;
         for (String k : List.of("shm4j-processes", "shm4j-ray 1 node", "shm4j-ray 2 nodes", "python ray.put")) {
             runs.put(k, new ArrayList<>());
         }
@@ -125,8 +125,12 @@ class RayArraySumBench {
 
     /** The slowest task's own time (mapping + sum) of the last {@link #sum}, and the worker pids seen per pool. */
     private static double lastTaskSeconds;
+    /** The nodes the tasks of the last {@link #sum} ran on, e.g. "1+2". */
+    private static String lastNodes = "";
+    private static final Map<String, List<String>> PLACEMENT = new LinkedHashMap<>();
     private static final Map<WorkerPool, java.util.Set<Long>> PIDS = new java.util.IdentityHashMap<>();
     private static final Map<String, Double> NICE = new java.util.TreeMap<>();
+    private static final Map<String, List<Double>> TIMED_TASKS = new LinkedHashMap<>();
 
     private static double sum(WorkerPool pool, SharedArray a) {
         List<double[]> parts = pool.mapRows(a, 2, (chunk, ctx) -> {
@@ -134,12 +138,16 @@ class RayArraySumBench {
             double s = ctx.array(chunk.ref()).slice(chunk.start(), chunk.end()).sum();
             String stat = Files.readString(Path.of("/proc/self/stat"));
             double nice = Double.parseDouble(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]); // field 19
-            return new double[] {s, (System.nanoTime() - t) / 1e9, ProcessHandle.current().pid(), nice};
+            String dir = System.getenv("SHM4J_DIR");
+            double node = dir == null ? 0 : Double.parseDouble(dir.substring(dir.lastIndexOf("node") + 4));
+            return new double[] {s, (System.nanoTime() - t) / 1e9, ProcessHandle.current().pid(), nice, node};
         });
         if (Boolean.getBoolean("shm4j.ray.bench.verbose")) {
             System.out.println(pool.backend() + " " + parts.stream().map(Arrays::toString).toList());
         }
         lastTaskSeconds = parts.stream().mapToDouble(p -> p[1]).max().orElse(0);
+        lastNodes = parts.stream().mapToInt(p -> (int) p[4]).sorted().mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining("+"));
         parts.forEach(p -> PIDS.computeIfAbsent(pool, k -> new java.util.TreeSet<>()).add((long) p[2]));
         parts.forEach(p -> NICE.put(pool.backend().name(), p[3]));
         return parts.stream().mapToDouble(p -> p[0]).sum();
@@ -152,6 +160,9 @@ class RayArraySumBench {
         check(sum(pool, a), want);
         runs.get(key).add(since(t0));
         tasks.computeIfAbsent(key, k -> new ArrayList<>()).add(lastTaskSeconds);
+        if (tasks == TIMED_TASKS) {
+            PLACEMENT.computeIfAbsent(key, k -> new ArrayList<>()).add(lastNodes);
+        }
     }
 
     private static void check(double got, double want) {
@@ -191,7 +202,7 @@ class RayArraySumBench {
         StringBuilder md = new StringBuilder();
         md.append("Workload A (1.5 GB float64 sum, 2 tasks), interleaved, ").append(REPS).append(" runs each; load average ")
                 .append(Files.readString(Path.of("/proc/loadavg")).trim()).append("\n\n");
-        md.append("| strategy | median s | min s | max s | vs processes | paired (median of per-round ratios) | in-task median s |\n|---|---|---|---|---|---|---|\n");
+        md.append("| strategy | median s | min s | max s | vs processes | paired (median of per-round ratios) | in-task median s | round trip median s | vs 1 node (paired) |\n|---|---|---|---|---|---|---|---|---|\n");
         for (var e : runs.entrySet()) {
             double m = median(e.getValue());
             List<Double> t = tasks.get(e.getKey());
@@ -199,12 +210,22 @@ class RayArraySumBench {
             for (int i = 0; i < e.getValue().size(); i++) {
                 paired.add(e.getValue().get(i) / runs.get("shm4j-processes").get(i));
             }
-            md.append(String.format("| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |%n", e.getKey(), m,
+            List<Double> trip = new ArrayList<>();
+            List<Double> vsOne = new ArrayList<>();
+            for (int i = 0; i < e.getValue().size(); i++) {
+                if (t != null) {
+                    trip.add(e.getValue().get(i) - t.get(i));
+                }
+                vsOne.add(e.getValue().get(i) / runs.get("shm4j-ray 1 node").get(i));
+            }
+            md.append(String.format("| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s | %s | %.2fx |%n", e.getKey(), m,
                     e.getValue().stream().mapToDouble(Double::doubleValue).min().orElse(0),
                     e.getValue().stream().mapToDouble(Double::doubleValue).max().orElse(0), m / base, median(paired),
-                    t == null ? "" : String.format("%.3f", median(t))));
+                    t == null ? "" : String.format("%.3f", median(t)),
+                    trip.isEmpty() ? "" : String.format("%.4f", median(trip)), median(vsOne)));
         }
         md.append("\nin-task: the slowest task's own time (mapping + sum), the rest is the round trip.\n");
+        md.append("nodes the tasks ran on, per timed round: ").append(PLACEMENT).append('\n');
         md.append("worker pids per pool: ").append(PIDS.values()).append("; workers' nice value per backend: ")
                 .append(NICE).append('\n');
         md.append("\n| set-up (once) | value |\n|---|---|\n");

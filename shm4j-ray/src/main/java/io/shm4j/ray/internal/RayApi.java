@@ -80,6 +80,54 @@ final class RayApi {
         }
     }
 
+    /** A node of the cluster as the GCS's node table has it: id, address, alive, total resources. */
+    record Node(String id, String address, boolean alive, Map<String, Double> resources) {
+        /** Whether this node has at least {@code asked} of each resource. */
+        boolean has(Map<String, Double> asked) {
+            for (Map.Entry<String, Double> e : asked.entrySet()) {
+                if (e.getValue() > 0 && resources.getOrDefault(e.getKey(), 0.0) < e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return address + " (id " + id + (alive ? "" : ", dead") + ")";
+        }
+    }
+
+    /** The cluster's nodes, alive and dead, from the GCS (one RPC). */
+    @SuppressWarnings("unchecked")
+    List<Node> nodes() {
+        Object ctx = call(runtimeContext);
+        List<Node> out = new java.util.ArrayList<>();
+        for (Object info : (List<?>) call(allNodes, ctx)) {
+            try {
+                Class<?> c = info.getClass();
+                out.add(new Node(String.valueOf(c.getField("nodeId").get(info)),
+                        (String) c.getField("nodeAddress").get(info), c.getField("isAlive").getBoolean(info),
+                        resources((Map<String, Double>) c.getField("resources").get(info))));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Ray's NodeInfo changed: " + e, e);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Double> resources(Map<String, Double> m) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        if (m != null) {
+            m.forEach((k, v) -> {
+                if (k != null && v != null) {
+                    out.put(k, v);
+                }
+            });
+        }
+        return Map.copyOf(out);
+    }
+
     /** The address of the node this process runs on, as the cluster knows it. */
     String nodeAddress() {
         Object ctx = call(runtimeContext);

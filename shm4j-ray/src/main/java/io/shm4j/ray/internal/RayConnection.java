@@ -39,6 +39,22 @@ final class RayConnection {
 
         /** The task failed in Ray (worker or node lost, past retries), on the Ray thread. */
         void failed(Throwable error);
+
+        /**
+         * The nodes that could run the task are lost: dead in the GCS's node table, and no node
+         * alive has the resources the task asks. Ray would keep it pending until such a node
+         * joins; the connection has dropped its ref. On the Ray thread.
+         */
+        default void lost(List<RayApi.Node> nodes) {
+            failed(new io.shm4j.pool.PoolException("the Ray node that could run the task is lost: nodes=" + nodes
+                    + "; check `ray status`"));
+        }
+
+        /** No answer by its deadline ({@link #submit}); the connection has dropped its ref. On the Ray thread. */
+        default void overdue(long waitedMillis) {
+            failed(new io.shm4j.pool.PoolException("no answer from Ray: waitedMillis=" + waitedMillis
+                    + "; check `ray status`"));
+        }
     }
 
     /** A pool's call in flight. */
@@ -52,7 +68,23 @@ final class RayConnection {
         public void failed(Throwable error) {
             pool.failed(call, error);
         }
+
+        @Override
+        public void lost(List<RayApi.Node> nodes) {
+            pool.lost(call, nodes);
+        }
+
+        @Override
+        public void overdue(long waitedMillis) {
+            pool.overdue(call, waitedMillis);
+        }
     }
+
+    /** A task in flight: who waits for it, the resources it asks, when it went out, its deadline (0: none). */
+    private record Waiting(InFlight then, Map<String, Double> resources, long submittedNanos, long deadlineNanos) {}
+
+    /** How often the node table is read while tasks are in flight (and at most, for placement decisions). */
+    private static final long NODES_NANOS = 1_000_000_000L;
 
     final String address;
     final String nodeKey;
@@ -60,7 +92,12 @@ final class RayConnection {
     volatile String nodeAddress = "";
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final List<RayDriverPool> pools = new CopyOnWriteArrayList<>();
-    private final Map<Object, InFlight> inFlight = new HashMap<>();
+    private final Map<Object, Waiting> inFlight = new HashMap<>();
+    private List<RayApi.Node> nodes = List.of(); // the GCS's node table, on the Ray thread
+    private long nodesAt;
+    private boolean nodesRead;
+    private final Map<String, Map<String, Double>> seen = new HashMap<>(); // node id -> resources when seen alive
+    private long watchedAt = System.nanoTime();
     final RayApi ray;
     private final Thread thread;
 
@@ -213,16 +250,116 @@ final class RayConnection {
         pools.remove(pool);
     }
 
-    /** Submits a call; on the Ray thread. */
-    void submit(RayDriverPool pool, RayDriverPool.Call call, byte[] header, Object fn, byte[] payload) {
-        Object ref = ray.submit(new Object[] {header, fn, payload}, pool.resources);
-        inFlight.put(ref, new CallInFlight(pool, call));
+    /**
+     * Submits a call asking {@code resources}; on the Ray thread. Past {@code deadlineNanos}
+     * ({@link System#nanoTime}; 0: none) without an answer, the call is {@linkplain InFlight#overdue overdue}.
+     */
+    void submit(RayDriverPool pool, RayDriverPool.Call call, byte[] header, Object fn, byte[] payload,
+            Map<String, Double> resources, long deadlineNanos) {
+        Object ref = ray.submit(new Object[] {header, fn, payload}, resources);
+        inFlight.put(ref, new Waiting(new CallInFlight(pool, call), resources, System.nanoTime(), deadlineNanos));
     }
 
     /** Submits {@code RayEntry.chunk(request)} on the node {@code nodeAddress}; on the Ray thread. */
     void submitChunk(byte[] request, String nodeAddress, InFlight then) {
-        Object ref = ray.submitChunk(request, Map.of("node:" + nodeAddress, 0.001, "CPU", 0.0));
-        inFlight.put(ref, then);
+        Map<String, Double> resources = Map.of("node:" + nodeAddress, 0.001, "CPU", 0.0);
+        Object ref = ray.submitChunk(request, resources);
+        inFlight.put(ref, new Waiting(then, resources, System.nanoTime(), 0));
+    }
+
+    /** The GCS's node table, read again if older than a second; on the Ray thread. */
+    List<RayApi.Node> nodes() {
+        if (!nodesRead || System.nanoTime() - nodesAt >= NODES_NANOS) {
+            readNodes();
+        }
+        return nodes;
+    }
+
+    private void readNodes() {
+        try {
+            List<RayApi.Node> now = new ArrayList<>();
+            for (RayApi.Node n : ray.nodes()) {
+                if (n.alive()) {
+                    seen.put(n.id(), n.resources());
+                    now.add(n);
+                } else { // the table has no resources for a dead node: what it had when seen alive
+                    Map<String, Double> had = new HashMap<>(seen.getOrDefault(n.id(), Map.of()));
+                    had.putIfAbsent("node:" + n.address(), 1.0);
+                    now.add(new RayApi.Node(n.id(), n.address(), false, Map.copyOf(had)));
+                }
+            }
+            nodes = now;
+        } catch (RuntimeException e) {
+            // keep the last table: the next read tries again
+        }
+        nodesAt = System.nanoTime();
+        nodesRead = true;
+    }
+
+    /**
+     * The lost nodes that could give {@code resources}: empty while a node alive has them, or
+     * when no node ever had them (Ray keeps such a task waiting for one to join, e.g. from an
+     * autoscaler). On the Ray thread.
+     */
+    List<RayApi.Node> lostFor(Map<String, Double> resources) {
+        return lostFor(resources, nodes());
+    }
+
+    /** {@link #lostFor(Map)} by the node table as last read (no GCS call); on the Ray thread. */
+    List<RayApi.Node> lostByLastTable(Map<String, Double> resources) {
+        return lostFor(resources, nodes);
+    }
+
+    private static List<RayApi.Node> lostFor(Map<String, Double> resources, List<RayApi.Node> table) {
+        List<RayApi.Node> dead = new ArrayList<>();
+        for (RayApi.Node n : table) {
+            if (n.has(resources)) {
+                if (n.alive()) {
+                    return List.of();
+                }
+                dead.add(n);
+            }
+        }
+        return dead;
+    }
+
+    /** The dead nodes that had {@code resources}; on the Ray thread. */
+    List<RayApi.Node> deadWith(Map<String, Double> resources) {
+        return nodes().stream().filter(n -> !n.alive() && n.has(resources)).toList();
+    }
+
+    /** Whether a node alive has {@code resources}; on the Ray thread. */
+    boolean anyAlive(Map<String, Double> resources) {
+        return nodes().stream().anyMatch(n -> n.alive() && n.has(resources));
+    }
+
+    /**
+     * Once a second while tasks are in flight: drops (and reports) the tasks whose nodes are lost
+     * and those past their deadline. Ray's Java API cannot cancel a task: a dropped task that Ray
+     * still holds runs if a node with its resources joins, and its answer goes nowhere.
+     */
+    private void watch() {
+        long now = System.nanoTime();
+        if (inFlight.isEmpty() || now - watchedAt < NODES_NANOS) {
+            return;
+        }
+        watchedAt = now;
+        readNodes();
+        List<Runnable> reports = new ArrayList<>();
+        for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Waiting w = it.next().getValue();
+            List<RayApi.Node> lost = lostFor(w.resources());
+            if (!lost.isEmpty()) {
+                it.remove();
+                reports.add(() -> w.then().lost(lost));
+            } else if (w.deadlineNanos() != 0 && now - w.deadlineNanos() > 0) {
+                it.remove();
+                reports.add(() -> w.then().overdue((now - w.submittedNanos()) / 1_000_000));
+            }
+        }
+        for (Runnable r : reports) { // after the scan: a report may submit again
+            r.run();
+        }
     }
 
     private void loop() {
@@ -234,6 +371,7 @@ final class RayConnection {
                 for (RayDriverPool p : pools) {
                     p.pump(this);
                 }
+                watch();
                 if (inFlight.isEmpty()) {
                     Runnable r = commands.poll(100, TimeUnit.MILLISECONDS);
                     if (r != null) {
@@ -243,7 +381,7 @@ final class RayConnection {
                 }
                 List<Object> refs = new ArrayList<>(inFlight.keySet());
                 for (Object ref : ray.ready(refs, commands.isEmpty() ? 10 : 0)) {
-                    InFlight f = inFlight.remove(ref);
+                    InFlight f = inFlight.remove(ref).then();
                     byte[] answer;
                     try {
                         answer = (byte[]) ray.get(ref);
@@ -257,7 +395,7 @@ final class RayConnection {
                 return;
             } catch (Throwable t) {
                 System.getLogger("io.shm4j.ray").log(System.Logger.Level.ERROR, "shm4j-ray thread: " + t, t);
-                List<InFlight> lost = new ArrayList<>(inFlight.values());
+                List<InFlight> lost = inFlight.values().stream().map(Waiting::then).toList();
                 inFlight.clear(); // before failing them: a failure may submit again (removals of results)
                 for (InFlight f : lost) {
                     try {

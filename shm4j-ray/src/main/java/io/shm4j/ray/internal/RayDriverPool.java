@@ -13,6 +13,7 @@ import io.shm4j.pool.internal.Job;
 import io.shm4j.pool.internal.PoolConfig;
 import io.shm4j.pool.internal.RemoteTasks;
 import io.shm4j.pool.internal.TaskFuture;
+import io.shm4j.ray.RayNodeLostException;
 import io.shm4j.segment.ProcessIdentity;
 import io.shm4j.segment.Segment;
 import io.shm4j.segment.SegmentRef;
@@ -72,6 +73,8 @@ final class RayDriverPool extends AbstractPool {
         final List<Item> items;
         int slot = -1;
         int deaths;
+        Map<String, Double> resources = Map.of(); // asked by the last submission
+        long parkedSince;
 
         Call(FnHandle fn, List<Item> items) {
             this.fn = fn;
@@ -94,6 +97,9 @@ final class RayDriverPool extends AbstractPool {
     private record Released(String name, long generation) {}
 
     final Map<String, Double> resources;
+    private final Map<String, Double> preferred; // asked too while a node alive has them
+    private final Map<String, Double> withPreferred;
+    private final long answerMarginMillis;
     private final long cacheBytes;
     private final int chunkBytes;
     private final RayConnection connection;
@@ -109,11 +115,17 @@ final class RayDriverPool extends AbstractPool {
     private final AtomicBoolean finished = new AtomicBoolean();
     private final Set<Long> pids = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private final BitSet busySlots = new BitSet(); // on the Ray thread only
+    private final List<Call> parked = new ArrayList<>(); // calls whose node died, on the Ray thread only
     private final ProcessIdentity caller = ProcessIdentity.current();
 
-    RayDriverPool(PoolConfig config, RayConnection connection, Map<String, Double> resources, long cacheBytes,
-            int chunkBytes) {
+    RayDriverPool(PoolConfig config, RayConnection connection, Map<String, Double> resources,
+            Map<String, Double> preferred, long answerMarginMillis, long cacheBytes, int chunkBytes) {
         super(config);
+        this.preferred = Map.copyOf(preferred);
+        Map<String, Double> both = new java.util.LinkedHashMap<>(resources);
+        preferred.forEach((k, v) -> both.merge(k, v, Math::max));
+        this.withPreferred = Map.copyOf(both);
+        this.answerMarginMillis = answerMarginMillis;
         this.cacheBytes = cacheBytes;
         this.chunkBytes = chunkBytes;
         this.connection = connection;
@@ -190,6 +202,13 @@ final class RayDriverPool extends AbstractPool {
 
     /** Submits backlog calls while slots are free. */
     void pump(RayConnection c) {
+        for (var it = parked.iterator(); it.hasNext(); ) { // calls whose node died: once the node table says so
+            Call call = it.next();
+            if (!c.deadWith(call.resources).isEmpty() || System.nanoTime() - call.parkedSince > PARK_NANOS) {
+                it.remove();
+                backlog.addFirst(call);
+            }
+        }
         while (!backlog.isEmpty() && busySlots.cardinality() < config.workers()) {
             Call call = backlog.poll();
             if (call == null) {
@@ -197,6 +216,16 @@ final class RayDriverPool extends AbstractPool {
             }
             if (call.items.stream().allMatch(i -> i.future().isDone())) {
                 continue; // cancelled before it went out
+            }
+            Map<String, Double> asked = resources;
+            if (!preferred.isEmpty() && c.anyAlive(withPreferred)) {
+                asked = withPreferred; // soft: asked while a node alive has them
+            }
+            // not to a node known lost (Ray would keep the call pending): a retry reads the table
+            List<RayApi.Node> lost = call.deaths > 0 ? c.lostFor(asked) : c.lostByLastTable(asked);
+            if (!lost.isEmpty()) {
+                failLost(call, lost);
+                continue;
             }
             call.slot = busySlots.nextClearBit(0);
             busySlots.set(call.slot);
@@ -214,7 +243,10 @@ final class RayDriverPool extends AbstractPool {
                         fn = call.fn.ref;
                     }
                 }
-                c.submit(this, call, header(call), fn, payload(call));
+                long deadline = config.taskTimeout() == null ? 0 : System.nanoTime()
+                        + (config.taskTimeout().toMillis() * call.items.size() + answerMarginMillis) * 1_000_000L;
+                call.resources = asked;
+                c.submit(this, call, header(call), fn, payload(call), asked, deadline);
             } catch (RuntimeException e) {
                 failed(call, e);
             }
@@ -343,17 +375,63 @@ final class RayDriverPool extends AbstractPool {
         }
     }
 
-    /** Fails the futures of a call that Ray could not run. */
+    /** Ray's {@code ErrorType} NODE_DIED: the node running the task died. */
+    static final int NODE_DIED = 23;
+    /** Ray's {@code ErrorType} LOCAL_RAYLET_DIED. */
+    static final int LOCAL_RAYLET_DIED = 15;
+    /** How long a call whose node died waits for the node table to say so before it runs again. */
+    private static final long PARK_NANOS = 30_000_000_000L;
+
+    /**
+     * Ray's error type of a failed task ({@code ErrorType} in Ray's {@code common.proto}), or -1.
+     * Ray 2.58's Java API does not know the newer types (NODE_DIED among them): it throws
+     * {@code IllegalArgumentException("Unrecognized metadata [50, 51]")}, the type's digits in ASCII.
+     */
+    static int rayErrorType(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof IllegalArgumentException && m != null && m.startsWith("Unrecognized metadata [")
+                    && m.indexOf(']') > 0) {
+                try {
+                    StringBuilder digits = new StringBuilder();
+                    for (String b : m.substring(m.indexOf('[') + 1, m.indexOf(']')).split(",")) {
+                        digits.append((char) Integer.parseInt(b.trim()));
+                    }
+                    return Integer.parseInt(digits.toString());
+                } catch (RuntimeException notANumber) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Fails the futures of a call that Ray could not run, or runs it again if its worker or node
+     * died and retries are left. After a node's death the call waits until the node table says so
+     * (at most 30 s; on the Ray thread, {@link #pump}), so that it does not go to that node again.
+     */
     void failed(Call call, Throwable e) {
         if (call.slot >= 0) {
             busySlots.clear(call.slot);
+            call.slot = -1;
         }
         String name = e.getClass().getSimpleName();
-        boolean died = name.contains("Worker") || name.contains("Actor") || name.contains("Unreconstructable");
+        int type = rayErrorType(e);
+        boolean nodeDied = type == NODE_DIED || type == LOCAL_RAYLET_DIED;
+        boolean died = nodeDied || name.contains("Worker") || name.contains("Actor") || name.contains("Unreconstructable");
         if (died && call.deaths < config.maxRetries() && !closed.get()) {
             call.deaths++;
-            call.slot = -1;
-            backlog.addFirst(call); // run again, on whichever worker Ray picks
+            if (nodeDied) {
+                call.parkedSince = System.nanoTime();
+                parked.add(call);
+            } else {
+                backlog.addFirst(call); // run again, on whichever worker Ray picks
+            }
+            return;
+        }
+        if (nodeDied) {
+            failLost(call, connection.deadWith(call.resources));
             return;
         }
         for (Item item : call.items) {
@@ -363,6 +441,58 @@ final class RayDriverPool extends AbstractPool {
                             + "; see the Ray worker's log under the session's logs directory", item.taskId(), -1, -1, 0)
                     : new PoolException("Ray could not run the task: taskId=" + item.taskId() + ", error=" + e
                             + "; check `ray status` and the Ray logs", e));
+        }
+    }
+
+    /**
+     * The nodes that could run a call are lost (the connection dropped its ref): a death of the
+     * call. It runs again while retries are left and a node alive has the pool's resources (not
+     * asking the preferred ones any more if no node alive has them); else its futures fail with
+     * {@link RayNodeLostException}.
+     */
+    void lost(Call call, List<RayApi.Node> nodes) {
+        if (call.slot >= 0) {
+            busySlots.clear(call.slot);
+            call.slot = -1;
+        }
+        if (call.deaths < config.maxRetries() && !closed.get() && connection.lostFor(resources).isEmpty()) {
+            call.deaths++;
+            backlog.addFirst(call);
+            return;
+        }
+        failLost(call, nodes);
+    }
+
+    private void failLost(Call call, List<RayApi.Node> nodes) {
+        if (call.slot >= 0) {
+            busySlots.clear(call.slot);
+            call.slot = -1;
+        }
+        boolean nowhere = !connection.lostFor(resources).isEmpty();
+        for (Item item : call.items) {
+            item.future().completeExceptionally(new RayNodeLostException("the Ray node that could run the task is"
+                    + " lost: taskId=" + item.taskId() + ", nodes=" + nodes + ", resources=" + call.resources
+                    + ", runs=" + (call.deaths + 1) + ", maxRetries=" + config.maxRetries() + (nowhere
+                            ? "; no node alive has the resources the pool asks (ray.resources): restart that node,"
+                                    + " or ask for resources of a node alive (RayPool.preferResources for a"
+                                    + " preference that falls back)"
+                            : "; raise maxRetries to run it again on another node"),
+                    item.taskId(), nodes.stream().map(RayApi.Node::address).distinct().toList()));
+        }
+    }
+
+    /** A call without an answer by its deadline (taskTimeout + margin; the connection dropped its ref). */
+    void overdue(Call call, long waitedMillis) {
+        if (call.slot >= 0) {
+            busySlots.clear(call.slot);
+            call.slot = -1;
+        }
+        for (Item item : call.items) {
+            item.future().completeExceptionally(new TaskTimeoutException("no answer from Ray within the task timeout"
+                    + " plus a margin: taskId=" + item.taskId() + ", taskTimeout=" + config.taskTimeout()
+                    + ", marginMillis=" + answerMarginMillis + ", waitedMillis=" + waitedMillis + ", resources="
+                    + call.resources + ", backend=ray; the call never started or its node stopped answering"
+                    + " (no node has the free resources it asks?): check `ray status`", item.taskId()));
         }
     }
 

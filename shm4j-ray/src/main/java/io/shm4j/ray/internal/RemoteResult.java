@@ -80,6 +80,9 @@ final class RemoteResult {
 
     /** Removes {@code refs} on {@code node}: results nobody takes (a cancelled or failed task). */
     static void discard(RayConnection connection, String node, List<SegmentRef> refs) {
+        if (!refs.isEmpty() && !connection.lostFor(Map.of("node:" + node, 0.001)).isEmpty()) {
+            return; // the node is lost: what its workers published goes with them (gc there, should it come back)
+        }
         for (SegmentRef ref : refs) {
             connection.submitChunk(RayEntry.chunkRequest(ref, 0, 0, RayEntry.CHUNK_REMOVE), node,
                     new RayConnection.InFlight() {
