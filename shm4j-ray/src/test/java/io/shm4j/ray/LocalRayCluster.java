@@ -144,6 +144,11 @@ public final class LocalRayCluster {
         // The GCS health-checks each raylet every second (Ray's default: 3 s), so that a node killed
         // by RayNodeLossTest is marked dead within ~5 s, not ~15 s (5 failed checks either way).
         pb.environment().put("RAY_health_check_period_ms", "1000");
+        if (Boolean.getBoolean("shm4j.ray.bench")) {
+            // The benchmark holds ~6 GB (the array, node 2's copy, Python's ray.put) on a host shared
+            // with other builds: Ray's memory monitor, which counts the whole host, would kill workers.
+            pb.environment().put("RAY_memory_monitor_refresh_ms", "0");
+        }
         try {
             Path log = Files.createTempFile(Path.of(System.getenv("SHM4J_RAY_TEST_TMP")), "ray-start-", ".log");
             Process p = pb.redirectOutput(log.toFile()).start();

@@ -377,6 +377,8 @@ final class RayDriverPool extends AbstractPool {
 
     /** Ray's {@code ErrorType} NODE_DIED: the node running the task died. */
     static final int NODE_DIED = 23;
+    /** Ray's {@code ErrorType} OUT_OF_MEMORY: Ray's memory monitor killed the worker (the host's memory ran short). */
+    static final int OUT_OF_MEMORY = 22;
     /** Ray's {@code ErrorType} LOCAL_RAYLET_DIED. */
     static final int LOCAL_RAYLET_DIED = 15;
     /** How long a call whose node died waits for the node table to say so before it runs again. */
@@ -419,7 +421,7 @@ final class RayDriverPool extends AbstractPool {
         String name = e.getClass().getSimpleName();
         int type = rayErrorType(e);
         boolean nodeDied = type == NODE_DIED || type == LOCAL_RAYLET_DIED;
-        boolean died = nodeDied || name.contains("Worker") || name.contains("Actor") || name.contains("Unreconstructable");
+        boolean died = nodeDied || type == OUT_OF_MEMORY || name.contains("Worker") || name.contains("Actor") || name.contains("Unreconstructable");
         if (died && call.deaths < config.maxRetries() && !closed.get()) {
             call.deaths++;
             if (nodeDied) {
@@ -438,6 +440,8 @@ final class RayDriverPool extends AbstractPool {
             item.future().completeExceptionally(died
                     ? new WorkerDiedException("the Ray worker running the task died: taskId=" + item.taskId()
                             + ", runs=" + (call.deaths + 1) + ", maxRetries=" + config.maxRetries() + ", error=" + e
+                            + (type == OUT_OF_MEMORY ? " (Ray's OUT_OF_MEMORY: its memory monitor killed the worker;"
+                                    + " the host's memory ran short)" : "")
                             + "; see the Ray worker's log under the session's logs directory", item.taskId(), -1, -1, 0)
                     : new PoolException("Ray could not run the task: taskId=" + item.taskId() + ", error=" + e
                             + "; check `ray status` and the Ray logs", e));
