@@ -334,13 +334,23 @@ final class RayConnection {
     }
 
     /**
-     * Once a second while tasks are in flight: drops (and reports) the tasks whose nodes are lost
+     * Once a second while tasks have been in flight for a second or more: drops (and reports) the tasks whose nodes are lost
      * and those past their deadline. Ray's Java API cannot cancel a task: a dropped task that Ray
      * still holds runs if a node with its resources joins, and its answer goes nowhere.
      */
     private void watch() {
         long now = System.nanoTime();
         if (inFlight.isEmpty() || now - watchedAt < NODES_NANOS) {
+            return;
+        }
+        boolean waited = false; // calls answered within a second never cost a GCS call (node deaths then come from Ray)
+        for (Waiting w : inFlight.values()) {
+            if (now - w.submittedNanos() >= NODES_NANOS || w.deadlineNanos() != 0 && now - w.deadlineNanos() > 0) {
+                waited = true;
+                break;
+            }
+        }
+        if (!waited) {
             return;
         }
         watchedAt = now;
