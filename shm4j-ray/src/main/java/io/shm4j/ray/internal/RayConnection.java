@@ -237,6 +237,11 @@ final class RayConnection {
         return f;
     }
 
+    /** Whether the caller runs on the Ray thread (where futures complete). */
+    boolean onRayThread() {
+        return Thread.currentThread() == thread;
+    }
+
     /** Makes the Ray thread look at the pools' backlogs now. */
     void wake() {
         commands.add(() -> { });

@@ -115,6 +115,7 @@ final class RayDriverPool extends AbstractPool {
     private final AtomicBoolean finished = new AtomicBoolean();
     private final Set<Long> pids = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private final BitSet busySlots = new BitSet(); // on the Ray thread only
+    private final AtomicInteger callsInFlight = new AtomicInteger(); // submitted, not yet answered or given up
     private final List<Call> parked = new ArrayList<>(); // calls whose node died, on the Ray thread only
     private final ProcessIdentity caller = ProcessIdentity.current();
 
@@ -229,6 +230,7 @@ final class RayDriverPool extends AbstractPool {
             }
             call.slot = busySlots.nextClearBit(0);
             busySlots.set(call.slot);
+            callsInFlight.incrementAndGet();
             try {
                 Object fn;
                 if (call.fn == null) {
@@ -303,7 +305,7 @@ final class RayDriverPool extends AbstractPool {
      * answers' node address is not empty) are brought back first ({@link RemoteResult}).
      */
     void answered(Call call, byte[] answers) {
-        busySlots.clear(call.slot);
+        freeSlot(call);
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(answers));
         List<Object> decoded = new ArrayList<>(call.items.size()); // an Answer, or the failure to read it
         String node;
@@ -408,16 +410,22 @@ final class RayDriverPool extends AbstractPool {
         return -1;
     }
 
+    /** Frees the call's slot, if it holds one; on the Ray thread. */
+    private void freeSlot(Call call) {
+        if (call.slot >= 0) {
+            busySlots.clear(call.slot);
+            call.slot = -1;
+            callsInFlight.decrementAndGet();
+        }
+    }
+
     /**
      * Fails the futures of a call that Ray could not run, or runs it again if its worker or node
      * died and retries are left. After a node's death the call waits until the node table says so
      * (at most 30 s; on the Ray thread, {@link #pump}), so that it does not go to that node again.
      */
     void failed(Call call, Throwable e) {
-        if (call.slot >= 0) {
-            busySlots.clear(call.slot);
-            call.slot = -1;
-        }
+        freeSlot(call);
         String name = e.getClass().getSimpleName();
         int type = rayErrorType(e);
         boolean nodeDied = type == NODE_DIED || type == LOCAL_RAYLET_DIED;
@@ -455,10 +463,7 @@ final class RayDriverPool extends AbstractPool {
      * {@link RayNodeLostException}.
      */
     void lost(Call call, List<RayApi.Node> nodes) {
-        if (call.slot >= 0) {
-            busySlots.clear(call.slot);
-            call.slot = -1;
-        }
+        freeSlot(call);
         if (call.deaths < config.maxRetries() && !closed.get() && connection.lostFor(resources).isEmpty()) {
             call.deaths++;
             backlog.addFirst(call);
@@ -468,10 +473,7 @@ final class RayDriverPool extends AbstractPool {
     }
 
     private void failLost(Call call, List<RayApi.Node> nodes) {
-        if (call.slot >= 0) {
-            busySlots.clear(call.slot);
-            call.slot = -1;
-        }
+        freeSlot(call);
         boolean nowhere = !connection.lostFor(resources).isEmpty();
         for (Item item : call.items) {
             item.future().completeExceptionally(new RayNodeLostException("the Ray node that could run the task is"
@@ -487,10 +489,7 @@ final class RayDriverPool extends AbstractPool {
 
     /** A call without an answer by its deadline (taskTimeout + margin; the connection dropped its ref). */
     void overdue(Call call, long waitedMillis) {
-        if (call.slot >= 0) {
-            busySlots.clear(call.slot);
-            call.slot = -1;
-        }
+        freeSlot(call);
         for (Item item : call.items) {
             item.future().completeExceptionally(new TaskTimeoutException("no answer from Ray within the task timeout"
                     + " plus a margin: taskId=" + item.taskId() + ", taskTimeout=" + config.taskTimeout()
@@ -553,6 +552,12 @@ final class RayDriverPool extends AbstractPool {
             shutdownNow();
         } catch (java.util.concurrent.ExecutionException e) {
             // futures with failures are done: nothing to wait for
+        }
+        // Calls of cancelled futures (a failed map) may still run: wait for their answers, so that
+        // what they published is removed before close returns.
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        while (callsInFlight.get() > 0 && System.nanoTime() - deadline < 0 && !connection.onRayThread()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
         }
         finish();
     }
