@@ -11,6 +11,11 @@ from a memory map, no system call) and re-attaches only when it changed:
 
 The object returned for a version stays valid while the process holds it, even after a newer
 version replaced it (Linux keeps unlinked memory until the last mapping goes).
+
+A server follows the dataset in the background, so that no request pays for a switch:
+
+    >>> ds = Dataset("emb").follow()  # one handle for all threads
+    >>> k, emb = ds.current()         # the newest version the follower made ready
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from __future__ import annotations
 import mmap
 import os
 import stat
-from typing import Any, Optional, Tuple
+import sys
+import threading
+from typing import Any, List, Optional, Tuple
 
 from . import _path, _read_meta, attach
 
@@ -29,6 +36,7 @@ MAGIC = b"SHM4JDS1"
 _LAYOUT_VERSION = 1
 _CURRENT_OFFSET = 16
 _KINDS = {1: "array", 2: "frame"}
+_PAGE = 4096
 
 
 def version_name(name: str, k: int) -> str:
@@ -37,7 +45,8 @@ def version_name(name: str, k: int) -> str:
 
 
 class Dataset:
-    """A read-only handle on a live dataset. Not thread-safe; cheap to make one per thread."""
+    """A read-only handle on a live dataset. Not thread-safe (make one per thread), except once
+    :meth:`follow` runs: then :meth:`current` may be called from any thread."""
 
     def __init__(self, name: str):
         import numpy as np
@@ -64,6 +73,13 @@ class Dataset:
         # one aligned 8-byte load per read (x86-64 and aarch64 loads of aligned words are atomic)
         self._counter = np.frombuffer(self._mm, dtype="<i8", count=1, offset=_CURRENT_OFFSET)
         self._held: Optional[Tuple[int, Any]] = None
+        self._follower: Optional[threading.Thread] = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        #: Why the follower's last look failed (it retries at the next look), or None.
+        self.last_failure: Optional[BaseException] = None
+        #: How many times the follower switched to a newer version.
+        self.switches = 0
 
     def current_number(self) -> int:
         """The current version number (0 before the first publish), read from the mapping."""
@@ -73,29 +89,88 @@ class Dataset:
         """``(k, value)`` for the newest version: a numpy array (memory map) or a pyarrow table.
 
         Re-attaches only when the counter moved; if the version's name is already gone (a newer
-        one superseded it meanwhile) it reads the counter again.
+        one superseded it meanwhile) it reads the counter again. While :meth:`follow` runs, it
+        returns the newest version the follower made ready, without looking at the counter.
         """
-        k = self.current_number()
         held = self._held
-        if held is not None and held[0] == k:
+        if held is not None and (self._follower is not None or held[0] == self.current_number()):
             return held
+        if self._follower is not None:
+            with self._lock:  # before the follower's first version: one thread maps it
+                if self._held is None:
+                    self._held = self._attach_current()
+                return self._held
+        self._held = self._attach_current()
+        return self._held
+
+    def _attach_current(self) -> Tuple[int, Any]:
+        k = self.current_number()
         for _ in range(100):
             if k == 0:
                 raise LookupError(f"dataset has no version yet: name={self.name}")
             try:
-                value = attach(version_name(self.name, k), prefault=True)
+                return k, attach(version_name(self.name, k), prefault=True)
             except FileNotFoundError:
                 newer = self.current_number()
                 if newer == k:
                     raise LookupError(f"current version of dataset is gone: name={self.name}, version={k}")
                 k = newer
-                continue
-            self._held = (k, value)
-            return self._held
         raise LookupError(f"dataset kept moving while attaching: name={self.name}, version={k}")
 
+    def follow(self, poll: float = 0.005) -> "Dataset":
+        """Follows the dataset in the background, for servers: a daemon thread looks at the
+        counter every ``poll`` seconds and, when a newer version was published, attaches it,
+        reads one byte of each of its pages (so this process's page tables hold all of them: on a
+        VM with shadow page tables the first touch of each 4 KiB page of a new mapping is slow even
+        after a prefault) and only then makes it what :meth:`current` returns. It also drops the
+        versions it replaced once no thread uses them any more (their last unmapping frees the
+        pages), so request threads never pay for a switch. Returns ``self``; :meth:`close` stops it.
+        """
+        if self._follower is not None:
+            raise RuntimeError(f"a follower already runs on this dataset handle: name={self.name}")
+        if self._held is None and self.current_number() != 0:
+            k, value = self._attach_current()
+            _touch(value)
+            self._held = (k, value)
+        self._stop.clear()
+        t = threading.Thread(target=self._follow, args=(max(poll, 1e-4),), daemon=True,
+                             name=f"shm4j-dataset-follower-{self.name}")
+        self._follower = t
+        t.start()
+        return self
+
+    def _follow(self, poll: float) -> None:
+        retiring: List[Tuple[int, Any]] = []
+        while not self._stop.wait(poll):
+            try:
+                k = self.current_number()
+                held = self._held
+                if k != 0 and (held is None or held[0] < k):
+                    try:
+                        value = attach(version_name(self.name, k), prefault=True)
+                    except FileNotFoundError:
+                        value = None  # superseded while we looked: the next look takes the newer one
+                    if value is not None:
+                        _touch(value)
+                        with self._lock:
+                            old, self._held = self._held, (k, value)
+                        self.switches += 1
+                        if old is not None:
+                            retiring.append(old)
+                        del value, old
+                self.last_failure = None
+            except Exception as e:  # noqa: BLE001 - readers keep the version they have; retried
+                self.last_failure = e
+            _drop_unused(retiring)
+        retiring.clear()
+
     def close(self) -> None:
-        """Drops the control mapping (versions already returned stay valid while referenced)."""
+        """Stops the follower (if any) and drops the control mapping (versions already returned
+        stay valid while referenced)."""
+        t, self._follower = self._follower, None
+        if t is not None:
+            self._stop.set()
+            t.join()
         self._counter = None
         self._held = None
         self._mm.close()
@@ -105,3 +180,33 @@ class Dataset:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _touch(value: Any) -> None:
+    """Reads one byte of every page of a version's data (numpy's strided reduction runs without
+    the GIL, so request threads keep running)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        arrays = [value] if value.flags.c_contiguous or value.flags.f_contiguous else []
+        views = [a.reshape(-1, order="A").view(np.uint8) for a in arrays if a.size]
+    else:  # a pyarrow table: every buffer of every column chunk
+        views = []
+        for column in value.columns:
+            for chunk in column.chunks:
+                for buf in chunk.buffers():
+                    if buf is not None and buf.size:
+                        views.append(np.frombuffer(buf, dtype=np.uint8))
+    for v in views:
+        v[::_PAGE].max()
+        v[-1:].max()
+
+
+def _drop_unused(retiring: List[Tuple[int, Any]]) -> None:
+    """Drops the replaced versions no other thread holds (here: this list's tuple and the call's
+    argument), so their unmapping happens on the follower's thread, not on a request's."""
+    i = len(retiring) - 1
+    while i >= 0:
+        if sys.getrefcount(retiring[i]) <= 2 and sys.getrefcount(retiring[i][1]) <= 2:
+            del retiring[i]
+        i -= 1

@@ -1,10 +1,13 @@
 """Workload E's Python worker: an HTTP server on a port shared with the other workers
 (SO_REUSEPORT), answering top-k nearest-neighbour queries over a float32 embedding matrix.
 
-    python3 -m pybench.serve shm|copy PORT NAME|POINTER_FILE
+    python3 -m pybench.serve shm|shm-inline|copy PORT NAME|POINTER_FILE
 
-``shm``: the matrix is the current version of a shm4j dataset, followed per request with
-``shm4j.dataset.Dataset.current()`` (a read of the shared counter; re-attach when it moved).
+``shm``: the matrix is the current version of a shm4j dataset, followed in the background
+(``Dataset(name).follow()``: a thread attaches each new version and touches its pages before
+requests see it); each request takes ``current()`` (an attribute read).
+``shm-inline``: the same without the follower: each request thread has its own handle and its
+first request after an update re-attaches (a read of the shared counter; re-attach when it moved).
 ``copy`` (the baseline): the worker holds its own copy, ``np.load`` of the ``.npy`` file the
 pointer file names (``"<version> <path>"``), at start and whenever the pointer changes (a thread
 polls it every 20 ms, loads beside the old copy, then swaps).
@@ -95,6 +98,13 @@ def make_handler(current):
 def shm_source(name):
     from shm4j.dataset import Dataset
 
+    ds = Dataset(name).follow()  # one handle for every request thread
+    return ds.current
+
+
+def shm_inline_source(name):
+    from shm4j.dataset import Dataset
+
     local = threading.local()
 
     def current():
@@ -130,16 +140,19 @@ def copy_source(pointer):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[0] not in ("shm", "copy"):
-        print("usage: serve.py shm|copy PORT NAME|POINTER_FILE", file=sys.stderr)
+    if len(argv) != 3 or argv[0] not in ("shm", "shm-inline", "copy"):
+        print("usage: serve.py shm|shm-inline|copy PORT NAME|POINTER_FILE", file=sys.stderr)
         return 2
     mode, port, source = argv[0], int(argv[1]), argv[2]
     if mode == "shm":
+        current = shm_source(source)
+        version = current()[0]
+    elif mode == "shm-inline":
         from shm4j.dataset import Dataset
 
         with Dataset(source) as ds:  # a handle of its own: this thread must not pin version 1
             version = ds.current()[0]
-        current = shm_source(source)
+        current = shm_inline_source(source)
     else:
         current = copy_source(source)
         version = current()[0]

@@ -4,8 +4,10 @@ import io.shm4j.segment.SegmentClosedException;
 
 /**
  * A reader of a dataset for one thread (a server worker's request loop): {@link #current()}
- * returns the newest version's array or frame, and when nothing changed that is one acquire load
- * of the shared counter and a compare — no atomic update, no allocation, no syscall. The value
+ * returns the newest version's array or frame (while a {@link Follower} runs on the dataset
+ * handle, the newest it made ready), and when nothing changed that is one acquire load of the
+ * shared counter (or of the handle's version) and a compare — no atomic update, no allocation,
+ * no syscall. The value
  * returned stays valid until this reader's next {@link #current()} that moves to a newer version,
  * or its {@link #close()}; take a {@link Version} lease ({@link Dataset#current()}) to keep a
  * version longer or to hand it to another thread.
@@ -33,7 +35,7 @@ public final class DatasetReader<T extends AutoCloseable> implements AutoCloseab
      * @throws SegmentClosedException after {@link #close()} or the dataset's close
      */
     public T current() {
-        if (number == dataset.currentNumber()) {
+        if (number == dataset.readyNumber()) {
             return value;
         }
         Version<T> next = dataset.current();

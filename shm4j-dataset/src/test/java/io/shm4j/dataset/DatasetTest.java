@@ -211,6 +211,121 @@ class DatasetTest {
         }
     }
 
+    static List<String> mappedVersions(String name) throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+                .filter(l -> l.contains("/" + name + DatasetLayout.SEPARATOR)).toList();
+    }
+
+    @Test
+    void shouldHandReadersOnlyVersionsTheFollowerMadeReadyAndUnmapReplacedOnesOnItsThread() throws Exception {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> r = Dataset.attachArrays(name)) {
+            w.publish(o -> filled(o, 1, 5000));
+            Follower<SharedArray> f = r.follow(java.time.Duration.ofMillis(1));
+            assertThatThrownBy(() -> r.follow(java.time.Duration.ofMillis(1))).isInstanceOf(IllegalStateException.class);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            List<Version<SharedArray>> kept = new java.util.ArrayList<>();
+            Thread[] readers = new Thread[3];
+            for (int t = 0; t < readers.length; t++) {
+                readers[t] = Thread.ofPlatform().start(() -> {
+                    try (DatasetReader<SharedArray> reader = r.reader()) {
+                        long seen = 0;
+                        while (!stop.get()) {
+                            SharedArray a = reader.current();
+                            long k = reader.number();
+                            // whole version, never torn, never older than one seen before
+                            assertThat(a.getAsLong(0)).isEqualTo(k);
+                            assertThat(a.getAsLong(4999)).isEqualTo(k);
+                            assertThat(k).isGreaterThanOrEqualTo(seen);
+                            seen = k;
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+            }
+            for (long k = 2; k <= 60; k++) {
+                long value = k;
+                w.publish(o -> filled(o, value, 5000));
+                if (k % 20 == 0) {
+                    io.shm4j.testkit.Awaits.until("the follower took version " + value, java.time.Duration.ofSeconds(30),
+                            () -> keepIf(r.current(), value, kept)); // kept open on purpose: closed below
+                }
+            }
+            io.shm4j.testkit.Awaits.until("the follower took the last version", java.time.Duration.ofSeconds(30),
+                    () -> f.switches() > 0 && readyOf(r) == 60);
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            assertThat(errors).isEmpty();
+            assertThat(f.lastFailure()).isEmpty();
+            assertThat(f.lastSwitch()).isPositive();
+            // the leases left open on versions 20 and 40 keep them mapped; the follower unmapped the rest
+            io.shm4j.testkit.Awaits.until("the follower unmapped the versions nobody holds", java.time.Duration.ofSeconds(30),
+                    () -> mappedVersionsQuietly(name).size() == 3);
+            assertThat(mappedVersions(name)).as(String.join("\n", mappedVersions(name)))
+                    .anyMatch(l -> l.endsWith(DatasetLayout.versionName(name, 20) + " (deleted)"))
+                    .anyMatch(l -> l.endsWith(DatasetLayout.versionName(name, 40) + " (deleted)"))
+                    .anyMatch(l -> l.endsWith(DatasetLayout.versionName(name, 60)));
+            for (Version<SharedArray> v : kept) {
+                assertThat(v.value().getAsLong(4999)).isEqualTo(v.number()); // still readable
+                v.close(); // the follower still holds it: it unmaps it at its next look, not this thread
+            }
+            io.shm4j.testkit.Awaits.until("the follower unmapped versions 20 and 40", java.time.Duration.ofSeconds(30),
+                    () -> mappedVersionsQuietly(name).size() == 1);
+            f.close();
+            f.close(); // idempotent
+            // without a follower, current() checks the shared counter again
+            w.publish(o -> filled(o, 61, 5000));
+            try (Version<SharedArray> v = r.current()) {
+                assertThat(v.number()).isEqualTo(61);
+                assertThat(v.value().getAsLong(0)).isEqualTo(61);
+            }
+        }
+    }
+
+    private static boolean keepIf(Version<SharedArray> v, long number, List<Version<SharedArray>> kept) {
+        if (v.number() == number) {
+            kept.add(v);
+            return true;
+        }
+        v.close();
+        return false;
+    }
+
+    private static long readyOf(Dataset<SharedArray> r) {
+        return r.readyNumber();
+    }
+
+    private static List<String> mappedVersionsQuietly(String name) {
+        try {
+            return mappedVersions(name);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void shouldStopTheFollowerWhenTheHandleCloses() throws Exception {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            w.publish(o -> filled(o, 1, 10));
+            Dataset<SharedArray> r = Dataset.attachArrays(name);
+            Follower<SharedArray> f = r.follow(java.time.Duration.ofMillis(1));
+            w.publish(o -> filled(o, 2, 10));
+            io.shm4j.testkit.Awaits.until("the follower took version 2", java.time.Duration.ofSeconds(30),
+                    () -> f.switches() >= 1);
+            r.close();
+            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().endsWith("follower-" + name));
+            assertThat(mappedVersions(name)).isEmpty();
+            assertThatThrownBy(r::current).isInstanceOf(SegmentClosedException.class);
+            assertThatThrownBy(() -> r.follow(java.time.Duration.ofMillis(1))).isInstanceOf(SegmentClosedException.class);
+        }
+    }
+
     @Test
     void shouldParseVersionAndStagingNames() {
         assertThat(DatasetLayout.versionOf("emb", "emb@v12")).isEqualTo(12);

@@ -26,7 +26,7 @@ import java.util.function.ToDoubleFunction;
 public final class ServeBench {
     /** The options of a run of the benchmark. */
     record Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
-            boolean single) {}
+            boolean single, boolean inline) {}
 
     /** Medians over the reps of one configuration. */
     record Summary(ServeRun.Config config, List<ServeRun.Result> runs) {
@@ -52,7 +52,7 @@ public final class ServeBench {
     /** The options {@code shm4j bench --workload E} runs with: its size factor, workers, reps and Python switch. */
     static Options of(double factor, int workers, int reps, boolean python) {
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), 10, 1, 1.5, 6, 2, 0.75, 2, false),
-                python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true);
+                python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true, false);
     }
 
     static Options parse(String[] args) {
@@ -67,6 +67,7 @@ public final class ServeBench {
         int conns = 1;
         int fullChecks = 2;
         boolean python = true;
+        boolean inline = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> factor = Double.parseDouble(args[++i]);
@@ -80,9 +81,10 @@ public final class ServeBench {
                 case "--conns" -> conns = Integer.parseInt(args[++i]);
                 case "--full-checks" -> fullChecks = Integer.parseInt(args[++i]);
                 case "--no-python" -> python = false;
+                case "--inline" -> inline = true;
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i] + "; usage: [--size F]"
                         + " [--workers N] [--reps N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
-                        + " [--conns C] [--full-checks N] [--no-python]");
+                        + " [--conns C] [--full-checks N] [--no-python] [--inline]");
             }
         }
         if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || seconds <= 0 || interval <= 0
@@ -92,7 +94,7 @@ public final class ServeBench {
         }
         String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
-                interval, settle, fullChecks, false), python, exe, true);
+                interval, settle, fullChecks, false), python, exe, true, inline);
     }
 
     /** The configurations of one rep, in the order they run. */
@@ -103,6 +105,12 @@ public final class ServeBench {
                 c.add(new ServeRun.Config(lang, "shm", 1));
             }
             c.add(new ServeRun.Config(lang, "shm", o.workers()));
+            if (o.inline()) {
+                if (o.workers() > 1 && o.single()) {
+                    c.add(new ServeRun.Config(lang, "shm-inline", 1));
+                }
+                c.add(new ServeRun.Config(lang, "shm-inline", o.workers()));
+            }
             c.add(new ServeRun.Config(lang, "copy", o.workers()));
         }
         return c;
@@ -134,10 +142,11 @@ public final class ServeBench {
                 double wall = (System.nanoTime() - t0) / 1e9;
                 results.computeIfAbsent(c, x -> new ArrayList<>()).add(r);
                 afterRun.accept(c);
-                out.printf(Locale.ROOT, "  rep %d %-16s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
-                        + "  answers %d (bad %d, stale %d)  pss %.1f MiB  (%.1f s)%s%n", rep + 1, c.label(), r.throughput(),
-                        r.p50Ms(), r.p99SteadyMs(), r.p99UpdateMs(), r.answers(), r.failed() + r.inconsistent(),
-                        r.stale(), r.pssMiB(), wall, r.problems().isEmpty() ? "" : "  " + r.problems());
+                out.printf(Locale.ROOT, "  rep %d %-20s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
+                        + "  switch lag %6.1f ms  answers %d (bad %d, stale %d)  pss %.1f MiB  (%.1f s, load %s)%s%n",
+                        rep + 1, c.label(), r.throughput(), r.p50Ms(), r.p99SteadyMs(), r.p99UpdateMs(), r.switchLagMs(),
+                        r.answers(), r.failed() + r.inconsistent(), r.stale(), r.pssMiB(), wall, loadAverage(),
+                        r.problems().isEmpty() ? "" : "  " + r.problems());
                 out.flush();
             }
         }
@@ -149,17 +158,17 @@ public final class ServeBench {
     private static void print(Options o, List<Summary> s, PrintStream out) {
         double matrix = matrixMiB(o.plan().rows());
         out.printf(Locale.ROOT, "%nworkload E, medians of %d reps (load %s)%n", o.reps(), loadAverage());
-        out.printf(Locale.ROOT, "%-18s %9s %8s %10s %10s %8s %9s %9s %10s %9s %6s%n", "config", "req/s", "p50 ms",
-                "p99 steady", "p99 update", "upd/std", "bad/all", "pss MiB", "matrix pss", "peak pss", "alive");
+        out.printf(Locale.ROOT, "%-20s %9s %8s %10s %10s %8s %8s %9s %9s %10s %9s %6s%n", "config", "req/s", "p50 ms",
+                "p99 steady", "p99 update", "upd/std", "lag ms", "bad/all", "pss MiB", "matrix pss", "peak pss", "alive");
         for (Summary x : s) {
-            out.printf(Locale.ROOT, "%-18s %9.1f %8.2f %10.2f %10.2f %8.2f %9s %9.1f %10s %9.1f %6s%n",
+            out.printf(Locale.ROOT, "%-20s %9.1f %8.2f %10.2f %10.2f %8.2f %8.1f %9s %9.1f %10s %9.1f %6s%n",
                     x.config().label(), x.median(ServeRun.Result::throughput), x.median(ServeRun.Result::p50Ms),
                     x.median(ServeRun.Result::p99SteadyMs), x.median(ServeRun.Result::p99UpdateMs),
-                    x.median(r -> r.p99UpdateMs() / r.p99SteadyMs()),
+                    x.median(r -> r.p99UpdateMs() / r.p99SteadyMs()), x.median(ServeRun.Result::switchLagMs),
                     x.sum(r -> r.failed() + r.inconsistent()) + "/" + x.sum(ServeRun.Result::answers),
-                    x.median(ServeRun.Result::pssMiB), x.config().mode().equals("shm")
+                    x.median(ServeRun.Result::pssMiB), x.config().mode().startsWith("shm")
                             ? String.format(Locale.ROOT, "%.1f", x.median(ServeRun.Result::matrixPssMiB)) : "-",
-                    x.median(ServeRun.Result::peakPssMiB), x.config().mode().equals("shm")
+                    x.median(ServeRun.Result::peakPssMiB), x.config().mode().startsWith("shm")
                             ? Integer.toString(x.runs().stream().mapToInt(ServeRun.Result::maxVersionsAlive).max().orElse(0))
                             : "-");
         }
@@ -191,7 +200,7 @@ public final class ServeBench {
                     one.median(ServeRun.Result::throughput), fmt(ratios));
         }
         for (Summary x : s) {
-            if (x.config().workers() == o.workers() && x.config().mode().equals("shm")) {
+            if (x.config().workers() == o.workers() && x.config().mode().startsWith("shm")) {
                 double per = x.median(ServeRun.Result::matrixPssMiB);
                 Summary copy = find(s, new ServeRun.Config(x.config().language(), "copy", o.workers()));
                 double copyPss = copy == null ? Double.NaN : copy.median(ServeRun.Result::pssMiB);

@@ -71,7 +71,7 @@ final class ServeRun {
     record Result(Config config, long answers, double throughput, double p50Ms, double p99SteadyMs,
             double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
             int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
-            int maxVersionsAlive, List<String> problems) {}
+            int maxVersionsAlive, double switchLagMs, List<String> problems) {}
 
     private final Config config;
     private final Plan plan;
@@ -97,7 +97,7 @@ final class ServeRun {
         Path log = Files.createTempFile("shm4j-serve-", ".log");
         try {
             String source;
-            if (config.mode().equals("shm")) {
+            if (config.mode().startsWith("shm")) {
                 dataset = Dataset.createArrays(ShmOptions.named(name));
                 Dataset<SharedArray> ds = dataset;
                 ds.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {rows, Embeddings.DIM}, versions.get(0)));
@@ -204,14 +204,27 @@ final class ServeRun {
         for (Thread t : clients) {
             t.join(TimeUnit.SECONDS.toMillis(60));
         }
-        // one more request per connection (not counted), so every worker has moved to the last
-        // version before its memory is read: the figures are the steady state, not who lagged
+        // more requests per connection (not counted) until each answers from the last version,
+        // and the workers' mappings of older versions are gone (a follower unmaps them a poll
+        // later), so the memory figures are the steady state, not who lagged
+        long last = published;
+        long deadline = System.nanoTime() + 10_000_000_000L;
         for (Socket s : sockets) {
             try {
-                Http.writeRequest(s.getOutputStream(), queries[0], plan.k());
-                Http.readResponse(new BufferedInputStream(s.getInputStream(), 1));
-            } catch (IOException e) {
+                while (System.nanoTime() < deadline) {
+                    Http.writeRequest(s.getOutputStream(), queries[0], plan.k());
+                    Http.Response r = Http.readResponse(new BufferedInputStream(s.getInputStream(), 1));
+                    if (r.status() != 200 || Long.parseLong(r.body().split(" ", 2)[0]) >= last) {
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
                 // counted as failed by its client already
+            }
+        }
+        if (dataset != null) {
+            while (System.nanoTime() < deadline && versionsMapped(name, pids) > 1) {
+                Thread.sleep(5); // polling /proc for the workers' unmapping, bounded by the deadline
             }
         }
         double pss = 0;
@@ -300,6 +313,26 @@ final class ServeRun {
         Map<Long, Integer> fullPerVersion = new HashMap<>();
         Map<String, int[]> exact = new HashMap<>();
         long maxVersion = publishes.isEmpty() ? 1 : publishes.get(publishes.size() - 1).version();
+        // An update lasts from the publish's start until every worker answered from the new
+        // version (or the publish's end, if later), plus the settle time.
+        long[] windowEnd = new long[publishes.size()];
+        double[] lags = new double[publishes.size()];
+        for (int i = 0; i < publishes.size(); i++) {
+            Publish p = publishes.get(i);
+            long switched = p.end();
+            for (long pid : pids) {
+                long first = Long.MAX_VALUE;
+                for (Answer a : all) {
+                    long[] vp = versionAndPid(a);
+                    if (vp != null && vp[1] == pid && vp[0] >= p.version() && a.end() >= p.start()) {
+                        first = Math.min(first, a.end());
+                    }
+                }
+                switched = Math.max(switched, first == Long.MAX_VALUE ? to : first);
+            }
+            windowEnd[i] = switched + settle;
+            lags[i] = (switched - p.end()) / 1e6;
+        }
         for (Answer a : all) {
             if (a.end() < from || a.start() >= to) {
                 continue;
@@ -366,8 +399,8 @@ final class ServeRun {
             }
             long latency = a.end() - a.start();
             boolean duringUpdate = false;
-            for (Publish p : publishes) {
-                if (a.end() >= p.start() && a.start() <= p.end() + settle) {
+            for (int i = 0; i < publishes.size(); i++) {
+                if (a.end() >= publishes.get(i).start() && a.start() <= windowEnd[i]) {
                     duringUpdate = true;
                     break;
                 }
@@ -382,7 +415,26 @@ final class ServeRun {
         double secs = (to - from) / 1e9;
         return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
                 percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
-                fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive, problems);
+                fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive,
+                ServeBench.median(lags), problems);
+    }
+
+    /** The version and pid an answer names, or null if it is not a readable 200. */
+    private static long[] versionAndPid(Answer a) {
+        if (a.error() != null || a.status() != 200) {
+            return null;
+        }
+        String b = a.body();
+        int s1 = b.indexOf(' ');
+        int s2 = s1 < 0 ? -1 : b.indexOf(' ', s1 + 1);
+        if (s2 < 0) {
+            return null;
+        }
+        try {
+            return new long[] {Long.parseLong(b, 0, s1, 10), Long.parseLong(b, s1 + 1, s2, 10)};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** Why an answer does not come from exactly version {@code v} (null if it does, as far as its rows show). */
@@ -519,6 +571,19 @@ final class ServeRun {
             }
         }
         return alive.size();
+    }
+
+    /** Distinct versions of the dataset the workers map now (by inode). */
+    private static int versionsMapped(String name, List<Long> pids) {
+        Set<Long> mapped = new HashSet<>();
+        for (long pid : pids) {
+            try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "maps"))) {
+                lines.filter(l -> l.contains("/" + name + "@")).forEach(l -> mapped.add(Long.parseLong(l.trim().split("\\s+")[4])));
+            } catch (IOException | UncheckedIOException | NumberFormatException e) {
+                // gone
+            }
+        }
+        return mapped.size();
     }
 
     /** The Pss (MiB) of a process's mappings whose path contains {@code marker}, from /proc/PID/smaps. */

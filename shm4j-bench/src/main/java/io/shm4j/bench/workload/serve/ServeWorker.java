@@ -3,6 +3,7 @@ package io.shm4j.bench.workload.serve;
 import io.shm4j.array.SharedArray;
 import io.shm4j.dataset.Dataset;
 import io.shm4j.dataset.DatasetReader;
+import io.shm4j.dataset.Follower;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * One worker process of workload E: an HTTP server on a port shared with the other workers
@@ -24,9 +27,12 @@ import java.nio.file.Path;
  * a thread per connection, each request a top-k over the embedding matrix.
  *
  * <ul>
- *   <li>{@code shm}: the matrix is the current version of a dataset; each connection's thread
- *       follows it with a {@link DatasetReader} (one acquire load per request when nothing
- *       changed), so every worker maps the same pages.</li>
+ *   <li>{@code shm}: the matrix is the current version of a dataset; a {@link Follower} maps and
+ *       touches each new version in the background and each connection's thread follows the
+ *       handle with a {@link DatasetReader} (one load per request when nothing changed), so
+ *       every worker maps the same pages and no request pays for a switch.</li>
+ *   <li>{@code shm-inline}: the same without the follower: the first request of each connection
+ *       on a new version maps it (the comparison for the follower).</li>
  *   <li>{@code copy} (the baseline): the worker holds its own heap copy, loaded from the
  *       {@code .npy} file the pointer file names, at start and whenever the pointer changes
  *       (a thread polls it every 20 ms, loads the new file beside the old copy, then swaps).</li>
@@ -49,8 +55,8 @@ public final class ServeWorker {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 || !(args[0].equals("shm") || args[0].equals("copy"))) {
-            System.err.println("usage: ServeWorker shm|copy PORT NAME|POINTER_FILE");
+        if (args.length != 3 || !List.of("shm", "shm-inline", "copy").contains(args[0])) {
+            System.err.println("usage: ServeWorker shm|shm-inline|copy PORT NAME|POINTER_FILE");
             System.exit(2);
         }
         Thread.ofPlatform().daemon().name("stdin-watch").start(() -> {
@@ -66,11 +72,14 @@ public final class ServeWorker {
 
     private void serve(int port) throws IOException {
         long version;
-        if (mode.equals("shm")) {
+        if (mode.startsWith("shm")) {
             dataset = Dataset.attachArrays(source);
             try (DatasetReader<SharedArray> r = dataset.reader()) {
                 r.current();
                 version = r.number();
+            }
+            if (mode.equals("shm")) {
+                dataset.follow(Duration.ofMillis(5));
             }
         } else {
             reload();

@@ -63,10 +63,10 @@ public final class ServeWorkload implements Workload {
         Map<String, Double> mem = new LinkedHashMap<>();
         mem.put("pss", round(s.median(ServeRun.Result::pssMiB)));
         mem.put("peak_pss", round(s.median(ServeRun.Result::peakPssMiB)));
-        if (c.mode().equals("shm")) {
+        if (c.mode().startsWith("shm")) {
             mem.put("matrix_pss", round(s.median(ServeRun.Result::matrixPssMiB)));
         }
-        boolean shared = c.mode().equals("shm");
+        boolean shared = c.mode().startsWith("shm");
         return new Measurement("E", c.language(), shared ? "shm4j-dataset" : "copy-per-worker",
                 "workers=" + c.workers() + ", p99", p99, Map.of(), mem,
                 problems.isEmpty() ? "ok" : String.join("; ", problems.subList(0, Math.min(3, problems.size()))),
