@@ -74,3 +74,63 @@ def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one():
             writer.wait()
     # the writer's scoped dataset is gone with it, versions included
     assert not [f for f in os.listdir(shm_dir()) if f.startswith(name)]
+
+
+def _mapped_versions(name):
+    with open("/proc/self/maps") as f:
+        return {os.path.basename(line.split()[5]) for line in f if f"/{name}@v" in line}
+
+
+def test_python_follower_hands_threads_only_whole_versions_and_drops_replaced_ones():
+    import threading
+    import time
+
+    name = f"shm4jtest-pyf{os.getpid()}-ds"
+    versions = 100
+    writer = _java(name, str(versions), "4096")
+    try:
+        line = writer.stdout.readline()
+        assert line.strip() == "READY", (line, writer.stderr.read() if writer.poll() is not None else "")
+        ds = Dataset(name).follow(poll=0.001)
+        try:
+            with pytest.raises(RuntimeError):
+                ds.follow()
+            errors, seen = [], [[] for _ in range(3)]
+            deadline = time.monotonic() + 120
+
+            def read(mine):
+                try:
+                    while (not mine or mine[-1] != versions) and time.monotonic() < deadline and not errors:
+                        k, a = ds.current()
+                        assert a.min() == k and a.max() == k, (k, a.min(), a.max())
+                        assert not mine or k >= mine[-1], ("went backwards", mine[-1], k)
+                        if not mine or mine[-1] != k:
+                            mine.append(k)
+                except Exception as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+
+            threads = [threading.Thread(target=read, args=(seen[i],)) for i in range(3)]
+            for t in threads:
+                t.start()
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            for t in threads:
+                t.join()
+            assert not errors, errors
+            assert ds.current()[0] == versions and ds.switches >= 1 and ds.last_failure is None
+            assert all(s and s[-1] == versions for s in seen), [s[-3:] for s in seen]
+            # the replaced versions are unmapped by the follower once no thread uses them
+            while len(_mapped_versions(name)) > 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert _mapped_versions(name) == {f"{name}@v{versions}"}
+        finally:
+            ds.close()
+        assert not [t for t in threading.enumerate() if t.name.endswith(f"follower-{name}")]
+        writer.stdin.write("done\n")
+        writer.stdin.flush()
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+    assert not [f for f in os.listdir(shm_dir()) if f.startswith(name)]

@@ -50,6 +50,9 @@ import java.util.stream.Stream;
  * for, killed if they do not exit in 10 s.
  */
 final class ServeRun {
+    /** How often the workers' Pss is sampled during a run. */
+    static final long SAMPLE_NANOS = 250_000_000L;
+
     /** What one run is: language ({@code java}, {@code python}), mode ({@code shm}, {@code copy}), workers. */
     record Config(String language, String mode, int workers) {
         String label() {
@@ -71,7 +74,7 @@ final class ServeRun {
     record Result(Config config, long answers, double throughput, double p50Ms, double p99SteadyMs,
             double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
             int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
-            int maxVersionsAlive, double switchLagMs, List<String> problems) {}
+            int maxVersionsAlive, double switchLagMs, double driverCpuPct, List<String> problems) {}
 
     private final Config config;
     private final Plan plan;
@@ -172,8 +175,13 @@ final class ServeRun {
         int maxAlive = 0;
         long nextPublish = measureFrom + (long) (plan.intervalSeconds() / 2 * 1e9);
         long published = 1;
+        long nextSample = measureFrom;
+        long cpuFrom = -1;
         while (System.nanoTime() < measureTo) {
             long now = System.nanoTime();
+            if (cpuFrom < 0 && now >= measureFrom) {
+                cpuFrom = ownCpuTicks();
+            }
             if (now >= nextPublish && published < versions.size()) {
                 float[] m = versions.get((int) published);
                 long start = System.nanoTime();
@@ -190,17 +198,23 @@ final class ServeRun {
                 publishes.add(new Publish(published, start, System.nanoTime()));
                 nextPublish += (long) (plan.intervalSeconds() * 1e9);
             }
-            if (now >= measureFrom) {
+            if (now >= measureFrom && now >= nextSample) {
+                // smaps_rollup walks a worker's page tables under its mmap lock (2-10 ms for a
+                // 244 MiB mapping): sampled every 250 ms, not 50, to keep it off the service
                 for (long pid : pids) {
                     WorkerMemory w = WorkerMemory.of(pid);
                     peakPss.merge(pid, w.pss(), Math::max);
                 }
-                if (dataset != null) {
-                    maxAlive = Math.max(maxAlive, versionsAlive(name, pids));
-                }
+                nextSample = now + SAMPLE_NANOS;
             }
-            Thread.sleep(50); // sampling period of the memory figures
+            if (now >= measureFrom && dataset != null) {
+                maxAlive = Math.max(maxAlive, versionsAlive(name, pids)); // /proc/PID/maps: cheap
+            }
+            Thread.sleep(20); // the writer's clock and the versions' sampling period
         }
+        // this process's CPU over the measured time: load generator, writer, samplers (not the workers)
+        double driverCpuPct = cpuFrom < 0 ? Double.NaN : (ownCpuTicks() - cpuFrom) * 1e9 / CLOCK_TICKS
+                / (System.nanoTime() - measureFrom) * 100;
         for (Thread t : clients) {
             t.join(TimeUnit.SECONDS.toMillis(60));
         }
@@ -241,7 +255,8 @@ final class ServeRun {
         List<Answer> all = new ArrayList<>();
         perClient.forEach(all::addAll);
         return evaluate(all, publishes, measureFrom, measureTo, queries, pids, pss, matrixPss,
-                peakPss.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), maxAlive);
+                peakPss.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), maxAlive,
+                driverCpuPct);
     }
 
     private void client(Socket s, float[][] queries, long seed, long until, List<Answer> out) {
@@ -298,7 +313,7 @@ final class ServeRun {
     }
 
     private Result evaluate(List<Answer> all, List<Publish> publishes, long from, long to, float[][] queries,
-            List<Long> pids, double pss, double matrixPss, double peakPss, int maxAlive) {
+            List<Long> pids, double pss, double matrixPss, double peakPss, int maxAlive, double driverCpuPct) {
         List<String> problems = new ArrayList<>();
         List<Long> steady = new ArrayList<>();
         List<Long> update = new ArrayList<>();
@@ -416,7 +431,21 @@ final class ServeRun {
         return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
                 percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
                 fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive,
-                ServeBench.median(lags), problems);
+                ServeBench.median(lags), driverCpuPct, problems);
+    }
+
+    /** Clock ticks per second of /proc/PID/stat's times (USER_HZ: 100 on every Linux port that matters). */
+    private static final double CLOCK_TICKS = 100;
+
+    /** This process's user + system CPU time in clock ticks, from /proc/self/stat (-1 if unreadable). */
+    static long ownCpuTicks() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The version and pid an answer names, or null if it is not a readable 200. */
