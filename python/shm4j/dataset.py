@@ -117,20 +117,25 @@ class Dataset:
                 k = newer
         raise LookupError(f"dataset kept moving while attaching: name={self.name}, version={k}")
 
-    def follow(self, poll: float = 0.005) -> "Dataset":
+    def follow(self, poll: float = 0.005, touch_share: float = 0.25) -> "Dataset":
         """Follows the dataset in the background, for servers: a daemon thread looks at the
         counter every ``poll`` seconds and, when a newer version was published, attaches it,
         reads one byte of each of its pages (so this process's page tables hold all of them: on a
         VM with shadow page tables the first touch of each 4 KiB page of a new mapping is slow even
         after a prefault) and only then makes it what :meth:`current` returns. It also drops the
         versions it replaced once no thread uses them any more (their last unmapping frees the
-        pages), so request threads never pay for a switch. Returns ``self``; :meth:`close` stops it.
+        pages), so request threads never pay for a switch. The touch is paced to ``touch_share``
+        of a core (1: full speed), so request threads on the same cores slow down little while it
+        runs. Returns ``self``; :meth:`close` stops it.
         """
+        if not 0 < touch_share <= 1:
+            raise ValueError(f"touch_share must be in (0, 1]: touch_share={touch_share}")
+        self._touch_share = touch_share
         if self._follower is not None:
             raise RuntimeError(f"a follower already runs on this dataset handle: name={self.name}")
         if self._held is None and self.current_number() != 0:
             k, value = self._attach_current()
-            _touch(value)
+            _touch(value, 1.0)
             self._held = (k, value)
         self._stop.clear()
         t = threading.Thread(target=self._follow, args=(max(poll, 1e-4),), daemon=True,
@@ -151,7 +156,7 @@ class Dataset:
                     except FileNotFoundError:
                         value = None  # superseded while we looked: the next look takes the newer one
                     if value is not None:
-                        _touch(value)
+                        _touch(value, self._touch_share)
                         with self._lock:
                             old, self._held = self._held, (k, value)
                         self.switches += 1
@@ -182,9 +187,11 @@ class Dataset:
         self.close()
 
 
-def _touch(value: Any) -> None:
-    """Reads one byte of every page of a version's data (numpy's strided reduction runs without
-    the GIL, so request threads keep running)."""
+def _touch(value: Any, share: float) -> None:
+    """Reads one byte of every page of a version's data, paced to ``share`` of a core (numpy's
+    strided reduction runs without the GIL, so request threads keep running)."""
+    import time
+
     import numpy as np
 
     if isinstance(value, np.ndarray):
@@ -197,8 +204,13 @@ def _touch(value: Any) -> None:
                 for buf in chunk.buffers():
                     if buf is not None and buf.size:
                         views.append(np.frombuffer(buf, dtype=np.uint8))
+    step = _PAGE * 256
     for v in views:
-        v[::_PAGE].max()
+        for start in range(0, len(v), step):
+            t0 = time.perf_counter()
+            v[start:start + step:_PAGE].max()
+            if share < 1:
+                time.sleep((time.perf_counter() - t0) * (1 - share) / share)
         v[-1:].max()
 
 

@@ -270,12 +270,15 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
      * it also unmaps old versions once no lease or reader of this handle holds them. Request
      * threads then never pay for a switch: on the 2-core VM of the measurements, the first scan
      * of a freshly mapped 244 MiB version took 165 ms instead of 26 ms, page-table set-up that a
-     * prefault ({@code MADV_POPULATE_READ}) alone does not remove (see docs/dataset.md).
+     * prefault ({@code MADV_POPULATE_READ}) alone does not remove (see docs/dataset.md). The
+     * touch takes {@link Follower#DEFAULT_TOUCH_SHARE} of a core (paced), so a switch of 244 MiB
+     * takes about half a second on a quiet machine.
      *
      * <p>While it runs, {@link #current()} returns the newest version it made ready, which lags
      * the published one by the time to map and touch it; {@link #currentNumber()} still reads
-     * the published number. At most one per handle; it stops at its {@link Follower#close()} or
-     * at this handle's {@link #close()}.
+     * the published number. A process following the dataset maps the version its readers use
+     * and, during a switch, the next one. At most one follower per handle; it stops at its
+     * {@link Follower#close()} or at this handle's {@link #close()}.
      *
      * @param poll how often to look at the version number (e.g. 5 ms; a look is one load from
      *     shared memory)
@@ -283,13 +286,25 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
      * @throws IllegalStateException if a follower already runs on this handle
      * @throws SegmentClosedException after {@link #close()}
      */
-    public synchronized Follower<T> follow(Duration poll) {
+    public Follower<T> follow(Duration poll) {
+        return follow(poll, Follower.DEFAULT_TOUCH_SHARE);
+    }
+
+    /**
+     * Like {@link #follow(Duration)}, with the share of one core the touch of a new version may
+     * take: 1 touches at full speed (the shortest switch, the largest slowdown of request
+     * threads on the same cores meanwhile), 0.25 paces it to a quarter of a core.
+     *
+     * @param touchShare in (0, 1]
+     * @throws IllegalArgumentException if {@code touchShare} or {@code poll} is out of range
+     */
+    public synchronized Follower<T> follow(Duration poll, double touchShare) {
         checkOpen();
         if (follower != null) {
             throw new IllegalStateException("a follower already runs on this dataset handle: name=" + name
                     + "; close it before starting another");
         }
-        Follower<T> f = new Follower<>(this, poll);
+        Follower<T> f = new Follower<>(this, poll, touchShare);
         follower = f;
         f.start();
         return f;

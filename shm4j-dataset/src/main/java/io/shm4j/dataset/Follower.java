@@ -32,9 +32,14 @@ import java.util.concurrent.locks.LockSupport;
 public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     /** Bytes between two touches: the smallest page size of the platforms Linux runs on. */
     static final long PAGE = 4096;
+    /** Pages touched between two pauses when the touch is paced. */
+    static final long CHUNK_PAGES = 256;
+    /** The share of one core a follower's touch takes by default ({@link Dataset#follow(Duration)}). */
+    public static final double DEFAULT_TOUCH_SHARE = 0.25;
 
     private final Dataset<T> dataset;
     private final long pollNanos;
+    private final double touchShare;
     private final List<Dataset.Held<T>> retiring = new ArrayList<>(); // its thread only, then close's after join
     private final Thread thread;
     private volatile boolean stopped;
@@ -44,11 +49,15 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     @SuppressWarnings("unused") // the sink of the touches, so the JIT keeps the loads
     private volatile long sink;
 
-    Follower(Dataset<T> dataset, Duration poll) {
+    Follower(Dataset<T> dataset, Duration poll, double touchShare) {
         if (poll.isNegative() || poll.isZero()) {
             throw new IllegalArgumentException("poll interval must be positive: poll=" + poll);
         }
+        if (!(touchShare > 0 && touchShare <= 1)) {
+            throw new IllegalArgumentException("touch share must be in (0, 1]: touchShare=" + touchShare);
+        }
         this.dataset = dataset;
+        this.touchShare = touchShare;
         this.pollNanos = Math.max(100_000L, poll.toNanos());
         this.thread = Thread.ofPlatform().daemon().name("shm4j-dataset-follower-" + dataset.name())
                 .unstarted(this::run);
@@ -104,12 +113,24 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
         switches++;
     }
 
-    /** Reads one byte of every page of {@code bytes}, so that the page tables of this process map them all. */
+    /**
+     * Reads one byte of every page of {@code bytes}, so that the page tables of this process map
+     * them all; paced to {@link #touchShare} of a core (a pause after each chunk of pages), so
+     * that request threads sharing the cores slow down little while it runs.
+     */
     void touch(MemorySegment bytes) {
         long x = 0;
         long n = bytes.byteSize();
-        for (long off = 0; off < n; off += PAGE) {
-            x += bytes.get(ValueLayout.JAVA_BYTE, off);
+        long chunk = PAGE * CHUNK_PAGES;
+        for (long start = 0; start < n && !stopped; start += chunk) {
+            long t0 = System.nanoTime();
+            long end = Math.min(n, start + chunk);
+            for (long off = start; off < end; off += PAGE) {
+                x += bytes.get(ValueLayout.JAVA_BYTE, off);
+            }
+            if (touchShare < 1) {
+                LockSupport.parkNanos(this, (long) ((System.nanoTime() - t0) * (1 - touchShare) / touchShare));
+            }
         }
         if (n > 0) {
             x += bytes.get(ValueLayout.JAVA_BYTE, n - 1);
