@@ -143,7 +143,7 @@ public final class ServeBench {
                 results.computeIfAbsent(c, x -> new ArrayList<>()).add(r);
                 afterRun.accept(c);
                 out.printf(Locale.ROOT, "  rep %d %-20s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
-                        + "  switch lag %6.1f ms  driver cpu %4.1f%%  answers %d (bad %d, stale %d)  pss %.1f MiB"
+                        + "  switched after %6.1f ms  driver cpu %4.1f%%  answers %d (bad %d, stale %d)  pss %.1f MiB"
                         + "  (%.1f s, load %s)%s%n",
                         rep + 1, c.label(), r.throughput(), r.p50Ms(), r.p99SteadyMs(), r.p99UpdateMs(), r.switchLagMs(),
                         r.driverCpuPct(),

@@ -346,7 +346,7 @@ final class ServeRun {
                 switched = Math.max(switched, first == Long.MAX_VALUE ? to : first);
             }
             windowEnd[i] = switched + settle;
-            lags[i] = (switched - p.end()) / 1e6;
+            lags[i] = (switched - p.start()) / 1e6;
         }
         for (Answer a : all) {
             if (a.end() < from || a.start() >= to) {
