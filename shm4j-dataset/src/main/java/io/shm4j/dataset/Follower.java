@@ -34,6 +34,7 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     static final long PAGE = 4096;
     /** Pages touched between two pauses when the touch is paced. */
     static final long CHUNK_PAGES = 256;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     /** The share of one core a follower's touch takes by default ({@link Dataset#follow(Duration)}). */
     public static final double DEFAULT_TOUCH_SHARE = 0.25;
 
@@ -115,21 +116,26 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
 
     /**
      * Reads one byte of every page of {@code bytes}, so that the page tables of this process map
-     * them all; paced to {@link #touchShare} of a core (a pause after each chunk of pages), so
-     * that request threads sharing the cores slow down little while it runs.
+     * them all; paced to {@link #touchShare} of a core (a pause after each chunk of pages, in
+     * proportion to the thread CPU time the chunk took), so that request threads sharing the
+     * cores slow down little while it runs.
      */
     void touch(MemorySegment bytes) {
         long x = 0;
         long n = bytes.byteSize();
         long chunk = PAGE * CHUNK_PAGES;
+        boolean paced = touchShare < 1 && CPU.isCurrentThreadCpuTimeSupported();
         for (long start = 0; start < n && !stopped; start += chunk) {
-            long t0 = System.nanoTime();
+            long t0 = paced ? CPU.getCurrentThreadCpuTime() : 0;
             long end = Math.min(n, start + chunk);
             for (long off = start; off < end; off += PAGE) {
                 x += bytes.get(ValueLayout.JAVA_BYTE, off);
             }
-            if (touchShare < 1) {
-                LockSupport.parkNanos(this, (long) ((System.nanoTime() - t0) * (1 - touchShare) / touchShare));
+            if (paced) {
+                // paced by this thread's CPU time, not the wall clock: on a busy machine the wall
+                // clock also counts the time other threads ran, and the switch would crawl
+                long used = CPU.getCurrentThreadCpuTime() - t0;
+                LockSupport.parkNanos(this, (long) (used * (1 - touchShare) / touchShare));
             }
         }
         if (n > 0) {

@@ -210,7 +210,7 @@ final class ServeRun {
             if (now >= measureFrom && dataset != null) {
                 maxAlive = Math.max(maxAlive, versionsAlive(name, pids)); // /proc/PID/maps: cheap
             }
-            Thread.sleep(20); // the writer's clock and the versions' sampling period
+            Thread.sleep(50); // the writer's clock and the versions' sampling period
         }
         // this process's CPU over the measured time: load generator, writer, samplers (not the workers)
         double driverCpuPct = cpuFrom < 0 ? Double.NaN : (ownCpuTicks() - cpuFrom) * 1e9 / CLOCK_TICKS
