@@ -10,10 +10,11 @@ import java.io.IOException;
  * The other processes of the dataset tests.
  *
  * <ul>
- *   <li>{@code read NAME LAST}: hammers {@code current()} until version LAST, checking every
- *       read sees exactly one version (every element equals the version number) and that
+ *   <li>{@code read NAME LAST [follow]}: hammers {@code current()} until version LAST, checking
+ *       every read sees exactly one version (every element equals the version number) and that
  *       versions never go backwards; prints {@code READY} after its first read and
- *       {@code DONE reads=R versions=V} at the end.</li>
+ *       {@code DONE reads=R versions=V} at the end. With {@code follow}, a {@link Follower}
+ *       prepares the versions and {@code current()} returns the ones it made ready.</li>
  *   <li>{@code write NAME STAGE ELEMENTS}: publishes one version and, at STAGE, prints
  *       {@code AT STAGE} and blocks (the test kills it).</li>
  *   <li>{@code hold NAME}: takes a lease on the current version, prints {@code HOLD k sum},
@@ -25,15 +26,18 @@ public final class DatasetChild {
 
     public static void main(String[] args) throws IOException {
         switch (args[0]) {
-            case "read" -> read(args[1], Long.parseLong(args[2]));
+            case "read" -> read(args[1], Long.parseLong(args[2]), args.length > 3 && args[3].equals("follow"));
             case "write" -> write(args[1], Dataset.Stage.valueOf(args[2]), Integer.parseInt(args[3]));
             case "hold" -> hold(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
-    private static void read(String name, long last) {
+    private static void read(String name, long last, boolean follow) {
         try (Dataset<SharedArray> ds = Dataset.attachArrays(name)) {
+            if (follow) {
+                ds.follow(java.time.Duration.ofMillis(1), 1.0);
+            }
             long reads = 0;
             long versions = 0;
             long seen = 0;

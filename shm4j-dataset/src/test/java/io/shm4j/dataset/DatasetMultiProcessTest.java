@@ -34,8 +34,9 @@ class DatasetMultiProcessTest {
             w.publish(o -> filled(o, 1));
             List<Child> readers = new ArrayList<>();
             try {
-                for (int i = 0; i < 3; i++) {
-                    readers.add(Child.start("read", name, Integer.toString(VERSIONS)));
+                for (int i = 0; i < 3; i++) { // the third follows in the background
+                    readers.add(i < 2 ? Child.start("read", name, Integer.toString(VERSIONS))
+                            : Child.start("read", name, Integer.toString(VERSIONS), "follow"));
                 }
                 for (Child r : readers) {
                     r.await("READY", DEADLINE);
