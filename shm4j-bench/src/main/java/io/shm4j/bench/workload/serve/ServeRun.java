@@ -74,7 +74,7 @@ final class ServeRun {
     record Result(Config config, long answers, double throughput, double p50Ms, double p99SteadyMs,
             double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
             int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
-            int maxVersionsAlive, double switchLagMs, double driverCpuPct, List<String> problems) {}
+            int maxVersionsAlive, double switchLagMs, double driverCpuPct, double load1, List<String> problems) {}
 
     private final Config config;
     private final Plan plan;
@@ -431,7 +431,16 @@ final class ServeRun {
         return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
                 percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
                 fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive,
-                ServeBench.median(lags), driverCpuPct, problems);
+                ServeBench.median(lags), driverCpuPct, load1(), problems);
+    }
+
+    /** The 1-minute load average now (NaN if unreadable). */
+    static double load1() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** Clock ticks per second of /proc/PID/stat's times (USER_HZ: 100 on every Linux port that matters). */
