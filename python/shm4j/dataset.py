@@ -156,7 +156,9 @@ class Dataset:
                     except FileNotFoundError:
                         value = None  # superseded while we looked: the next look takes the newer one
                     if value is not None:
-                        _touch(value, self._touch_share)
+                        _touch(value, self._touch_share, self._stop)
+                        if self._stop.is_set():
+                            break
                         with self._lock:
                             old, self._held = self._held, (k, value)
                         self.switches += 1
@@ -187,7 +189,7 @@ class Dataset:
         self.close()
 
 
-def _touch(value: Any, share: float) -> None:
+def _touch(value: Any, share: float, stop: Optional[threading.Event] = None) -> None:
     """Reads one byte of every page of a version's data, paced to ``share`` of a core (numpy's
     strided reduction runs without the GIL, so request threads keep running)."""
     import time
@@ -207,6 +209,8 @@ def _touch(value: Any, share: float) -> None:
     step = _PAGE * 256
     for v in views:
         for start in range(0, len(v), step):
+            if stop is not None and stop.is_set():
+                return  # closing: the version is dropped untouched
             t0 = time.thread_time()  # this thread's CPU time: the wall clock also counts other threads
             v[start:start + step:_PAGE].max()
             if share < 1:
