@@ -705,10 +705,23 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
             return refs.getAndIncrement() >= 0;
         }
 
+        /** Told when the count drops to 1 (a follower that retired this version and holds the last hold). */
+        private volatile Runnable onLastHold;
+
         void release() {
-            if (refs.decrementAndGet() == 0 && refs.compareAndSet(0, DEAD)) {
+            long n = refs.decrementAndGet();
+            if (n == 0 && refs.compareAndSet(0, DEAD)) {
                 closeQuietly(root);
+            } else if (n == 1) {
+                Runnable r = onLastHold;
+                if (r != null) {
+                    r.run(); // wakes the follower, which unmaps it on its own thread
+                }
             }
+        }
+
+        void onLastHold(Runnable r) {
+            onLastHold = r;
         }
 
         /** Holds now (the handle's or a follower's own, leases, readers); racy, for a follower's polling. */
