@@ -117,7 +117,7 @@ class Dataset:
                 k = newer
         raise LookupError(f"dataset kept moving while attaching: name={self.name}, version={k}")
 
-    def follow(self, poll: float = 0.005, touch_share: float = 0.25) -> "Dataset":
+    def follow(self, poll: float = 0.005, touch_share: float = 1.0) -> "Dataset":
         """Follows the dataset in the background, for servers: a daemon thread looks at the
         counter every ``poll`` seconds and, when a newer version was published, attaches it,
         reads one byte of each of its pages (so this process's page tables hold all of them: on a

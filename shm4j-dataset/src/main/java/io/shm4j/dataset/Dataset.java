@@ -270,9 +270,8 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
      * it also unmaps old versions once no lease or reader of this handle holds them. Request
      * threads then never pay for a switch: on the 2-core VM of the measurements, the first scan
      * of a freshly mapped 244 MiB version took 165 ms instead of 26 ms, page-table set-up that a
-     * prefault ({@code MADV_POPULATE_READ}) alone does not remove (see docs/dataset.md). The
-     * touch takes {@link Follower#DEFAULT_TOUCH_SHARE} of a core (paced), so a switch of 244 MiB
-     * takes about half a second on a quiet machine.
+     * prefault ({@code MADV_POPULATE_READ}) alone does not remove (see docs/dataset.md). By
+     * default the touch runs at full speed ({@link Follower#DEFAULT_TOUCH_SHARE}).
      *
      * <p>While it runs, {@link #current()} returns the newest version it made ready, which lags
      * the published one by the time to map and touch it; {@link #currentNumber()} still reads

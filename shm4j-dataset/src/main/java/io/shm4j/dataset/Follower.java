@@ -36,7 +36,7 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     static final long CHUNK_PAGES = 256;
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     /** The share of one core a follower's touch takes by default ({@link Dataset#follow(Duration)}). */
-    public static final double DEFAULT_TOUCH_SHARE = 0.25;
+    public static final double DEFAULT_TOUCH_SHARE = 1.0;
 
     private final Dataset<T> dataset;
     private final long pollNanos;
