@@ -62,20 +62,12 @@ interface FileEncoded extends ObjectCodec.Encoded {
 
             @Override
             public void writeTo(MemorySegment target) {
-                long at = 0;
-                for (MemorySegment p : list) {
-                    MemorySegment.copy(p, 0, target, at, p.byteSize());
-                    at += p.byteSize();
-                }
+                forEachRange(0, size, (at, slice) -> MemorySegment.copy(slice, 0, target, at, slice.byteSize()));
             }
 
             @Override
             public void writeThrough(PendingSegment target) {
-                long at = 0;
-                for (MemorySegment p : list) {
-                    target.write(at, p);
-                    at += p.byteSize();
-                }
+                forEachRange(0, size, target::write);
             }
 
             @Override
