@@ -125,9 +125,16 @@ public final class NpyImage {
      * kernel ({@link PendingSegment#write}): the Java array is read in place and the segment's
      * pages are filled without being mapped here, which is several times faster than a copy
      * through a fresh mapping on 4 KiB tmpfs pages. {@code boolean[]} data (converted element by
-     * element) is written through the mapping. Do not prefault {@code target} first.
+     * element) is written through the mapping, and so is everything when {@code target}
+     * {@linkplain PendingSegment#reusesMapping() reuses a mapping} whose pages this process
+     * touched before (page stock): there a plain copy takes no page fault. Do not prefault
+     * {@code target} first.
      */
     public void writeTo(PendingSegment target) {
+        if (target.reusesMapping()) { // page stock with its mapping: a plain copy, no page faults
+            writeTo(target.memory());
+            return;
+        }
         target.write(0, MemorySegment.ofArray(header));
         if (javaArray instanceof boolean[]) {
             writeData(target.memory().asSlice(header.length));

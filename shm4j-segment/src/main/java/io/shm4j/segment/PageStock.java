@@ -29,10 +29,16 @@ import java.util.Optional;
  * from that list, never by scanning the directory, so a file planted under a stock name is never
  * taken; before reuse its inode, owner and generation are checked again.
  *
- * <p><b>Never while mapped:</b> a stock file is handed out only through
+ * <p><b>Kept mappings:</b> the owner of a segment headed for the stock keeps its writable
+ * mapping and descriptor ({@link KeptMapping}; its handle only had a view of it, closed with the
+ * handle), and the stock keeps them with the file: the next creation on that file copies
+ * through page-table entries that already exist ({@link PendingSegment#reusesMapping()}).
+ *
+ * <p><b>Never while mapped elsewhere:</b> a stock file is handed out only through
  * {@link ShmDirectory#recycle}, which takes a write lease first (granted by the kernel only when
  * no other open file description of the inode exists: no descriptor, no mapping, in any process,
- * this one included). A process that still maps the old segment (a reader that attached it before
+ * this one included — the lease is asked for on the kept descriptor, so only the kept mapping
+ * itself is exempt). A process that still maps the old segment (a reader that attached it before
  * the close) keeps its bytes: the stock file is unlinked instead, exactly as the store's page
  * stock does. Stock names start with {@code .}, which no attach accepts.
  *
@@ -48,18 +54,43 @@ final class PageStock {
     /** Smaller segments are unlinked as before: their pages are cheap to allocate. */
     static final long MIN_BYTES = 1L << 20;
 
-    private record Entry(Path dir, Path file, long size, Object inode, long generation) {}
+    /** A stock file; {@code kept} is this process's writable mapping of it, or null. */
+    private record Entry(Path dir, Path file, long size, Object inode, long generation, KeptMapping kept) {
+        /** Drops the kept mapping (unmaps, closes its descriptor). */
+        void unmap() {
+            if (kept != null) {
+                kept.close();
+            }
+        }
+    }
 
     private static final List<Entry> ENTRIES = new ArrayList<>(); // oldest first
 
     private PageStock() {}
 
     /**
-     * Keeps the file of a just-unmapped owning handle in the stock instead of unlinking it.
-     *
-     * @return whether it was kept (false: the caller unlinks as before)
+     * Whether a segment of {@code size} bytes that this process owns would go into the stock
+     * when closed (the stock is on and the size fits): then its creator keeps the mapping and
+     * its descriptor for the stock ({@link PendingSegment#publish()}).
      */
-    static boolean deposit(ShmDirectory dir, SegmentInfo info) {
+    static boolean keepsMapping(long size) {
+        try {
+            long cap = Settings.pageStockBytes();
+            return cap > 0 && size >= MIN_BYTES && size <= cap;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Keeps the file of a just-closed owning handle in the stock instead of unlinking it, with
+     * the handle's writable mapping {@code kept} (null if it kept none; the handle's own views
+     * are closed already).
+     *
+     * @return whether it was kept, with {@code kept} (false: the caller closes {@code kept} and
+     *     unlinks as before)
+     */
+    static boolean deposit(ShmDirectory dir, SegmentInfo info, KeptMapping kept) {
         long cap;
         try {
             cap = Settings.pageStockBytes();
@@ -93,7 +124,7 @@ final class PageStock {
             }
             OwnedSegments.untrack(info.path());
             OwnedSegments.track(stock, 0); // removed at a normal exit; gc removes it after a crash
-            ENTRIES.add(new Entry(dir.path(), stock, info.size(), inode, info.generation()));
+            ENTRIES.add(new Entry(dir.path(), stock, info.size(), inode, info.generation(), kept));
             trim(cap);
             return true;
         }
@@ -115,22 +146,33 @@ final class PageStock {
                 ENTRIES.remove(e);
                 OwnedSegments.untrack(e.file());
                 if (!stillOurs(e)) {
+                    e.unmap();
                     continue; // replaced under our name: not ours to reuse or remove
+                }
+                KeptMapping kept = e.kept();
+                if (kept != null && kept.size() < spec.size()) {
+                    kept.close(); // too small to reuse; its descriptor would fail the check below
+                    kept = null;
                 }
                 Optional<PendingSegment> p;
                 try {
-                    p = dir.recycle(spec, e.file());
+                    // with the kept mapping: the pending segment takes it over (its page-table
+                    // entries too); the check that nobody else has the file is made on its descriptor
+                    p = dir.recycle(spec, e.file(), kept);
                 } catch (OutOfSharedMemoryException x) {
                     // the grown tail did not fit (the stock file was removed): free the rest, use fresh pages
+                    e.unmap();
                     release(dir);
                     return Optional.empty();
                 } catch (RuntimeException | Error x) {
+                    e.unmap();
                     delete(e.file()); // whatever failed, a stock file is never left untracked
                     throw x;
                 }
                 if (p.isPresent()) {
                     return p;
                 }
+                e.unmap(); // not taken over
                 // Someone still maps or holds the old file: it keeps its bytes; the name goes.
                 delete(e.file());
             }
@@ -146,6 +188,7 @@ final class PageStock {
                 Entry e = it.next();
                 if (e.dir().equals(dir.path())) {
                     it.remove();
+                    e.unmap();
                     OwnedSegments.untrack(e.file());
                     if (stillOurs(e) && delete(e.file())) {
                         freed += e.size();
@@ -193,6 +236,7 @@ final class PageStock {
         }
         while (total > cap && !ENTRIES.isEmpty()) {
             Entry oldest = ENTRIES.removeFirst();
+            oldest.unmap();
             OwnedSegments.untrack(oldest.file());
             if (stillOurs(oldest)) {
                 delete(oldest.file());

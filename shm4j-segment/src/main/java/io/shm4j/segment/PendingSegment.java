@@ -28,15 +28,21 @@ public final class PendingSegment implements AutoCloseable {
     private final long createdMillis;
     private final Arena arena;
     private final MemorySegment memory;
+    /** The whole mapping ({@code memory} is its first {@code spec.size()} bytes). */
+    private final MemorySegment mapping;
     private final boolean recycled;
+    private final boolean reusesMapping;
     private final AtomicBoolean done = new AtomicBoolean();
 
     private int fd; // the temporary file, read-write; closed by publish or close (-1 then)
 
     PendingSegment(ShmDirectory directory, SegmentSpec spec, String name, Path tempPath,
-            long generation, long createdMillis, Arena arena, MemorySegment memory, boolean recycled, int fd) {
+            long generation, long createdMillis, Arena arena, MemorySegment mapping, boolean recycled,
+            boolean reusesMapping, int fd) {
         this.fd = fd;
         this.recycled = recycled;
+        this.reusesMapping = reusesMapping;
+        this.mapping = mapping;
         this.directory = directory;
         this.spec = spec;
         this.name = name;
@@ -44,7 +50,7 @@ public final class PendingSegment implements AutoCloseable {
         this.generation = generation;
         this.createdMillis = createdMillis;
         this.arena = arena;
-        this.memory = memory;
+        this.memory = mapping.byteSize() == spec.size() ? mapping : mapping.asSlice(0, spec.size());
     }
 
     /** The name the segment will be published under. */
@@ -68,6 +74,17 @@ public final class PendingSegment implements AutoCloseable {
      */
     public boolean recycled() {
         return recycled;
+    }
+
+    /**
+     * Whether {@link #memory()} is a mapping this process kept from a segment it closed (page
+     * stock, {@link ShmDirectory#reserveForOverwrite}): its pages were touched through this very
+     * mapping before, so a copy through {@link #memory()} takes no page fault and is faster than
+     * {@link #write} — on a VM with shadow page tables, several times faster (docs/segment.md).
+     * False for fresh or newly mapped pages, where {@link #write} is the fast way.
+     */
+    public boolean reusesMapping() {
+        return reusesMapping;
     }
 
     /** The bytes to write, read-write: zero-filled at first unless {@link #recycled()}. */
@@ -148,7 +165,6 @@ public final class PendingSegment implements AutoCloseable {
             throw ShmDirectory.ioFailure("publish", name, directory.path(), e);
         }
         done.set(true);
-        closeFd();
         try {
             Files.deleteIfExists(tempPath);
         } catch (IOException ignored) {
@@ -163,8 +179,32 @@ public final class PendingSegment implements AutoCloseable {
         SegmentInfo info = new SegmentInfo(name, target, spec.kind(), spec.size(), spec.lifetime(),
                 spec.owner(), true, java.time.Instant.ofEpochMilli(createdMillis), generation,
                 spec.mutable(), spec.mode());
+        if (owning && fd >= 0 && PageStock.keepsMapping(spec.size())) {
+            // The page stock will take this file back when the handle closes: keep the mapping
+            // (and its descriptor, on which reuse checks that nobody else has the file) so that
+            // the next creation writes through page-table entries that already exist. The handle
+            // gets a view of its own, which its close makes inaccessible without unmapping.
+            Object key = fileKey(target);
+            if (key != null) {
+                KeptMapping kept = new KeptMapping(fd, arena, mapping, key);
+                fd = -1; // the kept mapping owns it now
+                Arena viewArena = Arena.ofShared();
+                MemorySegment view = io.shm4j.segment.internal.Native.view(mapping, spec.size(), viewArena);
+                return new Segment(directory, info, viewArena, spec.mutable() ? view : view.asReadOnly(), owning, kept);
+            }
+        }
+        closeFd();
         MemorySegment view = spec.mutable() ? memory : memory.asReadOnly();
-        return new Segment(directory, info, arena, view, owning);
+        return new Segment(directory, info, arena, view, owning, null);
+    }
+
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -203,14 +243,8 @@ public final class PendingSegment implements AutoCloseable {
             throw ShmDirectory.ioFailure("publish", name, directory.path(), e);
         }
         done.set(true);
-        Object key;
-        try {
-            key = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (IOException e) {
-            key = null; // never matches: the mapping is closed at the first check
-        }
-        KeptMapping kept = new KeptMapping(fd, arena, memory, key);
+        Object key = fileKey(target); // null never matches: the mapping is closed at the first check
+        KeptMapping kept = new KeptMapping(fd, arena, mapping, key);
         fd = -1; // the kept mapping owns it now
         try {
             Files.deleteIfExists(tempPath);
@@ -225,7 +259,7 @@ public final class PendingSegment implements AutoCloseable {
         SegmentInfo info = new SegmentInfo(name, target, spec.kind(), spec.size(), spec.lifetime(),
                 spec.owner(), true, java.time.Instant.ofEpochMilli(createdMillis), generation,
                 spec.mutable(), spec.mode());
-        return new KeptMapping.Published(new Segment(directory, info, viewArena, view, owning), kept);
+        return new KeptMapping.Published(new Segment(directory, info, viewArena, view, owning, null), kept);
     }
 
     /** Aborts an unpublished creation: unmaps and removes the temporary file. Idempotent. */

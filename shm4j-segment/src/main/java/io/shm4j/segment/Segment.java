@@ -32,8 +32,18 @@ public final class Segment implements AutoCloseable {
     /** Null on a handle of its own; the lender on a {@linkplain #borrow() borrowed} one. */
     private final Segment lender;
     private final AtomicBoolean closed;
+    /**
+     * On an owning handle with the page stock on: the writable mapping that {@code memory} views,
+     * kept for the stock when this handle closes ({@code arena} then only ends the view); else null.
+     */
+    private final KeptMapping kept;
 
     Segment(ShmDirectory directory, SegmentInfo info, Arena arena, MemorySegment memory, boolean owning) {
+        this(directory, info, arena, memory, owning, null);
+    }
+
+    Segment(ShmDirectory directory, SegmentInfo info, Arena arena, MemorySegment memory, boolean owning,
+            KeptMapping kept) {
         this.directory = directory;
         this.info = info;
         this.arena = arena;
@@ -41,6 +51,7 @@ public final class Segment implements AutoCloseable {
         this.owning = owning;
         this.lender = null;
         this.closed = new AtomicBoolean();
+        this.kept = kept;
     }
 
     private Segment(Segment lender) {
@@ -51,6 +62,7 @@ public final class Segment implements AutoCloseable {
         this.owning = false;
         this.lender = lender;
         this.closed = lender.closed; // closed when the lender is
+        this.kept = null; // the lender's
     }
 
     /**
@@ -223,13 +235,19 @@ public final class Segment implements AutoCloseable {
         }
         boolean unmapped = false;
         try {
-            arena.close();
+            arena.close(); // with a kept mapping: ends this handle's view only
             unmapped = true;
         } finally {
-            // With a page stock (shm4j.pageStock), the owner's file is kept aside for reuse
-            // instead of being unlinked: to everyone else the name is gone all the same.
-            if (owning && !(unmapped && PageStock.deposit(directory, info))) {
-                unlink();
+            // With a page stock (shm4j.pageStock), the owner's file (and its kept mapping) is
+            // kept aside for reuse instead of being unlinked: to everyone else the name is gone
+            // all the same.
+            if (!(owning && unmapped && PageStock.deposit(directory, info, kept))) {
+                if (kept != null && unmapped) { // never under a view that is still open
+                    kept.close();
+                }
+                if (owning) {
+                    unlink();
+                }
             }
         }
     }
@@ -244,6 +262,9 @@ public final class Segment implements AutoCloseable {
     public void closeWithoutUnlink() {
         if (lender == null && closed.compareAndSet(false, true)) {
             arena.close();
+            if (kept != null) { // after the view, never under it
+                kept.close();
+            }
         }
     }
 

@@ -158,7 +158,7 @@ public final class ShmDirectory {
                     adviseHugePages(memory);
                 }
                 PendingSegment pending = new PendingSegment(this, spec, name, temp, generation, created, arena,
-                        memory, false, fd);
+                        memory, false, false, fd);
                 fd = -1; // the pending segment owns it now
                 return pending;
             } finally {
@@ -273,7 +273,7 @@ public final class ShmDirectory {
                 MemorySegment memory;
                 if (kept != null) {
                     arena = kept.arena();
-                    memory = kept.memory().asSlice(0, spec.size());
+                    memory = kept.memory(); // the whole mapping; the pending segment uses spec.size() of it
                 } else {
                     arena = Arena.ofShared();
                     memory = Native.mmap(fd, spec.size(), true, arena);
@@ -282,7 +282,7 @@ public final class ShmDirectory {
                     }
                 }
                 PendingSegment pending = new PendingSegment(this, spec, name, temp, generation, created, arena,
-                        memory, true, fd);
+                        memory, true, kept != null, fd);
                 fd = -1; // the pending segment owns it now
                 return Optional.of(pending);
             } finally {

@@ -92,6 +92,81 @@ class PageStockTest {
     }
 
     @Test
+    void shouldHandTheKeptMappingToTheNextCreationAndInvalidateTheOldView() throws Exception {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        Segment s = publishPattern(TestNames.unique("stock-kept"), SIZE);
+        MemorySegment oldView = s.memory();
+        long address = oldView.address();
+        s.close();
+        assertThat(stockMappings()).as("the stock keeps the owner's mapping").isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> oldView.get(ValueLayout.JAVA_BYTE, 0))
+                .as("the closed handle's view is gone even though the pages stay mapped")
+                .isInstanceOf(IllegalStateException.class);
+
+        String second = TestNames.unique("stock-kept-second");
+        long smaller = SIZE - 3 * 4096 - 7;
+        try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(smaller).withName(second))) {
+            assertThat(p.recycled()).isTrue();
+            assertThat(p.reusesMapping()).as("the kept mapping, with its page-table entries").isTrue();
+            assertThat(p.memory().address()).isEqualTo(address);
+            assertThat(p.memory().byteSize()).isEqualTo(smaller);
+            p.memory().fill((byte) 3);
+            try (Segment published = p.publish()) {
+                assertThat(published.memory().byteSize()).isEqualTo(smaller);
+                assertThat(published.isReadOnly()).isTrue();
+                assertThat(Files.size(published.path())).isEqualTo(smaller);
+                byte[] expect = new byte[(int) smaller];
+                Arrays.fill(expect, (byte) 3);
+                String sum = Processes.java(SegmentChild.class, "checksum", second).assertOk().stdout().trim();
+                assertThat(Long.parseLong(sum)).isEqualTo(SegmentChild.checksum(MemorySegment.ofArray(expect)));
+            }
+        }
+        assertThat(stockMappings()).isEqualTo(1);
+
+        // an attach in this same process still maps the file: never reused, its bytes stay
+        Segment owner = publishPattern(TestNames.unique("stock-kept-attached"), SIZE);
+        long expected = SegmentChild.checksum(owner.memory());
+        Object ownerInode = inode(owner.path());
+        try (Segment attached = dir.attach(owner.name(), Access.READ_ONLY)) {
+            owner.close();
+            for (int i = 0; i < 3; i++) { // the attached file is tried first (exact size) and let go
+                try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
+                    p.memory().fill((byte) 0x55);
+                    try (Segment published = p.publish()) {
+                        assertThat(inode(published.path())).as("never the file mapped by another handle here")
+                                .isNotEqualTo(ownerInode);
+                    }
+                }
+            }
+            assertThat(SegmentChild.checksum(attached.memory())).isEqualTo(expected);
+        }
+
+        // a creation larger than the kept mapping maps afresh and lets the kept one go
+        try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(4 * SIZE))) {
+            assertThat(p.recycled()).isTrue();
+            assertThat(p.reusesMapping()).isFalse();
+            p.memory().fill((byte) 1);
+            p.publish().close();
+        }
+        dir.releasePageStock();
+        assertThat(stockMappings()).as("released: unmapped").isZero();
+    }
+
+    /**
+     * This process's mappings of its stock files, found by inode (/proc/self/maps names a mapping
+     * by the path it was opened under, which was the segment's temporary name).
+     */
+    private long stockMappings() throws Exception {
+        java.util.Set<String> inodes = new java.util.HashSet<>();
+        for (String f : stockFiles(ProcessHandle.current().pid())) {
+            inodes.add(inode(dir.path().resolve(f)).toString());
+        }
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return lines.map(l -> l.trim().split("\\s+")).filter(f -> f.length >= 6 && inodes.contains(f[4])).count();
+        }
+    }
+
+    @Test
     void shouldReportABadCapAtCreationButStillUnlinkOnClose() throws Exception {
         System.setProperty(Settings.PAGE_STOCK_PROPERTY, "lots");
         String name = TestNames.unique("stock-bad");

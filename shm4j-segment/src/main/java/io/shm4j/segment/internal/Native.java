@@ -510,6 +510,19 @@ public final class Native {
         return writable ? mapping : mapping.asReadOnly();
     }
 
+    /**
+     * A view of the first {@code size} bytes of {@code mapping} that belongs to {@code arena}:
+     * closing the arena makes the view inaccessible ({@link IllegalStateException}) but leaves
+     * the mapping mapped. The caller keeps the mapping alive while the view's arena is open.
+     */
+    public static MemorySegment view(MemorySegment mapping, long size, Arena arena) {
+        java.util.Objects.checkFromIndexSize(0, size, mapping.byteSize());
+        if (size == 0) {
+            return arena.allocate(0);
+        }
+        return MemorySegment.ofAddress(mapping.address()).reinterpret(size, arena, null);
+    }
+
     private static void munmap(long address, long size) {
         try {
             int rc = (int) Munmap.H.invokeExact(MemorySegment.ofAddress(address), size);
