@@ -244,7 +244,7 @@ public final class PendingSegment implements AutoCloseable {
         }
         done.set(true);
         Object key = fileKey(target); // null never matches: the mapping is closed at the first check
-        KeptMapping kept = new KeptMapping(fd, arena, mapping, key);
+        KeptMapping kept = new KeptMapping(fd, arena, memory, key); // the segment's bytes, no more
         fd = -1; // the kept mapping owns it now
         try {
             Files.deleteIfExists(tempPath);

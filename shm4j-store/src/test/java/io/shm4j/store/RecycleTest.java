@@ -49,12 +49,42 @@ class RecycleTest {
 
     /** Opens a store with kept mappings (shm4j.store.keepMappings, read when this process connects). */
     private static ObjectStore kept(ObjectStoreConfig config) {
-        System.setProperty("shm4j.store.keepMappings", "true");
+        return withKeepMappings("true", config);
+    }
+
+    /** Opens a store that keeps no mappings. */
+    private static ObjectStore unkept(ObjectStoreConfig config) {
+        return withKeepMappings("false", config);
+    }
+
+    private static ObjectStore withKeepMappings(String value, ObjectStoreConfig config) {
+        System.setProperty("shm4j.store.keepMappings", value);
         try {
             return ObjectStore.open(config);
         } finally {
             System.clearProperty("shm4j.store.keepMappings");
         }
+    }
+
+    /** Kilobytes resident in this process's writable shared mappings of inode {@code ino} (/proc/self/smaps). */
+    private static long writableRssKb(Object ino) {
+        long kb = 0;
+        boolean in = false;
+        java.util.List<String> smaps;
+        try {
+            smaps = Files.readAllLines(Path.of("/proc/self/smaps"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (String line : smaps) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
+                in = f[1].equals("rw-s") && f[4].equals(ino.toString());
+            } else if (in && f[0].equals("Rss:")) {
+                kb += Long.parseLong(f[1]);
+            }
+        }
+        return kb;
     }
 
     private static Path file(ObjectRef<?> ref) {
@@ -145,7 +175,7 @@ class RecycleTest {
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
     void shouldNotReuseAFileThisProcessStillMapsOutsideTheStore(boolean keep) throws IOException {
         ObjectStoreConfig config = StoreTesting.config("recycle-mapped", 5 * MB);
-        try (ObjectStore store = keep ? kept(config) : ObjectStore.open(config);
+        try (ObjectStore store = keep ? kept(config) : unkept(config);
                 Arena arena = Arena.ofConfined()) {
             ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
             Object oldInode = inode(file(old));
@@ -164,7 +194,7 @@ class RecycleTest {
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
     void shouldNotReuseAFileAPythonProcessMaps(boolean keep) throws Exception {
         ObjectStoreConfig config = StoreTesting.config("recycle-py", 5 * MB);
-        try (ObjectStore store = keep ? kept(config) : ObjectStore.open(config);
+        try (ObjectStore store = keep ? kept(config) : unkept(config);
                 Arena arena = Arena.ofConfined()) {
             ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
             Object oldInode = inode(file(old));
@@ -212,6 +242,20 @@ class RecycleTest {
             store.release(a);
         }
         assertThat(KB).isPositive();
+    }
+
+    @Test
+    void shouldTouchAKeptMappingInTheBackgroundByDefault() throws Exception {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-touch", 16 * MB));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> ref = store.put(filled(arena, 6 * MB, (byte) 0x5A)); // one thread: pwrite only
+            Object ino = inode(file(ref));
+            io.shm4j.testkit.Awaits.until("every page of the kept mapping touched", java.time.Duration.ofSeconds(20),
+                    () -> writableRssKb(ino) >= 6 * 1024);
+            assertThat(store.get(ref).get(ValueLayout.JAVA_BYTE, 6 * MB - 1)).as("reading changed nothing").isEqualTo((byte) 0x5A);
+            store.release(ref);
+            store.release(ref);
+        }
     }
 
     @Test

@@ -93,7 +93,7 @@ public final class StoreClient {
     static final String KERNEL_WRITES_PROPERTY = "shm4j.store.kernelWrites";
     private final boolean kernelWrites = Boolean.parseBoolean(System.getProperty(KERNEL_WRITES_PROPERTY, "true").trim());
     private final boolean recycle = Boolean.parseBoolean(System.getProperty(RECYCLE_PROPERTY, "true").trim());
-    private final boolean keepMappings = Boolean.parseBoolean(System.getProperty(WarmStock.PROPERTY, "false").trim());
+    private final boolean keepMappings = !"false".equalsIgnoreCase(System.getProperty(WarmStock.PROPERTY, "true").trim());
     private final ConcurrentHashMap<String, Pin> pins = new ConcurrentHashMap<>();
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
     /** Kept writable mappings of objects this process wrote, for puts into their pages later. */

@@ -1,6 +1,8 @@
 package io.shm4j.store.internal;
 
 import io.shm4j.segment.KeptMapping;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -33,8 +35,8 @@ final class WarmStock implements AutoCloseable {
     static final int MAX_ENTRIES = 8;
     static final long REAP_MILLIS = 200;
     /**
-     * System property, read when a process connects to a store: {@code true} keeps mappings (off
-     * by default: see docs/store.md, "kept mappings", for when it pays and what it costs).
+     * System property, read when a process connects to a store: {@code false} keeps no mappings
+     * (on by default: see docs/store.md, "kept mappings", for when it pays and what it costs).
      */
     static final String PROPERTY = "shm4j.store.keepMappings";
 
@@ -44,6 +46,14 @@ final class WarmStock implements AutoCloseable {
     private final Map<String, Entry> entries = new LinkedHashMap<>(); // guarded by this
     private final Function<String, Path> objectPath;
     private ScheduledExecutorService reaper; // guarded by this
+    private java.util.concurrent.ExecutorService toucher; // guarded by this
+    /**
+     * System property, read once: {@code false} stops the background touch of kept mappings (then
+     * only the puts' own copies touch them, a few chunks per put).
+     */
+    static final String TOUCH_PROPERTY = "shm4j.store.touchKept";
+    private static final boolean TOUCH = Boolean.parseBoolean(System.getProperty(TOUCH_PROPERTY, "true").trim());
+    private static volatile long touchSink;
     private boolean closed; // guarded by this
 
     /**
@@ -58,14 +68,28 @@ final class WarmStock implements AutoCloseable {
 
     private final java.util.function.Predicate<Runnable> idle;
 
-    /** Keeps {@code kept} for object {@code name} (closing the oldest beyond the limit). */
+    /**
+     * Keeps {@code kept} for object {@code name} (closing the oldest beyond the limit), and has a
+     * background thread touch the chunks of it that no put wrote through yet ({@link #touch}).
+     */
     void keep(String name, KeptMapping kept, BitSet touched) {
         List<Entry> out = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 out.add(new Entry(kept, touched));
             } else {
-                Entry old = entries.put(name, new Entry(kept, touched));
+                Entry added = new Entry(kept, touched);
+                Entry old = entries.put(name, added);
+                if (TOUCH && touched.nextClearBit(0) < chunks(kept.size())) {
+                    if (toucher == null) {
+                        toucher = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                            Thread t = new Thread(task, "shm4j-store-warm-toucher");
+                            t.setDaemon(true);
+                            return t;
+                        });
+                    }
+                    toucher.execute(() -> touch(name, added));
+                }
                 if (old != null) {
                     out.add(old);
                 }
@@ -85,6 +109,40 @@ final class WarmStock implements AutoCloseable {
             }
         }
         closeAll(out);
+    }
+
+    /**
+     * Reads one byte of every 4 KiB page of the chunks of {@code e} not yet touched, so that the
+     * put that later reuses the file copies through page-table entries that exist: on a VM with
+     * shadow page tables the first user-space access of a page costs 8-30 us, a plain copy of it
+     * far less, and a read through this writable shared mapping of tmpfs maps the page writable
+     * (tmpfs tracks no dirty pages). Reading never changes the published bytes. Each chunk is
+     * read under this object's monitor while {@code e} is still kept: a take (after which the
+     * file may be cut shorter) or a close waits for at most one chunk, so no read ever reaches
+     * past the end of the file.
+     */
+    private void touch(String name, Entry e) {
+        long sink = 0;
+        int chunks = chunks(e.kept().size());
+        while (true) {
+            synchronized (this) {
+                int c = e.touched().nextClearBit(0);
+                if (closed || c >= chunks || entries.get(name) != e) {
+                    break;
+                }
+                MemorySegment m = e.kept().memory();
+                long end = Math.min(m.byteSize(), (c + 1) * KeptWrites.CHUNK);
+                for (long off = c * KeptWrites.CHUNK; off < end; off += 4096) {
+                    sink += m.get(ValueLayout.JAVA_BYTE, off);
+                }
+                e.touched().set(c);
+            }
+        }
+        touchSink = sink;
+    }
+
+    private static int chunks(long size) {
+        return (int) ((size + KeptWrites.CHUNK - 1) / KeptWrites.CHUNK);
     }
 
     /** Takes the entry of object {@code name} out (the caller uses or closes its mapping), or null. */
@@ -123,12 +181,23 @@ final class WarmStock implements AutoCloseable {
     public void close() {
         List<Entry> out;
         ScheduledExecutorService r;
+        java.util.concurrent.ExecutorService t;
         synchronized (this) {
             closed = true;
             out = new ArrayList<>(entries.values());
             entries.clear();
             r = reaper;
             reaper = null;
+            t = toucher;
+            toucher = null;
+        }
+        if (t != null) {
+            t.shutdownNow(); // a touch stops at its next chunk: nothing is kept any more
+            try {
+                t.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (r != null) {
             r.shutdownNow();
