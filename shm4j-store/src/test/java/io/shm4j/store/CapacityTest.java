@@ -156,6 +156,34 @@ class CapacityTest {
     }
 
     @Test
+    void shouldSpillAndRestoreALargeObjectThroughTheTwoThreadPipelineByteForByte(@TempDir Path spill) throws IOException {
+        int big = 40 << 20; // >= SpillFiles.PIPELINE_MIN: read and write on two threads
+        try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("pipeline", big + 4 * 1024 * KB, spill));
+                Arena arena = Arena.ofConfined()) {
+            var a = putReleased(store, arena, 7, big);
+            var b = putReleased(store, arena, 8, big); // spills a
+            Path file = spill.resolve(store.name()).resolve(a.name() + ".spill");
+            assertThat(Files.size(file)).isGreaterThan(big);
+            assertThat(StoreTesting.intact(store.get(a))).as("restored byte for byte (spills b)").isTrue();
+            store.release(a);
+            Path fileB = spill.resolve(store.name()).resolve(b.name() + ".spill");
+            try (FileChannel ch = FileChannel.open(fileB, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long at = Files.size(fileB) - 3; // in the last chunk, read after the others are written
+                java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+                ch.read(one, at);
+                one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
+                ch.write(one, at);
+            }
+            assertThatThrownBy(() -> store.get(b))
+                    .isInstanceOf(SpillCorruptedException.class)
+                    .hasMessageContaining("crc32c=");
+            assertThat(store.contains(b)).isTrue();
+            assertThat(StoreTesting.intact(store.get(a))).as("the other object untouched").isTrue();
+            store.release(a);
+        }
+    }
+
+    @Test
     void shouldKeepAnObjectInMemoryAndThrowSpillFailedWhenTheSpillDirectoryIsFull() {
         try (io.shm4j.testkit.SmallTmpfs tiny = io.shm4j.testkit.SmallTmpfs.mount(64 * KB, "");
                 ObjectStore store = ObjectStore.open(StoreTesting.spilling("spillfull", 1000 * KB, tiny.path()));

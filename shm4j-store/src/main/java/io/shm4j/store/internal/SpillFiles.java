@@ -40,24 +40,24 @@ final class SpillFiles {
     static long write(Path target, Path temp, FileChannel source, long size, ObjectXattrs.Metadata meta)
             throws IOException {
         CRC32C crc = new CRC32C();
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();
                 FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            MemorySegment buffer = arena.allocate(CHUNK, 4096);
-            long pos = SpillFileLayout.HEADER_SIZE;
-            for (long off = 0; off < size; off += CHUNK) {
-                ByteBuffer chunk = buffer.asSlice(0, Math.min(CHUNK, size - off)).asByteBuffer();
+            pipe(size, arena, (off, buffer) -> {
+                ByteBuffer chunk = buffer.asByteBuffer();
                 while (chunk.hasRemaining()) {
                     if (source.read(chunk, off + chunk.position()) < 0) {
                         throw new java.io.EOFException("object file shorter than its size: size=" + size
                                 + ", offset=" + (off + chunk.position()));
                     }
                 }
-                chunk.flip();
-                crc.update(chunk.duplicate());
+                crc.update(chunk.flip());
+            }, (off, buffer) -> {
+                ByteBuffer chunk = buffer.asByteBuffer();
+                long pos = SpillFileLayout.HEADER_SIZE + off;
                 while (chunk.hasRemaining()) {
                     pos += ch.write(chunk, pos);
                 }
-            }
+            });
             ByteBuffer header = SpillFileLayout.encode(meta, size, crc.getValue());
             while (header.hasRemaining()) {
                 ch.write(header, header.position());
@@ -82,36 +82,168 @@ final class SpillFiles {
     }
 
     /**
+     * Payloads at least this large are restored by two threads where the machine has two cores:
+     * this one reads and checks, a helper writes ({@link #readPayload}).
+     */
+    static final long PIPELINE_MIN = 32L << 20;
+    /** Chunks in flight between the reading and the writing thread. */
+    private static final int PIPELINE_DEPTH = 4;
+
+    /**
      * Reads the payload into {@code target} (exactly {@code header.payloadLength()} bytes) and
      * checks its CRC32C: each chunk is read into a small reused native buffer (in cache for the
      * CRC) and written into the object's file by the kernel ({@link PendingSegment#write}), so
-     * the object's fresh pages are never faulted in through a mapping.
+     * the object's fresh pages are never faulted in through a mapping. A payload of at least
+     * {@value #PIPELINE_MIN} bytes on a machine with two cores or more is a pipeline: this thread
+     * reads and checksums chunk after chunk while a helper thread writes the ones before
+     * ({@value #PIPELINE_DEPTH} buffers in flight), so a restore costs about the larger of the
+     * two passes rather than their sum.
      *
      * @throws io.shm4j.store.SpillCorruptedException on a short file or a checksum mismatch
      */
     static void readPayload(Path file, SpillFileLayout.Header header, PendingSegment target) throws IOException {
-        CRC32C crc = new CRC32C();
         long size = header.payloadLength();
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            MemorySegment buffer = arena.allocate(CHUNK, 4096);
-            long pos = SpillFileLayout.HEADER_SIZE;
-            for (long off = 0; off < size; off += CHUNK) {
-                int len = (int) Math.min(CHUNK, size - off);
-                ByteBuffer chunk = buffer.asSlice(0, len).asByteBuffer();
-                while (chunk.hasRemaining()) {
-                    int n = ch.read(chunk, pos);
-                    if (n < 0) {
-                        throw SpillFileLayout.corrupt(file, "truncated at offset=" + pos);
-                    }
-                    pos += n;
-                }
-                crc.update(chunk.flip());
-                target.write(off, buffer.asSlice(0, len));
-            }
+        CRC32C crc = new CRC32C();
+        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            pipe(size, arena, (off, buffer) -> readChunk(file, ch, buffer, off, crc), target::write);
         }
         if (crc.getValue() != header.crc32c()) {
             throw SpillFileLayout.corrupt(file, "crc32c=0x" + Long.toHexString(crc.getValue())
                     + ", expected=0x" + Long.toHexString(header.crc32c()));
+        }
+    }
+
+    /** Reads payload bytes from {@code off} into all of {@code buffer} and adds them to {@code crc}. */
+    private static void readChunk(Path file, FileChannel ch, MemorySegment buffer, long off, CRC32C crc)
+            throws IOException {
+        ByteBuffer chunk = buffer.asByteBuffer();
+        long pos = SpillFileLayout.HEADER_SIZE + off;
+        while (chunk.hasRemaining()) {
+            int n = ch.read(chunk, pos);
+            if (n < 0) {
+                throw SpillFileLayout.corrupt(file, "truncated at offset=" + pos);
+            }
+            pos += n;
+        }
+        crc.update(chunk.flip());
+    }
+
+    /** One step of a {@link #pipe}: {@code buffer} holds the chunk at offset {@code off} (its whole length). */
+    @FunctionalInterface
+    interface ChunkStep {
+        void apply(long off, MemorySegment buffer) throws IOException;
+    }
+
+    /** A chunk handed to the second stage: buffer {@code index}, bytes [off, off + len); len -1 ends. */
+    private record Filled(int index, long off, int len) {}
+
+    /**
+     * Moves {@code size} bytes chunk by chunk through two stages: {@code fill} (on this thread)
+     * puts the chunk at each offset into a buffer, {@code drain} takes it from there. From
+     * {@value #PIPELINE_MIN} bytes on a machine with two cores or more, {@code drain} runs on a
+     * helper thread with {@value #PIPELINE_DEPTH} buffers in flight, so the whole costs about the
+     * slower stage rather than the sum of both; otherwise one buffer, one thread. A failure of
+     * either stage stops the other and is thrown here; the helper has ended when this returns.
+     */
+    static void pipe(long size, Arena arena, ChunkStep fill, ChunkStep drain) throws IOException {
+        if (size < PIPELINE_MIN || Runtime.getRuntime().availableProcessors() < 2) {
+            MemorySegment buffer = arena.allocate(CHUNK, 4096);
+            for (long off = 0; off < size; off += CHUNK) {
+                MemorySegment chunk = buffer.asSlice(0, Math.min(CHUNK, size - off));
+                fill.apply(off, chunk);
+                drain.apply(off, chunk);
+            }
+            return;
+        }
+        MemorySegment[] buffers = new MemorySegment[PIPELINE_DEPTH];
+        java.util.concurrent.BlockingQueue<Integer> free = new java.util.concurrent.ArrayBlockingQueue<>(PIPELINE_DEPTH);
+        java.util.concurrent.BlockingQueue<Filled> filled = new java.util.concurrent.ArrayBlockingQueue<>(PIPELINE_DEPTH + 1);
+        for (int i = 0; i < PIPELINE_DEPTH; i++) {
+            buffers[i] = arena.allocate(CHUNK, 4096);
+            free.add(i);
+        }
+        Throwable[] drainFailure = new Throwable[1];
+        Thread drainer = Thread.ofPlatform().name("shm4j-store-io").daemon().start(() -> {
+            boolean failed = false;
+            while (true) {
+                Filled f;
+                try {
+                    f = filled.take();
+                } catch (InterruptedException e) {
+                    continue; // ends only with the end mark, so the filling thread never waits forever
+                }
+                if (f.len() < 0) {
+                    return;
+                }
+                if (!failed) {
+                    try {
+                        drain.apply(f.off(), buffers[f.index()].asSlice(0, f.len()));
+                    } catch (Throwable t) {
+                        synchronized (drainFailure) {
+                            drainFailure[0] = t;
+                        }
+                        failed = true; // keeps handing buffers back, so the filling thread never blocks
+                    }
+                }
+                free.add(f.index());
+            }
+        });
+        boolean interrupted = false;
+        try {
+            for (long off = 0; off < size; off += CHUNK) {
+                synchronized (drainFailure) {
+                    if (drainFailure[0] != null) {
+                        break;
+                    }
+                }
+                int len = (int) Math.min(CHUNK, size - off);
+                int index = takeUninterruptibly(free);
+                fill.apply(off, buffers[index].asSlice(0, len));
+                filled.add(new Filled(index, off, len));
+            }
+        } finally {
+            filled.add(new Filled(-1, 0, -1)); // room: at most PIPELINE_DEPTH chunks are ever queued
+            while (true) {
+                try {
+                    drainer.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable failure = drainFailure[0]; // visible: the helper has ended (join)
+        if (failure instanceof IOException e) {
+            throw e;
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw new IOException(failure);
+        }
+    }
+
+    private static int takeUninterruptibly(java.util.concurrent.BlockingQueue<Integer> queue) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return queue.take();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
