@@ -245,16 +245,20 @@ class RecycleTest {
     }
 
     @Test
-    void shouldTouchAKeptMappingInTheBackgroundByDefault() throws Exception {
-        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-touch", 16 * MB));
+    void shouldTouchTheKeptMappingOfARecycledFileInTheBackgroundByDefault() throws Exception {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-touch", 13 * MB));
                 Arena arena = Arena.ofConfined()) {
-            ObjectRef<MemorySegment> ref = store.put(filled(arena, 6 * MB, (byte) 0x5A)); // one thread: pwrite only
-            Object ino = inode(file(ref));
+            ObjectRef<MemorySegment> a = store.put(filled(arena, 6 * MB, (byte) 0x11)); // one thread: pwrite only
+            Object ino = inode(file(a));
+            store.release(a);
+            store.release(store.put(filled(arena, 6 * MB, (byte) 0x22)));
+            ObjectRef<MemorySegment> c = store.put(filled(arena, 6 * MB, (byte) 0x5A)); // evicts a: its file
+            assertThat(inode(file(c))).as("a's file, recycled").isEqualTo(ino);
             io.shm4j.testkit.Awaits.until("every page of the kept mapping touched", java.time.Duration.ofSeconds(20),
                     () -> writableRssKb(ino) >= 6 * 1024);
-            assertThat(store.get(ref).get(ValueLayout.JAVA_BYTE, 6 * MB - 1)).as("reading changed nothing").isEqualTo((byte) 0x5A);
-            store.release(ref);
-            store.release(ref);
+            assertThat(store.get(c).get(ValueLayout.JAVA_BYTE, 6 * MB - 1)).as("reading changed nothing").isEqualTo((byte) 0x5A);
+            store.release(c);
+            store.release(c);
         }
     }
 

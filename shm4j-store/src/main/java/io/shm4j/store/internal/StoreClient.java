@@ -435,7 +435,7 @@ public final class StoreClient {
         }
         io.shm4j.segment.KeptMapping.Published p = pending.publishKeepingMapping();
         if (p.kept() != null) {
-            warm.keep(name, p.kept(), touched);
+            warm.keep(name, p.kept(), touched, pending.recycled());
         }
         return p.segment();
     }

@@ -69,10 +69,14 @@ final class WarmStock implements AutoCloseable {
     private final java.util.function.Predicate<Runnable> idle;
 
     /**
-     * Keeps {@code kept} for object {@code name} (closing the oldest beyond the limit), and has a
-     * background thread touch the chunks of it that no put wrote through yet ({@link #touch}).
+     * Keeps {@code kept} for object {@code name} (closing the oldest beyond the limit); with
+     * {@code touch}, has a background thread touch the chunks of it that no put wrote through yet
+     * ({@link #touch}). The store asks for the touch only when the object's file was itself page
+     * stock: a file that is recycled once is likely to be recycled again, while touching the
+     * mapping of every new object would spend a core on objects that are spilled or removed
+     * before their file is ever reused.
      */
-    void keep(String name, KeptMapping kept, BitSet touched) {
+    void keep(String name, KeptMapping kept, BitSet touched, boolean touch) {
         List<Entry> out = new ArrayList<>();
         synchronized (this) {
             if (closed) {
@@ -80,7 +84,7 @@ final class WarmStock implements AutoCloseable {
             } else {
                 Entry added = new Entry(kept, touched);
                 Entry old = entries.put(name, added);
-                if (TOUCH && touched.nextClearBit(0) < chunks(kept.size())) {
+                if (touch && TOUCH && touched.nextClearBit(0) < chunks(kept.size())) {
                     if (toucher == null) {
                         toucher = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
                             Thread t = new Thread(task, "shm4j-store-warm-toucher");
