@@ -207,13 +207,17 @@ public final class ShmDirectory {
      * maps that very file and is at least {@code spec.size()} large: the check that nobody else
      * has the file open or mapped is made on the kept descriptor (the kept mapping is this
      * process's own), and the pending segment's memory is the kept mapping, with its page-table
-     * entries. On success the pending segment owns {@code kept}; otherwise (empty, or an
-     * exception) the caller still owns it and should close it.
+     * entries. On success the pending segment owns {@code kept}; a kept mapping of {@code stock}
+     * too small for {@code spec} is closed here (then fresh mappings are used); otherwise (empty,
+     * or an exception) the caller still owns it and should close it.
      *
      * @param kept null for fresh mappings
      */
     public Optional<PendingSegment> recycle(SegmentSpec spec, Path stock, KeptMapping kept) {
         if (kept != null && (!kept.isOpen() || kept.size() < spec.size() || spec.size() == 0 || !kept.isAt(stock))) {
+            if (kept.isAt(stock)) {
+                kept.close(); // a mapping of this file that cannot serve: its descriptor would fail the check below
+            }
             kept = null;
         }
         String name = spec.name() != null ? spec.name() : SegmentNames.generate();

@@ -263,6 +263,38 @@ class RecycleTest {
     }
 
     @Test
+    void shouldRestoreStraightIntoATouchedKeptMappingAndStillCheckTheCrc(@org.junit.jupiter.api.io.TempDir Path spill)
+            throws Exception {
+        int size = 8 * MB;
+        try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("recycle-warm-restore", size + 4 * MB, spill));
+                Arena arena = Arena.ofConfined()) {
+            ObjectRef<MemorySegment> a = store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(31, size)));
+            store.release(a);
+            ObjectRef<MemorySegment> b = store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(32, size))); // spills a
+            store.release(b);
+            Object ino = inode(file(b));
+            io.shm4j.testkit.Awaits.until("b's recycled file touched through its kept mapping", java.time.Duration.ofSeconds(20),
+                    () -> writableRssKb(ino) >= size / 1024);
+            assertThat(StoreTesting.intact(store.get(a))).as("a restored into b's pages (b spilled)").isTrue();
+            assertThat(inode(file(a))).isEqualTo(ino);
+            store.release(a);
+
+            Path bSpill = spill.resolve(store.name()).resolve(b.name() + ".spill");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(bSpill,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+                ch.read(one, 4096 + 12345);
+                one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
+                ch.write(one, 4096 + 12345);
+            }
+            io.shm4j.testkit.Awaits.until("a's file touched again", java.time.Duration.ofSeconds(20), () -> writableRssKb(ino) >= size / 1024);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.get(b))
+                    .isInstanceOf(io.shm4j.store.SpillCorruptedException.class).hasMessageContaining("crc32c=");
+            assertThat(store.contains(b)).isTrue();
+        }
+    }
+
+    @Test
     void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings() throws IOException {
         long size = 40L * MB; // > KeptWrites.TWO_THREADS_MIN: the helper thread copies and touches chunks too
         try (ObjectStore store = kept(StoreTesting.config("recycle-kept", 2 * size + MB));

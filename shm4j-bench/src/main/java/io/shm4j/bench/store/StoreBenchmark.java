@@ -46,6 +46,7 @@ public final class StoreBenchmark {
         int reps = 5;
         int warmup = 12;
         boolean ray = true;
+        boolean spillOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size-mb" -> sizeMb = Long.parseLong(args[++i]);
@@ -53,8 +54,9 @@ public final class StoreBenchmark {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--no-ray" -> ray = false;
+                case "--spill-only" -> spillOnly = true;
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]
-                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray]");
+                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray] [--spill-only]");
             }
         }
         long size = sizeMb << 20;
@@ -62,13 +64,16 @@ public final class StoreBenchmark {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment source = arena.allocate(size, 64);
             fill(source);
-            putVersusCopy(source, reps, warmup, arena, ray);
-            getLatency(source);
+            if (!spillOnly) {
+                putVersusCopy(source, reps, warmup, arena, ray);
+                getLatency(source);
+            }
             spillAndRestore(source, spill, reps);
+            restoreSteady(source, spill, reps);
         } finally {
             deleteTree(spill);
         }
-        if (ray) {
+        if (ray && !spillOnly) {
             ray(sizeMb, reps);
         }
     }
@@ -321,11 +326,16 @@ public final class StoreBenchmark {
     private static void spillAndRestore(MemorySegment source, Path spill, int reps) throws IOException {
         long size = source.byteSize();
         Files.createDirectories(spill);
-        double[] write = new double[reps];
-        double[] read = new double[reps];
+        // each rep twice: spill and restore as a two-thread pipeline (the default) and on one
+        // thread (shm4j.store.ioPipeline=false), alternating which goes first
+        int runs = 2 * reps;
+        double[] write = new double[runs];
+        double[] read = new double[runs];
         double[] spills = new double[reps];
         double[] restores = new double[reps];
-        double[] copies = new double[reps];
+        double[] spills1 = new double[reps];
+        double[] restores1 = new double[reps];
+        double[] copies = new double[runs];
         // capacity = size + 1 MiB: a 2 MiB put spills the big object (and is itself 2% of the
         // timing); a get restores the big one (spilling the small one, another 2%)
         MemorySegment tiny = MemorySegment.ofArray(new byte[2 << 20]);
@@ -335,7 +345,9 @@ public final class StoreBenchmark {
             target.fill((byte) 0);
             MemorySegment warm = arena.allocate(size, 4096);
             warm.fill((byte) 0);
-            for (int r = 0; r < reps; r++) {
+            for (int r = 0; r < runs; r++) {
+                boolean oneThread = (r % 2 == 0) == ((r / 2) % 2 == 0);
+                System.setProperty("shm4j.store.ioPipeline", Boolean.toString(!oneThread));
                 Path baseline = spill.resolve("disk-baseline-" + r);
                 long t0 = System.nanoTime();
                 try (FileChannel ch = FileChannel.open(baseline, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -357,7 +369,7 @@ public final class StoreBenchmark {
                 try (FileChannel ch = FileChannel.open(spillFile, StandardOpenOption.WRITE)) {
                     ch.force(false); // the same durability as the baseline
                 }
-                spills[r] = seconds(t0);
+                (oneThread ? spills1 : spills)[r / 2] = seconds(t0);
                 store.release(small);
                 Files.delete(baseline); // kept until the spill ran
 
@@ -372,13 +384,15 @@ public final class StoreBenchmark {
                 copies[r] = seconds(t0);
                 t0 = System.nanoTime();
                 MemorySegment back = store.get(big);
-                restores[r] = seconds(t0);
+                (oneThread ? restores1 : restores)[r / 2] = seconds(t0);
                 if (back.byteSize() != size) {
                     throw new AssertionError("restored size=" + back.byteSize());
                 }
                 store.release(big);
             }
             System.out.printf(Locale.ROOT, "store counters: %s%n", store.stats());
+        } finally {
+            System.clearProperty("shm4j.store.ioPipeline");
         }
         double w = median(write);
         double rd = median(read);
@@ -394,6 +408,10 @@ public final class StoreBenchmark {
         System.out.printf(Locale.ROOT, "restore      %8.1f ms  %6.2f GB/s   = %3.0f%% of disk read, %3.0f%% of disk read"
                 + " + warm copy (%.1f ms) (target >= 80%%)%n", re * 1e3, gbps(size, re), 100 * rd / re, 100 * (rd + cp) / re,
                 cp * 1e3);
+        double s1 = median(spills1);
+        double re1 = median(restores1);
+        System.out.printf(Locale.ROOT, "one thread (shm4j.store.ioPipeline=false, same run): spill %.1f ms = %3.0f%% of disk write,"
+                + " restore %.1f ms = %3.0f%% of disk read + warm copy%n", s1 * 1e3, 100 * w / s1, re1 * 1e3, 100 * (rd + cp) / re1);
     }
 
     /** Reads {@code file} sequentially into {@code target} in CHUNK reads; returns the bytes read. */
@@ -414,6 +432,72 @@ public final class StoreBenchmark {
             }
         }
         return pos;
+    }
+
+    /**
+     * Restore in the steady state of a store under pressure from objects of one size: two objects
+     * A and B of {@code size} bytes, room for one. Once both have spill files, a get of the one on
+     * disk drops the other (its spill file exists: nothing written) and restores into its pages,
+     * through the mapping this process kept of that file (touched: the previous restore wrote
+     * through it). Timed: each get, against reading the spill file plus a warm copy, interleaved.
+     */
+    private static void restoreSteady(MemorySegment source, Path spill, int reps) throws IOException, InterruptedException {
+        long size = source.byteSize();
+        double[] read = new double[2 * reps];
+        double[] copies = new double[2 * reps];
+        double[] restores = new double[2 * reps];
+        try (Arena arena = Arena.ofConfined();
+                ObjectStore store = ObjectStore.open(config("restore").withCapacity(size + (1 << 20)).withSpillDirectory(spill))) {
+            MemorySegment target = arena.allocate(size + (64 << 10), 4096);
+            target.fill((byte) 0);
+            MemorySegment warm = arena.allocate(size, 4096);
+            warm.fill((byte) 0);
+            ObjectRef<MemorySegment> a = store.put(source);
+            store.release(a);
+            ObjectRef<MemorySegment> b = store.put(source); // spills a
+            store.release(b);
+            for (int i = 0; i < 4; i++) { // both spilled once; the shared file's kept mapping touched
+                ObjectRef<MemorySegment> ref = i % 2 == 0 ? a : b;
+                store.get(ref);
+                store.release(ref);
+                Thread.sleep(2000); // the background touch of a recycled file (once per file)
+            }
+            for (int r = 0; r < 2 * reps; r++) {
+                ObjectRef<MemorySegment> next = r % 2 == 0 ? a : b; // on disk now
+                Path spillFile = spill.resolve(store.name()).resolve(next.name() + ".spill");
+                long t0 = System.nanoTime();
+                long n = readFully(spillFile, target);
+                read[r] = seconds(t0);
+                if (n < size) {
+                    throw new AssertionError("spill file shorter than the object: bytes=" + n);
+                }
+                t0 = System.nanoTime();
+                MemorySegment.copy(target, 0, warm, 0, size);
+                copies[r] = seconds(t0);
+                t0 = System.nanoTime();
+                MemorySegment back = store.get(next);
+                restores[r] = seconds(t0);
+                if (back.byteSize() != size) {
+                    throw new AssertionError("restored size=" + back.byteSize());
+                }
+                store.release(next);
+            }
+            System.out.printf(Locale.ROOT, "store counters (steady restores): %s%n", store.stats());
+        }
+        double rd = median(read);
+        double cp = median(copies);
+        double re = median(restores);
+        System.out.printf(Locale.ROOT, "restore, steady state (victim of the same size already on disk; its kept pages):"
+                + " %.1f ms (%.1f..%.1f) = %3.0f%% of disk read + warm copy (%.1f + %.1f ms) (target >= 80%%)%n",
+                re * 1e3, min(restores) * 1e3, max(restores) * 1e3, 100 * (rd + cp) / re, rd * 1e3, cp * 1e3);
+    }
+
+    private static double min(double[] a) {
+        return java.util.Arrays.stream(a).min().orElse(Double.NaN);
+    }
+
+    private static double max(double[] a) {
+        return java.util.Arrays.stream(a).max().orElse(Double.NaN);
     }
 
     // ------------------------------------------------------------------ ray

@@ -816,7 +816,9 @@ public final class StoreClient {
                     pending = paths.shm().reserve(r.spec());
                 }
                 TestHooks.unlockedIo("restore " + ref.name());
-                SpillFiles.readPayload(r.spillFile(), r.header(), pending);
+                int chunks = (int) ((r.spec().size() + KeptWrites.CHUNK - 1) / KeptWrites.CHUNK);
+                boolean warmPages = r.recycled() != null && r.recycled().warm() && touched.nextClearBit(0) >= chunks;
+                SpillFiles.readPayload(r.spillFile(), r.header(), pending, warmPages);
             } catch (IOException | RuntimeException | Error e) {
                 closeQuietly(pending);
                 throw e;
