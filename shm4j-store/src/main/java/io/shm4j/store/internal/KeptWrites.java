@@ -97,18 +97,7 @@ final class KeptWrites {
             cursor.stop();
         } finally {
             if (helper != null) {
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        helper.join();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                Uninterruptibly.join(helper);
             }
         }
         if (failure == null) {

@@ -210,7 +210,6 @@ final class SpillFiles {
                 free.add(f.index());
             }
         });
-        boolean interrupted = false;
         try {
             for (long off = 0; off < size; off += CHUNK) {
                 synchronized (drainFailure) {
@@ -219,23 +218,13 @@ final class SpillFiles {
                     }
                 }
                 int len = (int) Math.min(CHUNK, size - off);
-                int index = takeUninterruptibly(free);
+                int index = Uninterruptibly.take(free);
                 fill.apply(off, buffers[index].asSlice(0, len));
                 filled.add(new Filled(index, off, len));
             }
         } finally {
             filled.add(new Filled(-1, 0, -1)); // room: at most PIPELINE_DEPTH chunks are ever queued
-            while (true) {
-                try {
-                    drainer.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Uninterruptibly.join(drainer);
         }
         Throwable failure = drainFailure[0]; // visible: the helper has ended (join)
         if (failure instanceof IOException e) {
@@ -249,23 +238,6 @@ final class SpillFiles {
         }
         if (failure != null) {
             throw new IOException(failure);
-        }
-    }
-
-    private static int takeUninterruptibly(java.util.concurrent.BlockingQueue<Integer> queue) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return queue.take();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }
