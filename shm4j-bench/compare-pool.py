@@ -1,6 +1,7 @@
 """Summarises compare-pool.sh: medians over rounds of each PoolBench measure and of each pool
-strategy of workloads A-D, base vs new, with the ratio new/base (for times, < 1 is faster; for
-rates, > 1 is faster)."""
+strategy of workloads A-D, base vs new, with the ratio new/base of the medians and the median of
+the per-round ratios (each round runs both builds back to back, so its ratio saw the same load)
+(for times, < 1 is faster; for rates, > 1 is faster)."""
 import csv
 import glob
 import math
@@ -45,10 +46,13 @@ def fmt(v):
 
 for title, measures in (("PoolBench", pool_measures), ("workloads A-D (median of medians)", bench_measures)):
     base, new = measures("base"), measures("new")
-    print(f"\n{title}: {'measure':58s} {'base':>12s} {'new':>12s} {'new/base':>9s}  rounds")
+    print(f"\n{title}: {'measure':58s} {'base':>12s} {'new':>12s} {'new/base':>9s} {'paired':>7s}  rounds")
     for key in base:
         if key not in new:
             continue
         b, n = statistics.median(base[key]), statistics.median(new[key])
         ratio = n / b if b and not math.isinf(b) and not math.isnan(b) and not math.isnan(n) else float("nan")
-        print(f"  {key:68s} {fmt(b):>12s} {fmt(n):>12s} {ratio:9.3f}  {len(base[key])}/{len(new[key])}")
+        pairs = [y / x for x, y in zip(base[key], new[key])
+                 if x and not any(math.isinf(v) or math.isnan(v) for v in (x, y))]
+        paired = statistics.median(pairs) if pairs else float("nan")
+        print(f"  {key:68s} {fmt(b):>12s} {fmt(n):>12s} {ratio:9.3f} {paired:7.3f}  {len(base[key])}/{len(new[key])}")

@@ -3,7 +3,14 @@
 # PoolBench (start, empty-task throughput, the SIGSTOP stall) and `shm4j bench` workloads A-D
 # (Java strategies), each run alternately on the base build's jars and on this tree's.
 #
-#   [POOL_TASKS=300000] shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
+#   [POOL_TASKS=300000] [POOL_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"] \
+#       shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
+#
+# The throughput part runs in a JVM of its own with a fixed, pre-touched heap (POOL_HEAP; the
+# workers inherit it): on this VM the first touch of a page costs ~23 us (free pages are handed
+# back to the host), so a JVM whose heap grows into fresh memory during a round spends more on
+# page faults than on the pool (empty-task rates of one build differed 2x between JVM runs).
+# POOL_HEAP= (empty) measures with the JVM's default heap. Start and stall run with defaults.
 #
 # BASE_TREE is another checkout built with `./mvnw -DskipTests package` (for example
 # `git worktree add --detach /tmp/pool-base main`). PoolBench is this tree's class on both sides
@@ -37,9 +44,13 @@ poolbench="$out/poolbench-classes" # this tree's PoolBench alone, first on the b
 mkdir -p "$poolbench/io/shm4j/bench/pool"
 cp "$root"/shm4j-bench/target/classes/io/shm4j/bench/pool/PoolBench*.class "$poolbench/io/shm4j/bench/pool/"
 
-run_pool() { # side, log
-  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 "${POOL_TASKS:-300000}" 5 >> "$out/pool-$1.log" 2>&1 \
-    || echo "PoolBench on $1 exited $?" >> "$out/pool-$1.log"
+heap="${POOL_HEAP-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}"
+run_pool() { # side, class path
+  "$java" --enable-native-access=ALL-UNNAMED -cp "$2" io.shm4j.bench.pool.PoolBench 2 "${POOL_TASKS:-300000}" 5 start,stall \
+    >> "$out/pool-$1.log" 2>&1 || echo "PoolBench on $1 exited $?" >> "$out/pool-$1.log"
+  # shellcheck disable=SC2086 # the heap options are words
+  "$java" --enable-native-access=ALL-UNNAMED $heap -cp "$2" io.shm4j.bench.pool.PoolBench 2 "${POOL_TASKS:-300000}" 5 throughput \
+    >> "$out/pool-$1.log" 2>&1 || echo "PoolBench throughput on $1 exited $?" >> "$out/pool-$1.log"
 }
 run_workloads() { # side, class path
   SHM4J_BENCH_FORKED=1 "$java" --enable-native-access=ALL-UNNAMED -Xmx3g -cp "$2" io.shm4j.cli.Main bench \
@@ -47,7 +58,7 @@ run_workloads() { # side, class path
     >> "$out/bench-$1.log" 2>&1 || echo "bench on $1 exited $?" >> "$out/bench-$1.log"
 }
 
-echo "compare-pool: base=$(git -C "$base" rev-parse --short HEAD), new=$(git -C "$root" rev-parse --short HEAD), rounds=$rounds, size=$size, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "compare-pool: base=$(git -C "$base" rev-parse --short HEAD), new=$(git -C "$root" rev-parse --short HEAD), rounds=$rounds, size=$size, throughput heap: ${heap:-default}, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq 1 "$rounds"); do
   if [ $((i % 2)) -eq 1 ]; then order="base new"; else order="new base"; fi
   for side in $order; do

@@ -147,6 +147,39 @@ abstract class PoolContractTest {
     }
 
     @Test
+    void shouldThrowAFailureFromMapWithoutWaitingForTheTasksAfterIt() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shm4j-map-failure-");
+        String go = dir.resolve("go").toString();
+        String ended = dir.resolve("ended").toString();
+        try {
+            try (WorkerPool pool = pool(2)) {
+                assertThatThrownBy(() -> pool.map(x -> {
+                    if (x == 0) {
+                        throw new IllegalArgumentException("bad item: x=" + x);
+                    }
+                    try { // ends only once the test lets it, after map threw
+                        io.shm4j.testkit.Awaits.until("the test lets the task end", Duration.ofSeconds(60),
+                                () -> java.nio.file.Files.exists(java.nio.file.Path.of(go)));
+                    } finally {
+                        try {
+                            java.nio.file.Files.writeString(java.nio.file.Path.of(ended), "x");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    return x;
+                }, List.of(0, 1))).isInstanceOf(TaskFailedException.class).cause().hasMessage("bad item: x=0");
+                assertThat(java.nio.file.Path.of(ended)).as("map threw while the task after the failure ran").doesNotExist();
+                java.nio.file.Files.writeString(java.nio.file.Path.of(go), "go");
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(go));
+            java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(ended));
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
     void shouldSumRowChunksOfASharedSegmentOnePerTask() {
         int rows = 10_000;
         try (WorkerPool pool = pool(2); Segment data = longs(rows)) {

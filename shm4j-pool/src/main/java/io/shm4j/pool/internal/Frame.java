@@ -12,8 +12,8 @@ import java.util.Arrays;
  * start small (a typical task frame is a few hundred bytes and fits the first) and double up to
  * {@link #MAX_CHUNK}. A frame that fits its first chunk is kept as one array of its exact size:
  * {@code map} encodes all its items' frames before they are sent, so what each one keeps alive
- * is what the collector copies (a 256-byte chunk per 25-byte frame tripled the GC time of
- * {@code map} of empty tasks).
+ * is what the collector copies (300,000 empty tasks kept ~95 MB alive with a 256-byte chunk per
+ * 25-byte frame, ~25 MB trimmed).
  *
  * <p>Immutable once {@linkplain Output#finish() finished}; the same frame may be sent again (a
  * task retried on another worker, a DEFINE sent to each worker).
