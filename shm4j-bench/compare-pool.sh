@@ -3,8 +3,10 @@
 # PoolBench (start, empty-task throughput, the SIGSTOP stall) and `shm4j bench` workloads A-D
 # (Java strategies), each run alternately on the base build's jars and on this tree's.
 #
-#   [POOL_TASKS=300000] [POOL_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"] \
+#   [POOL_TASKS=300000] [POOL_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"] [POOL_ONLY=1] \
 #       shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
+#
+# POOL_ONLY=1 skips workloads A-D.
 #
 # The throughput part runs in a JVM of its own with a fixed, pre-touched heap (POOL_HEAP; the
 # workers inherit it): on this VM the first touch of a page costs ~23 us (free pages are handed
@@ -64,7 +66,7 @@ for i in $(seq 1 "$rounds"); do
   for side in $order; do
     if [ "$side" = base ]; then cp="$base_cp"; pcp="$poolbench:$base_cp"; else cp="$new_cp"; pcp="$new_cp"; fi
     run_pool "$side" "$pcp"
-    run_workloads "$side" "$cp" "$i"
+    if [ -z "${POOL_ONLY:-}" ]; then run_workloads "$side" "$cp" "$i"; fi
   done
   echo "round $i done, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
