@@ -1,8 +1,11 @@
 package io.shm4j.bench.workload.serve;
 
+import io.shm4j.Settings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,12 +24,21 @@ import java.util.function.ToDoubleFunction;
  * rep (every configuration once per rep), figures are medians over the reps.
  *
  * <p>Usage: {@code ServeBench [--size F] [--workers N] [--reps N] [--seconds S] [--warmup S]
- * [--interval S] [--settle S] [--k K] [--conns C] [--no-python] [--quick]}.
+ * [--interval S] [--settle S] [--k K] [--conns C] [--full-checks N] [--no-python] [--inline] [--dir DIR]...}.
+ * {@code --dir} (repeatable) runs every configuration in each directory, interleaved within each
+ * rep: the writer's dataset, the workers' {@code shm4j.dir} / {@code SHM4J_DIR} and the
+ * baseline's files all live there (e.g. {@code /dev/shm} and a tmpfs mounted {@code huge=always});
+ * default: the shm directory in force.
  */
 public final class ServeBench {
     /** The options of a run of the benchmark. */
     record Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
-            boolean single, boolean inline) {}
+            boolean single, boolean inline, List<Path> dirs) {
+        Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
+                boolean single, boolean inline) {
+            this(factor, workers, reps, plan, python, pythonExe, single, inline, List.of(Settings.shmDirectory()));
+        }
+    }
 
     /** Medians over the reps of one configuration. */
     record Summary(ServeRun.Config config, List<ServeRun.Result> runs) {
@@ -68,6 +80,7 @@ public final class ServeBench {
         int fullChecks = 2;
         boolean python = true;
         boolean inline = false;
+        List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> factor = Double.parseDouble(args[++i]);
@@ -82,9 +95,10 @@ public final class ServeBench {
                 case "--full-checks" -> fullChecks = Integer.parseInt(args[++i]);
                 case "--no-python" -> python = false;
                 case "--inline" -> inline = true;
+                case "--dir" -> dirs.add(Path.of(args[++i]).toAbsolutePath().normalize());
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i] + "; usage: [--size F]"
                         + " [--workers N] [--reps N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
-                        + " [--conns C] [--full-checks N] [--no-python] [--inline]");
+                        + " [--conns C] [--full-checks N] [--no-python] [--inline] [--dir DIR]...");
             }
         }
         if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || seconds <= 0 || interval <= 0
@@ -94,24 +108,35 @@ public final class ServeBench {
         }
         String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
-                interval, settle, fullChecks, false), python, exe, true, inline);
+                interval, settle, fullChecks, false), python, exe, true, inline,
+                dirs.isEmpty() ? List.of(Settings.shmDirectory()) : List.copyOf(dirs));
     }
 
-    /** The configurations of one rep, in the order they run. */
+    /** The configurations of one rep, in the order they run: every configuration in each directory in turn. */
     static List<ServeRun.Config> configs(Options o, boolean python) {
+        List<ServeRun.Config> c = new ArrayList<>();
+        for (Path d : o.dirs()) {
+            for (ServeRun.Config x : configs(o, python, d)) {
+                c.add(x);
+            }
+        }
+        return c;
+    }
+
+    private static List<ServeRun.Config> configs(Options o, boolean python, Path dir) {
         List<ServeRun.Config> c = new ArrayList<>();
         for (String lang : python ? List.of("java", "python") : List.of("java")) {
             if (o.workers() > 1 && o.single()) {
-                c.add(new ServeRun.Config(lang, "shm", 1));
+                c.add(new ServeRun.Config(lang, "shm", 1, dir));
             }
-            c.add(new ServeRun.Config(lang, "shm", o.workers()));
+            c.add(new ServeRun.Config(lang, "shm", o.workers(), dir));
             if (o.inline()) {
                 if (o.workers() > 1 && o.single()) {
-                    c.add(new ServeRun.Config(lang, "shm-inline", 1));
+                    c.add(new ServeRun.Config(lang, "shm-inline", 1, dir));
                 }
-                c.add(new ServeRun.Config(lang, "shm-inline", o.workers()));
+                c.add(new ServeRun.Config(lang, "shm-inline", o.workers(), dir));
             }
-            c.add(new ServeRun.Config(lang, "copy", o.workers()));
+            c.add(new ServeRun.Config(lang, "copy", o.workers(), dir));
         }
         return c;
     }
@@ -133,6 +158,9 @@ public final class ServeBench {
                 rows, Embeddings.DIM, matrixMiB(rows), o.plan().k(), o.workers(), o.plan().connsPerWorker(),
                 o.plan().seconds(), o.plan().warmupSeconds(), o.plan().intervalSeconds(), o.reps(),
                 python ? "" : " (python skipped: " + why + ")", loadAverage());
+        for (Path d : o.dirs()) {
+            out.printf(Locale.ROOT, "  directory %s: %s%n", d, mountOf(d));
+        }
         List<ServeRun.Config> configs = configs(o, python);
         Map<ServeRun.Config, List<ServeRun.Result>> results = new LinkedHashMap<>();
         for (int rep = 0; rep < o.reps(); rep++) {
@@ -142,12 +170,15 @@ public final class ServeBench {
                 double wall = (System.nanoTime() - t0) / 1e9;
                 results.computeIfAbsent(c, x -> new ArrayList<>()).add(r);
                 afterRun.accept(c);
-                out.printf(Locale.ROOT, "  rep %d %-20s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
-                        + "  switched after %6.1f ms  driver cpu %4.1f%%  answers %d (bad %d, stale %d)  pss %.1f MiB"
-                        + "  (%.1f s, load %s)%s%n",
+                ServeRun.Cpu cpu = r.cpu();
+                out.printf(Locale.ROOT, "  rep %d %-30s %7.1f req/s  p50 %6.2f ms  p99 steady %6.2f  update %6.2f ms"
+                        + "  switched after %6.1f ms  answers %d (bad %d, stale %d)  pss %.1f MiB  cpu: worker %.1f ms/answer,"
+                        + " generator %.0f us/answer, writer %.0f ms/publish, samplers %.1f%%; cores: workers %.0f%%,"
+                        + " driver %.0f%%, others %.0f%%, idle %.0f%%, steal %.0f%%  (%.1f s, load %s)%s%n",
                         rep + 1, c.label(), r.throughput(), r.p50Ms(), r.p99SteadyMs(), r.p99UpdateMs(), r.switchLagMs(),
-                        r.driverCpuPct(),
-                        r.answers(), r.failed() + r.inconsistent(), r.stale(), r.pssMiB(), wall, loadAverage(),
+                        r.answers(), r.failed() + r.inconsistent(), r.stale(), r.pssMiB(), cpu.workerMsPerAnswer(),
+                        cpu.generatorUsPerAnswer(), cpu.writerMsPerPublish(), cpu.samplerPct(), cpu.workersPct(),
+                        cpu.driverPct(), cpu.othersPct(), cpu.idlePct(), cpu.stealPct(), wall, loadAverage(),
                         r.problems().isEmpty() ? "" : "  " + r.problems());
                 out.flush();
             }
@@ -160,10 +191,12 @@ public final class ServeBench {
     private static void print(Options o, List<Summary> s, PrintStream out) {
         double matrix = matrixMiB(o.plan().rows());
         out.printf(Locale.ROOT, "%nworkload E, medians of %d reps (load %s)%n", o.reps(), loadAverage());
-        out.printf(Locale.ROOT, "%-20s %9s %8s %10s %10s %8s %8s %9s %9s %10s %9s %6s%n", "config", "req/s", "p50 ms",
-                "p99 steady", "p99 update", "upd/std", "lag ms", "bad/all", "pss MiB", "matrix pss", "peak pss", "alive");
+        out.printf(Locale.ROOT, "%-30s %9s %8s %10s %10s %8s %8s %9s %9s %10s %9s %6s %8s %8s %8s %8s %6s%n", "config",
+                "req/s", "p50 ms", "p99 steady", "p99 update", "upd/std", "lag ms", "bad/all", "pss MiB", "matrix pss",
+                "peak pss", "alive", "wkr ms/a", "gen us/a", "wrt ms/p", "others%", "idle%");
         for (Summary x : s) {
-            out.printf(Locale.ROOT, "%-20s %9.1f %8.2f %10.2f %10.2f %8.2f %8.1f %9s %9.1f %10s %9.1f %6s%n",
+            out.printf(Locale.ROOT, "%-30s %9.1f %8.2f %10.2f %10.2f %8.2f %8.1f %9s %9.1f %10s %9.1f %6s %8.1f %8.0f %8.0f"
+                    + " %8.0f %6.0f%n",
                     x.config().label(), x.median(ServeRun.Result::throughput), x.median(ServeRun.Result::p50Ms),
                     x.median(ServeRun.Result::p99SteadyMs), x.median(ServeRun.Result::p99UpdateMs),
                     x.median(r -> r.p99UpdateMs() / r.p99SteadyMs()), x.median(ServeRun.Result::switchLagMs),
@@ -172,7 +205,10 @@ public final class ServeBench {
                             ? String.format(Locale.ROOT, "%.1f", x.median(ServeRun.Result::matrixPssMiB)) : "-",
                     x.median(ServeRun.Result::peakPssMiB), x.config().mode().startsWith("shm")
                             ? Integer.toString(x.runs().stream().mapToInt(ServeRun.Result::maxVersionsAlive).max().orElse(0))
-                            : "-");
+                            : "-",
+                    x.median(r -> r.cpu().workerMsPerAnswer()), x.median(r -> r.cpu().generatorUsPerAnswer()),
+                    x.median(r -> r.cpu().writerMsPerPublish()), x.median(r -> r.cpu().othersPct()),
+                    x.median(r -> r.cpu().idlePct()));
         }
         out.printf(Locale.ROOT, "%ntargets (issue 18): judged on \"shm\" (a dataset, followed in the background);"
                 + " \"shm-inline\" and \"copy\" rows are comparisons (info); load over the runs %s%n", loadRange(s));
@@ -192,21 +228,38 @@ public final class ServeBench {
             if (one.config().workers() != 1 || o.workers() == 1) {
                 continue;
             }
-            Summary many = find(s, new ServeRun.Config(one.config().language(), one.config().mode(), o.workers()));
+            ServeRun.Config c = one.config();
+            Summary many = find(s, new ServeRun.Config(c.language(), c.mode(), o.workers(), c.dir()));
+            if (many == null) {
+                continue;
+            }
             double[] ratios = new double[Math.min(one.runs().size(), many.runs().size())];
             for (int i = 0; i < ratios.length; i++) {
                 ratios[i] = many.runs().get(i).throughput() / (o.workers() * one.runs().get(i).throughput());
             }
             double ratio = median(ratios);
-            out.printf(Locale.ROOT, "  %-6s %s %s: throughput x%d / (%d x one worker) = %.2f (target >= 0.9; %.1f vs %.1f"
-                    + " req/s, ratio per rep %s)%n", verdict(one.config(), ratio >= 0.9), one.config().language(),
-                    one.config().mode(), o.workers(), o.workers(), ratio, many.median(ServeRun.Result::throughput),
-                    one.median(ServeRun.Result::throughput), fmt(ratios));
+            out.printf(Locale.ROOT, "  %-6s %s: throughput x%d / (%d x one worker) = %.2f (target >= 0.9; %.1f vs %.1f"
+                    + " req/s, ratio per rep %s)%n", verdict(c, ratio >= 0.9), many.config().label(), o.workers(),
+                    o.workers(), ratio, many.median(ServeRun.Result::throughput), one.median(ServeRun.Result::throughput),
+                    fmt(ratios));
+            // where the missing throughput went: a worker's CPU per answer (the scan; the follower's
+            // touch) x N against x1, and who else used the cores during the x N runs
+            out.printf(Locale.ROOT, "         why: worker CPU per answer %.1f ms (x%d) vs %.1f ms (x1) = %.2fx; during x%d"
+                    + " the %d cores went to the workers %.0f%%, this driver %.0f%% (generator %.0f us/answer, writer"
+                    + " %.0f ms/publish, samplers %.1f%%), other processes %.0f%%, idle %.0f%%, steal %.0f%% (of one core)%n",
+                    many.median(r -> r.cpu().workerMsPerAnswer()), o.workers(), one.median(r -> r.cpu().workerMsPerAnswer()),
+                    many.median(r -> r.cpu().workerMsPerAnswer()) / one.median(r -> r.cpu().workerMsPerAnswer()),
+                    o.workers(), Runtime.getRuntime().availableProcessors(), many.median(r -> r.cpu().workersPct()),
+                    many.median(r -> r.cpu().driverPct()), many.median(r -> r.cpu().generatorUsPerAnswer()),
+                    many.median(r -> r.cpu().writerMsPerPublish()), many.median(r -> r.cpu().samplerPct()),
+                    many.median(r -> r.cpu().othersPct()), many.median(r -> r.cpu().idlePct()),
+                    many.median(r -> r.cpu().stealPct()));
         }
         for (Summary x : s) {
             if (x.config().workers() == o.workers() && x.config().mode().startsWith("shm")) {
                 double per = x.median(ServeRun.Result::matrixPssMiB);
-                Summary copy = find(s, new ServeRun.Config(x.config().language(), "copy", o.workers()));
+                ServeRun.Config c = x.config();
+                Summary copy = find(s, new ServeRun.Config(c.language(), "copy", o.workers(), c.dir()));
                 double copyPss = copy == null ? Double.NaN : copy.median(ServeRun.Result::pssMiB);
                 int alive = x.runs().stream().mapToInt(ServeRun.Result::maxVersionsAlive).max().orElse(0);
                 boolean met = per <= matrix / o.workers() * 1.1 + 0.5 && alive <= 2;
@@ -218,7 +271,28 @@ public final class ServeBench {
                         copyPss, copy == null ? Double.NaN : copy.median(ServeRun.Result::peakPssMiB));
             }
         }
+        out.printf(Locale.ROOT, "  %-6s current() when nothing changed <= 50 ns: not measured here (DatasetCurrentBench)%n",
+                "n/a");
         out.flush();
+    }
+
+    /** The mount of {@code dir} as /proc/mounts shows it (type and options), for the figures' record. */
+    static String mountOf(Path dir) {
+        try {
+            String best = "?";
+            int bestLen = -1;
+            Path real = dir.toRealPath();
+            for (String l : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] f = l.split(" ");
+                if (f.length > 3 && real.startsWith(f[1]) && f[1].length() > bestLen) {
+                    best = f[2] + " " + f[1] + " (" + f[3] + ")";
+                    bestLen = f[1].length();
+                }
+            }
+            return best;
+        } catch (IOException | RuntimeException e) {
+            return "? (" + e + ")";
+        }
     }
 
     private static String verdict(ServeRun.Config c, boolean met) {
@@ -257,7 +331,7 @@ public final class ServeBench {
 
     static String loadAverage() {
         try {
-            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException e) {
             return "?";
@@ -283,7 +357,7 @@ public final class ServeBench {
             }
             String[] lines = out.split("\n");
             String real = lines[lines.length - 1].strip();
-            if (!real.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(real))) {
+            if (!real.isEmpty() && Files.isExecutable(Path.of(real))) {
                 exe[0] = real;
             }
             return null;

@@ -5,6 +5,7 @@ import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.bench.WorkerMemory;
 import io.shm4j.dataset.Dataset;
+import io.shm4j.segment.ShmDirectory;
 import io.shm4j.segment.ShmOptions;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -53,10 +54,28 @@ final class ServeRun {
     /** How often the workers' Pss is sampled during a run. */
     static final long SAMPLE_NANOS = 250_000_000L;
 
-    /** What one run is: language ({@code java}, {@code python}), mode ({@code shm}, {@code copy}), workers. */
-    record Config(String language, String mode, int workers) {
+    /**
+     * What one run is: language ({@code java}, {@code python}), mode ({@code shm}, {@code copy}),
+     * workers, and the shm directory every process of the run uses (the writer's dataset, the
+     * workers' {@code shm4j.dir} / {@code SHM4J_DIR}, the baseline's {@code .npy} files).
+     */
+    record Config(String language, String mode, int workers, Path dir) {
+        Config(String language, String mode, int workers) {
+            this(language, mode, workers, Settings.shmDirectory());
+        }
+
+        Config {
+            dir = dir.toAbsolutePath().normalize();
+        }
+
+        /** The same run in another directory. */
+        Config in(Path other) {
+            return new Config(language, mode, workers, other);
+        }
+
         String label() {
-            return language + " " + mode + " x" + workers;
+            String base = language + " " + mode + " x" + workers;
+            return dir.equals(Settings.DEFAULT_DIR) ? base : base + " " + dir.getFileName();
         }
     }
 
@@ -74,7 +93,20 @@ final class ServeRun {
     record Result(Config config, long answers, double throughput, double p50Ms, double p99SteadyMs,
             double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
             int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
-            int maxVersionsAlive, double switchLagMs, double driverCpuPct, double load1, List<String> problems) {}
+            int maxVersionsAlive, double switchLagMs, double driverCpuPct, double load1, Cpu cpu, List<String> problems) {}
+
+    /**
+     * Where the CPU time of the measured window went (from /proc and the driver's thread CPU
+     * clocks): the workers' CPU per answer (requests, and the follower or reload threads), the
+     * load generator's CPU per answer (its client threads), the writer's CPU per publish, the
+     * driver's samplers, and the machine's two cores split into this run's processes, everyone
+     * else's, idle and steal (all in % of one core).
+     */
+    record Cpu(double workerMsPerAnswer, double generatorUsPerAnswer, double writerMsPerPublish, double samplerPct,
+            double driverPct, double workersPct, double othersPct, double idlePct, double stealPct) {
+        static final Cpu NONE = new Cpu(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN, Double.NaN);
+    }
 
     private final Config config;
     private final Plan plan;
@@ -101,12 +133,14 @@ final class ServeRun {
         try {
             String source;
             if (config.mode().startsWith("shm")) {
-                dataset = Dataset.createArrays(ShmOptions.named(name));
+                dataset = Dataset.createArrays(ShmOptions.named(name).in(ShmDirectory.of(config.dir())));
                 Dataset<SharedArray> ds = dataset;
                 ds.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {rows, Embeddings.DIM}, versions.get(0)));
                 source = name;
             } else {
-                dir = Files.createTempDirectory("shm4j-serve-");
+                // the baseline's files live in the same directory as the dataset's versions, so
+                // both read their pages from the same kind of tmpfs (4 KiB or huge pages)
+                dir = Files.createTempDirectory(config.dir(), "shm4j-serve-copy-");
                 Embeddings.writeNpy(dir.resolve("v1.npy"), versions.get(0), rows);
                 writePointer(dir, 1);
                 source = dir.resolve("current").toString();
@@ -162,12 +196,15 @@ final class ServeRun {
         long measureTo = measureFrom + (long) (plan.seconds() * 1e9);
         List<List<Answer>> perClient = new ArrayList<>();
         List<Thread> clients = new ArrayList<>();
+        long[] clientCpu = new long[sockets.size()]; // each client's thread CPU ns over the measured time
         for (int c = 0; c < sockets.size(); c++) {
             List<Answer> mine = new ArrayList<>();
             perClient.add(mine);
             Socket s = sockets.get(c);
             long seed = c;
-            clients.add(Thread.ofPlatform().name("serve-client-" + c).start(() -> client(s, queries, seed, measureTo, mine)));
+            int slot = c;
+            clients.add(Thread.ofPlatform().name("serve-client-" + c).start(
+                    () -> client(s, queries, seed, measureFrom, measureTo, mine, clientCpu, slot)));
         }
         // the writer and the memory sampler run on this thread
         List<Publish> publishes = new ArrayList<>();
@@ -177,13 +214,21 @@ final class ServeRun {
         long published = 1;
         long nextSample = measureFrom;
         long cpuFrom = -1;
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long writerCpu = 0;
+        long samplerCpu = 0;
+        long[] workersFrom = null;
+        long[] machineFrom = null;
         while (System.nanoTime() < measureTo) {
             long now = System.nanoTime();
             if (cpuFrom < 0 && now >= measureFrom) {
                 cpuFrom = ownCpuTicks();
+                workersFrom = cpuTicks(pids);
+                machineFrom = machineTicks();
             }
             if (now >= nextPublish && published < versions.size()) {
                 float[] m = versions.get((int) published);
+                long cpu0 = threads.getCurrentThreadCpuTime();
                 long start = System.nanoTime();
                 if (dataset != null) {
                     dataset.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m));
@@ -196,8 +241,10 @@ final class ServeRun {
                 }
                 published++;
                 publishes.add(new Publish(published, start, System.nanoTime()));
+                writerCpu += threads.getCurrentThreadCpuTime() - cpu0;
                 nextPublish += (long) (plan.intervalSeconds() * 1e9);
             }
+            long sample0 = threads.getCurrentThreadCpuTime();
             if (now >= measureFrom && now >= nextSample) {
                 // smaps_rollup walks a worker's page tables under its mmap lock (2-10 ms for a
                 // 244 MiB mapping): sampled every 250 ms, not 50, to keep it off the service
@@ -208,16 +255,33 @@ final class ServeRun {
                 nextSample = now + SAMPLE_NANOS;
             }
             if (now >= measureFrom && dataset != null) {
-                maxAlive = Math.max(maxAlive, versionsAlive(name, pids)); // /proc/PID/maps: cheap
+                maxAlive = Math.max(maxAlive, versionsAlive(config.dir(), name, pids)); // /proc/PID/maps: cheap
+            }
+            if (now >= measureFrom) {
+                samplerCpu += threads.getCurrentThreadCpuTime() - sample0;
             }
             Thread.sleep(50); // the writer's clock and the versions' sampling period
         }
         // this process's CPU over the measured time: load generator, writer, samplers (not the workers)
-        double driverCpuPct = cpuFrom < 0 ? Double.NaN : (ownCpuTicks() - cpuFrom) * 1e9 / CLOCK_TICKS
-                / (System.nanoTime() - measureFrom) * 100;
+        long[] workersTo = cpuTicks(pids);
+        long[] machineTo = machineTicks();
+        long window = System.nanoTime() - measureFrom;
+        double driverCpuPct = cpuFrom < 0 ? Double.NaN : (ownCpuTicks() - cpuFrom) * 1e9 / CLOCK_TICKS / window * 100;
         for (Thread t : clients) {
             t.join(TimeUnit.SECONDS.toMillis(60));
         }
+        long generatorCpu = 0;
+        for (long c : clientCpu) {
+            generatorCpu += c;
+        }
+        double workersTicks = 0;
+        if (workersFrom != null) {
+            for (int i = 0; i < pids.size(); i++) {
+                workersTicks += workersTo[i] - workersFrom[i];
+            }
+        }
+        CpuWindow cw = new CpuWindow(window, workersTicks, driverCpuPct, machineFrom, machineTo, generatorCpu,
+                writerCpu, Math.max(1, publishes.size()), samplerCpu);
         // more requests per connection (not counted) until each answers from the last version,
         // and the workers' mappings of older versions are gone (a follower unmaps them a poll
         // later), so the memory figures are the steady state, not who lagged
@@ -256,17 +320,79 @@ final class ServeRun {
         perClient.forEach(all::addAll);
         return evaluate(all, publishes, measureFrom, measureTo, queries, pids, pss, matrixPss,
                 peakPss.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), maxAlive,
-                driverCpuPct);
+                driverCpuPct, cw);
     }
 
-    private void client(Socket s, float[][] queries, long seed, long until, List<Answer> out) {
+    /** The raw CPU figures of a measured window, turned into a {@link Cpu} once the answers are counted. */
+    private record CpuWindow(long nanos, double workersTicks, double driverPct, long[] machineFrom, long[] machineTo,
+            long generatorNanos, long writerNanos, int publishes, long samplerNanos) {
+        Cpu of(long answers) {
+            double core = nanos / 100.0; // ns of one core per 1 %
+            double workersPct = workersTicks * 1e9 / CLOCK_TICKS / core;
+            double idle = Double.NaN;
+            double steal = Double.NaN;
+            double busy = Double.NaN;
+            if (machineFrom != null && machineTo != null) {
+                double total = 0;
+                double[] d = new double[machineTo.length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = machineTo[i] - machineFrom[i];
+                    total += d[i];
+                }
+                int cores = Runtime.getRuntime().availableProcessors();
+                // fields: user nice system idle iowait irq softirq steal
+                idle = (d[3] + d[4]) / total * 100 * cores;
+                steal = d.length > 7 ? d[7] / total * 100 * cores : 0;
+                busy = 100 * cores - idle - steal;
+            }
+            return new Cpu(workersTicks * 1e9 / CLOCK_TICKS / 1e6 / Math.max(1, answers),
+                    generatorNanos / 1e3 / Math.max(1, answers), writerNanos / 1e6 / publishes, samplerNanos / core,
+                    driverPct, workersPct, busy - workersPct - driverPct, idle, steal);
+        }
+    }
+
+    /** Each process's user + system CPU time in clock ticks (-1 for one gone). */
+    static long[] cpuTicks(List<Long> pids) {
+        long[] t = new long[pids.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = cpuTicks(Path.of("/proc", Long.toString(pids.get(i)), "stat"));
+        }
+        return t;
+    }
+
+    /** The machine's CPU time so far, per state, from the {@code cpu} line of /proc/stat (null if unreadable). */
+    static long[] machineTicks() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/stat"))) {
+            String cpu = lines.filter(l -> l.startsWith("cpu ")).findFirst().orElse(null);
+            if (cpu == null) {
+                return null;
+            }
+            String[] f = cpu.trim().split("\\s+");
+            long[] t = new long[Math.min(8, f.length - 1)];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = Long.parseLong(f[i + 1]);
+            }
+            return t;
+        } catch (IOException | UncheckedIOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void client(Socket s, float[][] queries, long seed, long from, long until, List<Answer> out, long[] cpu,
+            int slot) {
         SplittableRandom rnd = new SplittableRandom(seed);
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuFrom = -1;
         try {
             InputStream in = new BufferedInputStream(s.getInputStream(), 4096);
             OutputStream o = new BufferedOutputStream(s.getOutputStream(), 4096);
             while (true) {
                 long start = System.nanoTime();
+                if (cpuFrom < 0 && start >= from) {
+                    cpuFrom = threads.getCurrentThreadCpuTime();
+                }
                 if (start >= until) {
+                    cpu[slot] = cpuFrom < 0 ? 0 : threads.getCurrentThreadCpuTime() - cpuFrom;
                     return;
                 }
                 int q = rnd.nextInt(queries.length);
@@ -313,7 +439,8 @@ final class ServeRun {
     }
 
     private Result evaluate(List<Answer> all, List<Publish> publishes, long from, long to, float[][] queries,
-            List<Long> pids, double pss, double matrixPss, double peakPss, int maxAlive, double driverCpuPct) {
+            List<Long> pids, double pss, double matrixPss, double peakPss, int maxAlive, double driverCpuPct,
+            CpuWindow cpu) {
         List<String> problems = new ArrayList<>();
         List<Long> steady = new ArrayList<>();
         List<Long> update = new ArrayList<>();
@@ -431,7 +558,7 @@ final class ServeRun {
         return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
                 percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
                 fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive,
-                ServeBench.median(lags), driverCpuPct, load1(), problems);
+                ServeBench.median(lags), driverCpuPct, load1(), cpu.of(answers), problems);
     }
 
     /** The 1-minute load average now (NaN if unreadable). */
@@ -448,8 +575,13 @@ final class ServeRun {
 
     /** This process's user + system CPU time in clock ticks, from /proc/self/stat (-1 if unreadable). */
     static long ownCpuTicks() {
+        return cpuTicks(Path.of("/proc/self/stat"));
+    }
+
+    /** A process's user + system CPU time in clock ticks from its /proc stat file (-1 if unreadable). */
+    static long cpuTicks(Path stat) {
         try {
-            String st = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+            String st = Files.readString(stat, StandardCharsets.US_ASCII);
             String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);
         } catch (IOException | RuntimeException e) {
@@ -535,14 +667,14 @@ final class ServeRun {
             }
             cmd.addAll(List.of(
                     "-Xmx" + Math.max(64, plan.rows() * Embeddings.DIM * 4 * 3 / (1 << 20) + 64) + "m",
-                    "-Dshm4j.dir=" + Settings.shmDirectory(), "-cp", System.getProperty("java.class.path"),
+                    "-Dshm4j.dir=" + config.dir(), "-cp", System.getProperty("java.class.path"),
                     ServeWorker.class.getName()));
         } else {
             cmd.addAll(List.of(python, serveScript().toString()));
         }
         cmd.addAll(List.of(config.mode(), Integer.toString(port), source));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("SHM4J_DIR", Settings.shmDirectory().toString());
+        pb.environment().put("SHM4J_DIR", config.dir().toString());
         for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
             pb.environment().put(v, "1"); // one thread per worker process, as web servers run numpy
         }
@@ -587,9 +719,9 @@ final class ServeRun {
      * directory (the current version, one being staged or linked), or still mapped by a worker
      * after their name went.
      */
-    private static int versionsAlive(String name, List<Long> pids) {
+    private static int versionsAlive(Path shmDir, String name, List<Long> pids) {
         Set<Long> alive = new HashSet<>();
-        try (Stream<Path> files = Files.list(Settings.shmDirectory())) {
+        try (Stream<Path> files = Files.list(shmDir)) {
             for (Path p : files.filter(p -> p.getFileName().toString().startsWith(name + "@")).toList()) {
                 try {
                     alive.add(((Number) Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS))
