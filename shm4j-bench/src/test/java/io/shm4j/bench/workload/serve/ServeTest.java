@@ -46,6 +46,18 @@ class ServeTest {
     }
 
     @Test
+    void shouldRunEveryConfigurationInEachDirectoryGiven() {
+        ServeBench.Options o = ServeBench.parse(new String[] {"--workers", "2", "--dir", "/dev/shm", "--dir", "/mnt/huge"});
+        List<ServeRun.Config> c = ServeBench.configs(o, true);
+        assertThat(c).extracting(ServeRun.Config::label).containsExactly(
+                "java shm x1", "java shm x2", "java copy x2", "python shm x1", "python shm x2", "python copy x2",
+                "java shm x1 huge", "java shm x2 huge", "java copy x2 huge", "python shm x1 huge", "python shm x2 huge",
+                "python copy x2 huge");
+        assertThat(c.get(7).dir()).isEqualTo(java.nio.file.Path.of("/mnt/huge"));
+        assertThat(ServeBench.parse(new String[0]).dirs()).containsExactly(io.shm4j.Settings.shmDirectory());
+    }
+
+    @Test
     void shouldRejectAnswersThatMixOrMisnameVersions() {
         float[] q = Embeddings.query(3);
         float[] scores = new float[4];
