@@ -474,6 +474,7 @@ public final class StoreClient {
                 long used = plan.used();
                 List<Spilling> spills = new ArrayList<>();
                 for (CapacityPlanner.Candidate victim : plan.victims()) {
+                    warm.stopTouching(victim.name());
                     if (needsSpillFile(victim.name())) {
                         Spilling s = markForSpill(victim.name());
                         if (s != null) {

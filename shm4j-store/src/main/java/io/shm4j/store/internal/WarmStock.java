@@ -40,8 +40,12 @@ final class WarmStock implements AutoCloseable {
      */
     static final String PROPERTY = "shm4j.store.keepMappings";
 
-    /** A kept mapping and its touched chunks. */
-    record Entry(KeptMapping kept, BitSet touched) {}
+    /** A kept mapping, its touched chunks, and whether its background touch was called off. */
+    record Entry(KeptMapping kept, BitSet touched, java.util.concurrent.atomic.AtomicBoolean untouchable) {
+        Entry(KeptMapping kept, BitSet touched) {
+            this(kept, touched, new java.util.concurrent.atomic.AtomicBoolean());
+        }
+    }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>(); // guarded by this
     private final Function<String, Path> objectPath;
@@ -131,7 +135,7 @@ final class WarmStock implements AutoCloseable {
         while (true) {
             synchronized (this) {
                 int c = e.touched().nextClearBit(0);
-                if (closed || c >= chunks || entries.get(name) != e) {
+                if (closed || c >= chunks || entries.get(name) != e || e.untouchable().get()) {
                     break;
                 }
                 MemorySegment m = e.kept().memory();
@@ -143,6 +147,21 @@ final class WarmStock implements AutoCloseable {
             }
         }
         touchSink = sink;
+    }
+
+    /**
+     * Calls off the background touch of object {@code name}'s mapping (at its next chunk): the
+     * object is being evicted or spilled, so its file may be cut to another size or dropped,
+     * and a touch would only compete with the eviction's own I/O for the cores.
+     */
+    void stopTouching(String name) {
+        Entry e;
+        synchronized (this) {
+            e = entries.get(name);
+        }
+        if (e != null) {
+            e.untouchable().set(true);
+        }
     }
 
     private static int chunks(long size) {
