@@ -6,7 +6,7 @@
 #   [POOL_TASKS=300000] [POOL_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"] [POOL_ONLY=1] \
 #       shm4j-bench/compare-pool.sh BASE_TREE [ROUNDS] [BENCH_SIZE]
 #
-# POOL_ONLY=1 skips workloads A-D.
+# POOL_ONLY=1 skips workloads A-D; WORKLOADS_ONLY=1 skips PoolBench.
 #
 # The throughput part runs in a JVM of its own with a fixed, pre-touched heap (POOL_HEAP; the
 # workers inherit it): on this VM the first touch of a page costs ~23 us (free pages are handed
@@ -65,7 +65,7 @@ for i in $(seq 1 "$rounds"); do
   if [ $((i % 2)) -eq 1 ]; then order="base new"; else order="new base"; fi
   for side in $order; do
     if [ "$side" = base ]; then cp="$base_cp"; pcp="$poolbench:$base_cp"; else cp="$new_cp"; pcp="$new_cp"; fi
-    run_pool "$side" "$pcp"
+    if [ -z "${WORKLOADS_ONLY:-}" ]; then run_pool "$side" "$pcp"; fi
     if [ -z "${POOL_ONLY:-}" ]; then run_workloads "$side" "$cp" "$i"; fi
   done
   echo "round $i done, load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -112,6 +112,39 @@ class UnlockedSpillTest {
     }
 
     @Test
+    void shouldNotFailASpillWhoseObjectAnotherProcessTookBackBeforeItWasOpened(@TempDir Path spill) throws Exception {
+        try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("unlocked-takeback", 48 * MB, spill));
+                Arena arena = Arena.ofShared()) {
+            var c = put(store, arena, 1, 4 * MB);
+            store.release(c);
+            var a = put(store, arena, 2, 16 * MB);
+            store.release(a);
+            var b = put(store, arena, 3, 2 * MB); // stays pinned here
+            var p = put(store, arena, 4, 27 * MB); // spills c
+            store.release(p);
+
+            Gate gate = new Gate("spill-open " + a.name());
+            // needs room: marks a for spilling, stopped before it opens a's file
+            CompletableFuture<ObjectRef<MemorySegment>> d = CompletableFuture.supplyAsync(() -> put(store, arena, 5, 4 * MB));
+            gate.awaitReached();
+
+            // The second JVM gets a (taking it back from spilling/: no spill file is needed), then puts 1 MiB.
+            assertThat(childGetPut(a)).contains("ok true");
+
+            gate.go.countDown();
+            ObjectRef<MemorySegment> dRef = d.get(CHILD_BUDGET_S, TimeUnit.SECONDS); // no SpillFailedException
+            assertThat(StoreTesting.intact(store.get(dRef))).isTrue();
+            store.release(dRef);
+            for (var ref : java.util.List.of(a, c, p, b)) {
+                assertThat(StoreTesting.intact(store.get(ref))).as(ref.name()).isTrue();
+                store.release(ref);
+            }
+            assertThat(store.stats().used()).isLessThanOrEqualTo(48 * MB);
+        }
+        assertThat(spill.toFile().list()).isEmpty();
+    }
+
+    @Test
     void shouldLetAnotherProcessPutAndGetWhileARestoreReads(@TempDir Path spill) throws Exception {
         try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("unlocked-restore", 48 * MB, spill));
                 Arena arena = Arena.ofShared()) {

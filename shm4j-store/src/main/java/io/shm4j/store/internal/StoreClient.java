@@ -604,10 +604,22 @@ public final class StoreClient {
      */
     private void spillOutsideLock(List<Spilling> spills, Stock kept) throws IOException {
         Map<Spilling, Throwable> failed = new HashMap<>();
+        java.util.Set<Spilling> takenBack = new java.util.HashSet<>();
         unlocked(() -> {
             for (Spilling s : spills) {
                 Path at = paths.spilling().resolve(s.name());
-                try (FileChannel ch = FileChannel.open(at, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                FileChannel opened;
+                try {
+                    TestHooks.unlockedIo("spill-open " + s.name());
+                    opened = FileChannel.open(at, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException gone) {
+                    takenBack.add(s); // a get took it back before its spill began: nothing to write
+                    continue;
+                } catch (IOException | RuntimeException e) {
+                    failed.put(s, e);
+                    continue;
+                }
+                try (FileChannel ch = opened) {
                     TestHooks.unlockedIo("spill " + s.name());
                     SpillFiles.write(paths.spillFile(spillRoot, s.name()), paths.spillTemp(spillRoot, SELF, s.name()),
                             ch, s.size(), s.metadata());
@@ -633,6 +645,9 @@ public final class StoreClient {
                                 usableSpace(spillRoot), s.size(), e);
                     }
                     continue;
+                }
+                if (takenBack.contains(s)) {
+                    continue; // in memory again, without a spill file
                 }
                 state.add(StoreStateLayout.SPILLED_BYTES_OFFSET, s.size());
                 if (!Files.exists(at, LinkOption.NOFOLLOW_LINKS)) {

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 public final class TestHooks {
     /**
      * Called with {@code "spill NAME"} or {@code "restore NAME"} right before the spill file of
-     * object {@code NAME} is written or read, outside the store lock.
+     * object {@code NAME} is written or read, outside the store lock, and with
+     * {@code "spill-open NAME"} before a spill opens the object's file.
      */
     public static volatile Consumer<String> unlockedIo;
 
