@@ -15,7 +15,10 @@ out = sys.argv[1]
 
 def pool_measures(side):
     values = {}
-    with open(os.path.join(out, f"pool-{side}.log")) as f:
+    path = os.path.join(out, f"pool-{side}.log")
+    if not os.path.exists(path):  # WORKLOADS_ONLY=1
+        return values
+    with open(path) as f:
         for line in f:
             m = re.match(r"(\S.*?)\s+median\s+(\S+)", line)
             if m:
