@@ -75,17 +75,40 @@ class UnlockedSpillTest {
         }
     }
 
+    /**
+     * A 48 MB store's four objects: c (4 MB), a (16 MB), b (2 MB, stays pinned here) and p
+     * (27 MB: 4+16+2+27 > 48, so its put spills c, the oldest).
+     */
+    private record Four(ObjectRef<MemorySegment> c, ObjectRef<MemorySegment> a, ObjectRef<MemorySegment> b,
+            ObjectRef<MemorySegment> p) {
+        static Four put(ObjectStore store, Arena arena) {
+            var c = UnlockedSpillTest.put(store, arena, 1, 4 * MB);
+            store.release(c);
+            var a = UnlockedSpillTest.put(store, arena, 2, 16 * MB);
+            store.release(a);
+            var b = UnlockedSpillTest.put(store, arena, 3, 2 * MB);
+            var p = UnlockedSpillTest.put(store, arena, 4, 27 * MB);
+            store.release(p);
+            return new Four(c, a, b, p);
+        }
+
+        /** Every one of them is intact (restored where spilled) and the store within its capacity. */
+        void assertIntact(ObjectStore store) {
+            for (var ref : java.util.List.of(a, c, p, b)) {
+                assertThat(StoreTesting.intact(store.get(ref))).as(ref.name()).isTrue();
+                store.release(ref);
+            }
+            assertThat(store.stats().used()).isLessThanOrEqualTo(48 * MB);
+        }
+    }
+
     @Test
     void shouldLetAnotherProcessRestoreSpillAndPutWhileASpillIsWritten(@TempDir Path spill) throws Exception {
         try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("unlocked-spill", 48 * MB, spill));
                 Arena arena = Arena.ofShared()) {
-            var c = put(store, arena, 1, 4 * MB);
-            store.release(c);
-            var a = put(store, arena, 2, 16 * MB);
-            store.release(a);
-            var b = put(store, arena, 3, 2 * MB); // stays pinned here
-            var p = put(store, arena, 4, 27 * MB); // 4+16+2+27 > 48: spills c (the oldest)
-            store.release(p);
+            Four four = Four.put(store, arena);
+            var c = four.c();
+            var a = four.a();
             assertThat(store.stats().spills()).isEqualTo(1);
 
             Gate gate = new Gate("spill " + a.name());
@@ -101,11 +124,7 @@ class UnlockedSpillTest {
             gate.go.countDown();
             ObjectRef<MemorySegment> dRef = d.get(CHILD_BUDGET_S, TimeUnit.SECONDS);
             assertThat(StoreTesting.intact(store.get(dRef))).isTrue();
-            for (var ref : java.util.List.of(a, c, p, b)) {
-                assertThat(StoreTesting.intact(store.get(ref))).as(ref.name()).isTrue();
-                store.release(ref);
-            }
-            assertThat(store.stats().used()).isLessThanOrEqualTo(48 * MB);
+            four.assertIntact(store);
             assertThat(store.stats().restores()).isGreaterThanOrEqualTo(3); // c (child), a, p
         }
         assertThat(spill.toFile().list()).isEmpty();
@@ -115,13 +134,9 @@ class UnlockedSpillTest {
     void shouldNotFailASpillWhoseObjectAnotherProcessTookBackBeforeItWasOpened(@TempDir Path spill) throws Exception {
         try (ObjectStore store = ObjectStore.open(StoreTesting.spilling("unlocked-takeback", 48 * MB, spill));
                 Arena arena = Arena.ofShared()) {
-            var c = put(store, arena, 1, 4 * MB);
-            store.release(c);
-            var a = put(store, arena, 2, 16 * MB);
-            store.release(a);
-            var b = put(store, arena, 3, 2 * MB); // stays pinned here
-            var p = put(store, arena, 4, 27 * MB); // spills c
-            store.release(p);
+            Four four = Four.put(store, arena);
+            var c = four.c();
+            var a = four.a();
 
             Gate gate = new Gate("spill-open " + a.name());
             // needs room: marks a for spilling, stopped before it opens a's file
@@ -135,11 +150,7 @@ class UnlockedSpillTest {
             ObjectRef<MemorySegment> dRef = d.get(CHILD_BUDGET_S, TimeUnit.SECONDS); // no SpillFailedException
             assertThat(StoreTesting.intact(store.get(dRef))).isTrue();
             store.release(dRef);
-            for (var ref : java.util.List.of(a, c, p, b)) {
-                assertThat(StoreTesting.intact(store.get(ref))).as(ref.name()).isTrue();
-                store.release(ref);
-            }
-            assertThat(store.stats().used()).isLessThanOrEqualTo(48 * MB);
+            four.assertIntact(store);
         }
         assertThat(spill.toFile().list()).isEmpty();
     }
