@@ -129,6 +129,42 @@ class RecycleTest {
     }
 
     @Test
+    void shouldNotCutAFileOfMoreThanTwiceThePutDownToItAndFreeItsPagesByTheClose() throws IOException {
+        Path dir = ShmDirectory.current().path();
+        try (Arena arena = Arena.ofConfined()) {
+            try (ObjectStore store = ObjectStore.open(StoreTesting.config("recycle-big", 4 * MB))) {
+                ObjectRef<MemorySegment> old = store.put(filled(arena, 3 * MB, (byte) 0xAB));
+                Object oldInode = inode(file(old));
+                store.release(old);
+                ObjectRef<MemorySegment> small = store.put(filled(arena, MB + 1, (byte) 0x11)); // 3 MB > 2 x it
+                assertThat(store.contains(old)).as("evicted").isFalse();
+                assertThat(inode(file(small))).as("fresh pages, not the 3 MB file cut down").isNotEqualTo(oldInode);
+                assertThat(store.get(small).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).containsOnly((byte) 0x11);
+                store.release(small);
+                store.release(small);
+                ObjectRef<MemorySegment> half = store.put(filled(arena, 3 * MB / 2, (byte) 0x22)); // evicts small
+                assertThat(store.get(half).byteSize()).isEqualTo(3 * MB / 2);
+                store.release(half);
+                store.release(half);
+            }
+            assertThat(deletedFilesHeldIn(dir)).as("descriptors of dropped objects, after the close").isEmpty();
+        }
+    }
+
+    /** This process's descriptors of deleted files in {@code dir} (what a background free still holds). */
+    private static java.util.List<String> deletedFilesHeldIn(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return ""; // closed meanwhile
+                }
+            }).filter(t -> t.startsWith(dir.toString()) && t.endsWith(" (deleted)")).toList();
+        }
+    }
+
+    @Test
     void shouldZeroRecycledPagesForACodecThatWritesOnlyPartOfItsObject() throws IOException {
         ObjectCodec<String> sparse = new ObjectCodec<>() {
             @Override

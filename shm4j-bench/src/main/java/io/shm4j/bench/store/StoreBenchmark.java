@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  *       subprocess (skipped with {@code --no-ray}).</li>
  * </ul>
  *
- * Usage: {@code StoreBenchmark [--size-mb N] [--spill DIR] [--reps N] [--no-ray]}. Default
+ * Usage: {@code StoreBenchmark [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray] [--spill-only | --put-only]}. Default
  * 100 MB. Needs about 4x the size in the shm directory and 2x on the spill disk.
  */
 public final class StoreBenchmark {
@@ -47,6 +47,7 @@ public final class StoreBenchmark {
         int warmup = 12;
         boolean ray = true;
         boolean spillOnly = false;
+        boolean putOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size-mb" -> sizeMb = Long.parseLong(args[++i]);
@@ -55,25 +56,33 @@ public final class StoreBenchmark {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--no-ray" -> ray = false;
                 case "--spill-only" -> spillOnly = true;
+                case "--put-only" -> putOnly = true;
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]
-                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray] [--spill-only]");
+                        + "; usage: [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray] [--spill-only] [--put-only]");
             }
         }
         long size = sizeMb << 20;
         System.out.printf(Locale.ROOT, "object store benchmark: size=%d MB, reps=%d, spill=%s%n", sizeMb, reps, spill);
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment source = arena.allocate(size, 64);
+            // a Java array, as a Java caller puts: with -XX:+UseTransparentHugePages on huge pages,
+            // as NumPy allocates the array that ray.put is given (madvise(MADV_HUGEPAGE) by default)
+            MemorySegment source = size <= Integer.MAX_VALUE - 16 ? MemorySegment.ofArray(new byte[(int) size])
+                    : arena.allocate(size, 64);
             fill(source);
+            System.out.printf(Locale.ROOT, "source: %s, %d MB of this process on transparent huge pages%n",
+                    source.isNative() ? "native memory" : "a Java byte[]", anonHugeMb());
             if (!spillOnly) {
                 putVersusCopy(source, reps, warmup, arena, ray);
                 getLatency(source);
             }
-            spillAndRestore(source, spill, reps);
-            restoreSteady(source, spill, reps);
+            if (!putOnly) {
+                spillAndRestore(source, spill, reps);
+                restoreSteady(source, spill, reps);
+            }
         } finally {
             deleteTree(spill);
         }
-        if (ray && !spillOnly) {
+        if (ray && !spillOnly && !putOnly) {
             ray(sizeMb, reps);
         }
     }
@@ -317,11 +326,15 @@ public final class StoreBenchmark {
      * Spill and restore against the disk, on equal terms. Durability: both sides are made
      * durable with {@code fdatasync} ({@code FileChannel.force(false)}) inside the timing — the
      * baseline file after writing it, the spill file (the store itself does not sync spills)
-     * right after the put that spilled it — so neither measures only the page cache. The
-     * baseline file is kept until the spill ran, so both see the same dirty-page pressure.
+     * right after the put that spilled it — so neither measures only the page cache. Memory:
+     * both write into page-cache pages that a file of the same size has just given back (an
+     * untimed ballast file is written, then deleted right before the baseline, and the baseline
+     * file right before the spill): on this project's VM, writing 500 MB into pages freed long
+     * ago costs ~5x writing into pages freed just before (the host has taken them back: 2.0 vs
+     * 0.4 s with {@code dd}), so the two must start from the same state.
      * Reads: the baseline reads the very spill file that the restore then reads, in the same
-     * cache state (warm: just written and synced; dropping the cache needs {@code posix_fadvise}
-     * or root-only {@code drop_caches}, which would disturb other processes).
+     * cache state: warm, read once untimed first (a spill drops what it wrote from the cache;
+     * reading both cold would need root-only {@code drop_caches}, which disturbs other processes).
      */
     private static void spillAndRestore(MemorySegment source, Path spill, int reps) throws IOException {
         long size = source.byteSize();
@@ -346,6 +359,9 @@ public final class StoreBenchmark {
                 boolean oneThread = (r % 2 == 0) == ((r / 2) % 2 == 0);
                 System.setProperty("shm4j.store.ioPipeline", Boolean.toString(!oneThread));
                 Path baseline = spill.resolve("disk-baseline-" + r);
+                Path ballast = spill.resolve("disk-ballast-" + r);
+                writeSynced(source, ballast);
+                Files.delete(ballast); // its pages are the baseline's
                 long t0 = System.nanoTime();
                 try (FileChannel ch = FileChannel.open(baseline, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     for (long off = 0; off < size; off += CHUNK) {
@@ -361,6 +377,7 @@ public final class StoreBenchmark {
                 ObjectRef<MemorySegment> big = store.put(source);
                 store.release(big);
                 Path spillFile = spill.resolve(store.name()).resolve(big.name() + ".spill");
+                Files.delete(baseline); // its pages are the spill's
                 t0 = System.nanoTime();
                 ObjectRef<MemorySegment> small = store.put(tiny);
                 try (FileChannel ch = FileChannel.open(spillFile, StandardOpenOption.WRITE)) {
@@ -368,8 +385,10 @@ public final class StoreBenchmark {
                 }
                 (oneThread ? spills1 : spills)[r / 2] = seconds(t0);
                 store.release(small);
-                Files.delete(baseline); // kept until the spill ran
 
+                // the spill was written behind and dropped from the page cache: one untimed read
+                // first, so that the baseline and the restore both read it warm
+                readBaseline.time(spillFile, read, copies, r);
                 readBaseline.time(spillFile, read, copies, r);
                 t0 = System.nanoTime();
                 MemorySegment back = store.get(big);
@@ -401,6 +420,34 @@ public final class StoreBenchmark {
         double re1 = median(restores1);
         System.out.printf(Locale.ROOT, "one thread (shm4j.store.ioPipeline=false, same run): spill %.1f ms = %3.0f%% of disk write,"
                 + " restore %.1f ms = %3.0f%% of disk read + warm copy%n", s1 * 1e3, 100 * w / s1, re1 * 1e3, 100 * (rd + cp) / re1);
+    }
+
+    /** {@code AnonHugePages} of this process, in MB ({@code /proc/self/smaps_rollup}), or -1. */
+    private static long anonHugeMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("AnonHugePages:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no such line
+        }
+        return -1;
+    }
+
+    /** Writes {@code source} to a new file {@code file} and syncs it (untimed set-up). */
+    private static void writeSynced(MemorySegment source, Path file) throws IOException {
+        long size = source.byteSize();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long off = 0; off < size; off += CHUNK) {
+                ByteBuffer b = source.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+            ch.force(false);
+        }
     }
 
     /**
@@ -479,6 +526,7 @@ public final class StoreBenchmark {
             for (int r = 0; r < 2 * reps; r++) {
                 ObjectRef<MemorySegment> next = r % 2 == 0 ? a : b; // on disk now
                 Path spillFile = spill.resolve(store.name()).resolve(next.name() + ".spill");
+                readBaseline.time(spillFile, read, copies, r); // untimed: warms the page cache (see above)
                 readBaseline.time(spillFile, read, copies, r);
                 long t0 = System.nanoTime();
                 MemorySegment back = store.get(next);

@@ -31,7 +31,7 @@ public final class Native {
 
     /** errno values shm4j reacts to. */
     public static final int EPERM = 1, ENOENT = 2, EACCES = 13, EEXIST = 17, ENODEV = 19, EISDIR = 21,
-            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ELOOP = 40, EOPNOTSUPP = 95;
+            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, ENOSYS = 38, ELOOP = 40, EOPNOTSUPP = 95;
 
     /** errno: no such extended attribute. */
     public static final int ENODATA = 61;
@@ -70,6 +70,19 @@ public final class Native {
     private static final class Close {
         static final MethodHandle H = downcall("close",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    }
+
+    private static final class SyncFileRange {
+        static final MethodHandle H = downcall("sync_file_range",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+    }
+
+    private static final class PosixFadvise {
+        static final MethodHandle H = downcall("posix_fadvise",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     }
 
     private static final class PosixFallocate {
@@ -555,6 +568,42 @@ public final class Native {
         }
         if (rc != 0) {
             throw new ErrnoException("posix_fallocate", rc);
+        }
+    }
+
+    /** Flags of {@link #syncFileRange}. */
+    public static final int SYNC_FILE_RANGE_WAIT_BEFORE = 1, SYNC_FILE_RANGE_WRITE = 2, SYNC_FILE_RANGE_WAIT_AFTER = 4;
+    private static final int POSIX_FADV_DONTNEED = 4;
+
+    /**
+     * {@code sync_file_range(fd, offset, length, flags)}: starts writeback of a file range
+     * ({@code WRITE}) and/or waits for it ({@code WAIT_*}). No durability of metadata: a way to
+     * write a large file behind the writer, not a replacement for {@code fdatasync}.
+     */
+    public static void syncFileRange(int fd, long offset, long length, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) SyncFileRange.H.invokeExact(state, fd, offset, length, flags);
+            if (rc != 0) {
+                throw new ErrnoException("sync_file_range", (int) ERRNO.get(state, 0L));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall sync_file_range failed", t);
+        }
+    }
+
+    /** {@code posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED)}: drops clean cached pages of a range. */
+    public static void dropCached(int fd, long offset, long length) throws ErrnoException {
+        int rc;
+        try {
+            rc = (int) PosixFadvise.H.invokeExact(fd, offset, length, POSIX_FADV_DONTNEED);
+        } catch (Throwable t) {
+            throw new AssertionError("downcall posix_fadvise failed", t);
+        }
+        if (rc != 0) {
+            throw new ErrnoException("posix_fadvise", rc);
         }
     }
 

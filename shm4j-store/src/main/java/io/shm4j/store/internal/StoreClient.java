@@ -98,6 +98,8 @@ public final class StoreClient {
     private final Set<ShmObjectStore> handles = new HashSet<>(); // guarded by CLIENTS
     /** Kept writable mappings of objects this process wrote, for puts into their pages later. */
     private final WarmStock warm;
+    /** Frees dropped objects' pages off the lock holder's thread. */
+    private final Reclaimer reclaimer = new Reclaimer();
 
     /**
      * This process's pin on one object: the shared mapping, the value a {@link MappedCodec}
@@ -270,6 +272,7 @@ public final class StoreClient {
             release(name, Integer.MAX_VALUE);
         }
         warm.close();
+        reclaimer.close();
         try (StoreLock.Held _ = lock.acquire()) {
             StoreScan.deleteQuietly(paths.member(SELF));
             StoreScan scan = new StoreScan(paths);
@@ -370,7 +373,7 @@ public final class StoreClient {
         }
         Segment segment;
         try {
-            PendingSegment pending = recycled != null ? recycled.pending() : paths.shm().reserve(spec);
+            PendingSegment pending = recycled != null ? recycled.pending() : reserveFresh(spec);
             java.util.BitSet touched = recycled != null ? recycled.touched() : new java.util.BitSet();
             try {
                 if (encoded instanceof FileEncoded viaFile && kernelWrites) {
@@ -519,8 +522,15 @@ public final class StoreClient {
             this.requested = requested;
         }
 
+        /**
+         * Whether to keep a victim of {@code victimSize} bytes: the largest so far until one holds
+         * {@code requested}, never one more than twice that (cutting a large file down to a small
+         * object frees most of its pages on the caller's thread, under the lock: dropping it and
+         * taking fresh pages costs the put less).
+         */
         boolean wants(long victimSize) {
-            return recycle && victimSize >= RECYCLE_MIN_BYTES && size < requested && victimSize > size;
+            return recycle && victimSize >= RECYCLE_MIN_BYTES && size < requested && victimSize > size
+                    && victimSize / 2 <= requested;
         }
 
         void offer(Path hidden, long bytes) throws IOException {
@@ -528,7 +538,7 @@ public final class StoreClient {
                 return;
             }
             if (file != null) {
-                Files.deleteIfExists(file);
+                StoreClient.this.drop(file);
             }
             file = hidden;
             size = bytes;
@@ -543,10 +553,43 @@ public final class StoreClient {
 
         void drop() {
             if (file != null) {
-                StoreScan.deleteQuietly(file);
+                dropQuietly(file);
             }
             file = null;
             size = -1;
+        }
+    }
+
+    /**
+     * Removes a dropped object's file (in {@code spilling/} or {@code evicting/}, under the lock)
+     * and has its pages freed in the background, with this process's kept mapping of it.
+     */
+    private void drop(Path file) throws IOException {
+        WarmStock.Entry kept = warm.take(file.getFileName().toString());
+        reclaimer.drop(file, kept == null ? null : kept.kept());
+    }
+
+    private void dropQuietly(Path file) {
+        try {
+            drop(file);
+        } catch (IOException | RuntimeException e) {
+            StoreScan.deleteQuietly(file);
+        }
+    }
+
+    /**
+     * Fresh pages for {@code spec}; if the shared memory directory is full while dropped objects'
+     * pages are still being freed in the background, waits for that and tries once more.
+     */
+    private PendingSegment reserveFresh(SegmentSpec spec) {
+        long freed = reclaimer.freed();
+        try {
+            return paths.shm().reserve(spec);
+        } catch (io.shm4j.segment.OutOfSharedMemoryException e) {
+            if (reclaimer.awaitIdle() == freed) {
+                throw e; // nothing was given back meanwhile: truly full
+            }
+            return paths.shm().reserve(spec);
         }
     }
 
@@ -659,7 +702,7 @@ public final class StoreClient {
                     Files.move(at, hidden, StandardCopyOption.ATOMIC_MOVE);
                     kept.offer(hidden, s.size());
                 } else {
-                    Files.delete(at);
+                    drop(at);
                 }
             } finally {
                 StoreScan.deleteQuietly(s.mark());
@@ -766,7 +809,7 @@ public final class StoreClient {
             state.add(StoreStateLayout.EVICTED_BYTES_OFFSET, size);
         }
         if (!keep) {
-            Files.delete(hidden);
+            drop(hidden);
         }
         return size;
     }
@@ -829,7 +872,7 @@ public final class StoreClient {
         try {
             try {
                 if (pending == null) {
-                    pending = paths.shm().reserve(r.spec());
+                    pending = reserveFresh(r.spec());
                 }
                 TestHooks.unlockedIo("restore " + ref.name());
                 int chunks = (int) ((r.spec().size() + KeptWrites.CHUNK - 1) / KeptWrites.CHUNK);
