@@ -223,6 +223,45 @@ final class SpillFiles {
         crc.update(chunk.flip());
     }
 
+    /**
+     * The I/O buffers, kept for the next spill or restore: on this project's VM the first touch of
+     * each 4 KiB page of a new buffer costs 8-30 us for the kernel (the {@code pread} into it) and
+     * again for this process (the CRC32C over it): 20-40 ms per spill with four fresh 1 MiB buffers.
+     * At most {@value #MAX} are kept (in the global arena: 8 MiB per JVM at most); beyond that,
+     * a call's buffers come from its own arena and go with it.
+     */
+    private static final class Spare {
+        static final int MAX = 8;
+        private static final java.util.ArrayDeque<MemorySegment> FREE = new java.util.ArrayDeque<>(); // guarded by itself
+        private static final java.util.Set<MemorySegment> KEPT = java.util.Collections.newSetFromMap(
+                new java.util.IdentityHashMap<>()); // guarded by FREE
+        private static int made; // guarded by FREE
+
+        static MemorySegment take(Arena fallback) {
+            synchronized (FREE) {
+                MemorySegment b = FREE.poll();
+                if (b != null) {
+                    return b;
+                }
+                if (made < MAX) {
+                    made++;
+                    b = Arena.global().allocate(CHUNK, 4096);
+                    KEPT.add(b);
+                    return b;
+                }
+            }
+            return fallback.allocate(CHUNK, 4096);
+        }
+
+        static void give(MemorySegment b) {
+            synchronized (FREE) {
+                if (KEPT.contains(b)) {
+                    FREE.push(b);
+                }
+            }
+        }
+    }
+
     /** One step of a {@link #pipe}: {@code buffer} holds the chunk at offset {@code off} (its whole length). */
     @FunctionalInterface
     interface ChunkStep {
@@ -244,11 +283,15 @@ final class SpillFiles {
     static void pipe(long size, Arena arena, boolean twoThreads, ChunkStep fill, ChunkStep drain) throws IOException {
         if (!twoThreads || size < PIPELINE_MIN || Runtime.getRuntime().availableProcessors() < 2
                 || "false".equalsIgnoreCase(System.getProperty(PIPELINE_PROPERTY, "true").trim())) {
-            MemorySegment buffer = arena.allocate(CHUNK, 4096);
-            for (long off = 0; off < size; off += CHUNK) {
-                MemorySegment chunk = buffer.asSlice(0, Math.min(CHUNK, size - off));
-                fill.apply(off, chunk);
-                drain.apply(off, chunk);
+            MemorySegment buffer = Spare.take(arena);
+            try {
+                for (long off = 0; off < size; off += CHUNK) {
+                    MemorySegment chunk = buffer.asSlice(0, Math.min(CHUNK, size - off));
+                    fill.apply(off, chunk);
+                    drain.apply(off, chunk);
+                }
+            } finally {
+                Spare.give(buffer);
             }
             return;
         }
@@ -256,7 +299,7 @@ final class SpillFiles {
         java.util.concurrent.BlockingQueue<Integer> free = new java.util.concurrent.ArrayBlockingQueue<>(PIPELINE_DEPTH);
         java.util.concurrent.BlockingQueue<Filled> filled = new java.util.concurrent.ArrayBlockingQueue<>(PIPELINE_DEPTH + 1);
         for (int i = 0; i < PIPELINE_DEPTH; i++) {
-            buffers[i] = arena.allocate(CHUNK, 4096);
+            buffers[i] = Spare.take(arena);
             free.add(i);
         }
         Throwable[] drainFailure = new Throwable[1];
@@ -300,6 +343,9 @@ final class SpillFiles {
         } finally {
             filled.add(new Filled(-1, 0, -1)); // room: at most PIPELINE_DEPTH chunks are ever queued
             Uninterruptibly.join(drainer);
+            for (MemorySegment b : buffers) {
+                Spare.give(b);
+            }
         }
         Throwable failure = drainFailure[0]; // visible: the helper has ended (join)
         if (failure instanceof IOException e) {
