@@ -363,15 +363,7 @@ public final class StoreBenchmark {
                 writeSynced(source, ballast);
                 Files.delete(ballast); // its pages are the baseline's
                 long t0 = System.nanoTime();
-                try (FileChannel ch = FileChannel.open(baseline, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    for (long off = 0; off < size; off += CHUNK) {
-                        ByteBuffer b = source.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer();
-                        while (b.hasRemaining()) {
-                            ch.write(b);
-                        }
-                    }
-                    ch.force(false);
-                }
+                writeSynced(source, baseline);
                 write[r] = seconds(t0);
 
                 ObjectRef<MemorySegment> big = store.put(source);
@@ -436,7 +428,7 @@ public final class StoreBenchmark {
         return -1;
     }
 
-    /** Writes {@code source} to a new file {@code file} and syncs it (untimed set-up). */
+    /** Writes {@code source} to a new file {@code file} and syncs it ({@code fdatasync}): the disk baseline. */
     private static void writeSynced(MemorySegment source, Path file) throws IOException {
         long size = source.byteSize();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
