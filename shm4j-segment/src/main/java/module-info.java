@@ -4,12 +4,13 @@
  * module path, {@code ALL-UNNAMED} on the class path); {@code io.shm4j.segment.internal} (the
  * native door) is exported only to the store, which advises the kernel on its spill mappings
  * through it, to the pool, which checks the owner of its leftovers with it, and to the frame
- * module, which decodes LZ4 frames with liblz4 and moves buffers in with the kernel copy.
+ * module, which decodes LZ4 frames with liblz4 and moves buffers in with the kernel copy, and to
+ * the dataset module, whose follower thread lowers its own priority with it.
  */
-@SuppressWarnings("module") // the store, the pool and the frame module are compiled after this module
+@SuppressWarnings("module") // the store, the pool, the frame and the dataset module are compiled after this module
 module io.shm4j.segment {
     exports io.shm4j;
     exports io.shm4j.segment;
     exports io.shm4j.list;
-    exports io.shm4j.segment.internal to io.shm4j.store, io.shm4j.pool, io.shm4j.frame;
+    exports io.shm4j.segment.internal to io.shm4j.store, io.shm4j.pool, io.shm4j.frame, io.shm4j.dataset;
 }

@@ -1,5 +1,6 @@
 package io.shm4j.dataset;
 
+import io.shm4j.segment.internal.Native;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -19,6 +20,14 @@ import java.util.concurrent.locks.LockSupport;
  * them (the last one to let go wakes it) (a version's last unmapping frees its pages when its name is already gone: 13–25 ms for
  * 244 MiB, also kept off the request threads).
  *
+ * <p><b>Priority:</b> the thread runs at nice {@value #DEFAULT_NICE} (its own nice value only,
+ * set with {@code setpriority} on its thread id; system property {@value #NICE_PROPERTY} overrides
+ * it, 0 keeps the process's), so that the touch of a new version (about 110 ms of CPU per 244 MiB
+ * on 4 KiB pages) takes the cores only when the request threads leave them idle: request
+ * latency during an update stays near the steady state's, and the switch takes longer when
+ * the cores are busy (the time the request threads leave idle). If the kernel refuses, it runs
+ * at the process's priority ({@link #nice()} says which).
+ *
  * <p><b>Threading:</b> {@link #close()} and the accessors are thread-safe. <b>Ownership:</b> the
  * follower belongs to its dataset handle; closing the handle closes it. Closing the follower
  * stops and joins its thread and lets go of the old versions it still kept; the handle keeps
@@ -37,6 +46,10 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     /** The share of one core a follower's touch takes by default ({@link Dataset#follow(Duration)}). */
     public static final double DEFAULT_TOUCH_SHARE = 1.0;
+    /** The nice value a follower's thread runs at by default (the lowest priority). */
+    public static final int DEFAULT_NICE = 19;
+    /** System property: the nice value of follower threads (0 to 19; default {@value #DEFAULT_NICE}). */
+    public static final String NICE_PROPERTY = "shm4j.dataset.followerNice";
 
     private final Dataset<T> dataset;
     private final long pollNanos;
@@ -48,6 +61,8 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     private volatile RuntimeException lastFailure;
     private volatile long switches;
     private volatile long lastSwitchNanos;
+    private volatile int nice;
+    private volatile int tid; // the kernel's id of its thread, once it runs
     @SuppressWarnings("unused") // the sink of the touches, so the JIT keeps the loads
     private volatile long sink;
 
@@ -72,6 +87,7 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     }
 
     private void run() {
+        lowerPriority();
         try {
             while (!stopped) {
                 try {
@@ -88,6 +104,21 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
             }
         } finally {
             dataset.followerStopped(this);
+        }
+    }
+
+    /** Sets this thread's nice value (the follower's own thread only). */
+    private void lowerPriority() {
+        tid = Native.gettid();
+        int want = Math.clamp(Integer.getInteger(NICE_PROPERTY, DEFAULT_NICE), 0, 19);
+        if (want == 0) {
+            return;
+        }
+        try {
+            Native.setThreadNice(want);
+            nice = want;
+        } catch (Native.ErrnoException e) {
+            // not allowed here (a seccomp filter, say): run at the process's priority, nice() says so
         }
     }
 
@@ -160,6 +191,19 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
                 old.release(); // a lease taken meanwhile keeps it: then that lease's close unmaps it
             }
         }
+    }
+
+    /**
+     * The nice value its thread runs at ({@value #DEFAULT_NICE} unless {@value #NICE_PROPERTY} says
+     * otherwise; 0 if it runs at the process's priority, or before its thread set it).
+     */
+    public int nice() {
+        return nice;
+    }
+
+    /** The kernel's id of its thread ({@code /proc/self/task/TID}), 0 before it started. */
+    int threadId() {
+        return tid;
     }
 
     /** How many times it switched the handle to a newer version. */

@@ -326,6 +326,37 @@ class DatasetTest {
         }
     }
 
+    /** Field 19 of {@code /proc/self/task/TID/stat} (the fields after the command name start at 3). */
+    private static int niceOf(String task) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task", task, "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Integer.parseInt(f[19 - 3]);
+    }
+
+    @Test
+    void shouldRunTheFollowerAtTheLowestPriorityAndNothingElse() throws Exception {
+        String name = TestNames.unique("ds");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> r = Dataset.attachArrays(name)) {
+            w.publish(o -> filled(o, 1, 10));
+            Follower<SharedArray> f = r.follow(java.time.Duration.ofMillis(1));
+            io.shm4j.testkit.Awaits.until("the follower thread started", java.time.Duration.ofSeconds(30),
+                    () -> f.threadId() != 0 && f.switches() >= 1);
+            assertThat(f.nice()).isEqualTo(Follower.DEFAULT_NICE);
+            assertThat(niceOf(Integer.toString(f.threadId()))).isEqualTo(19);
+            // its own thread only: the process's other threads keep their priority
+            String self = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"))
+                    .getFileName().toString();
+            assertThat(niceOf(self)).isEqualTo(niceOf(Long.toString(ProcessHandle.current().pid())));
+            w.publish(o -> filled(o, 2, 10));
+            io.shm4j.testkit.Awaits.until("the follower took version 2", java.time.Duration.ofSeconds(30),
+                    () -> f.switches() >= 2);
+            try (Version<SharedArray> v = r.current()) {
+                assertThat(v.value().sumLong()).isEqualTo(20);
+            }
+        }
+    }
+
     @Test
     void shouldParseVersionAndStagingNames() {
         assertThat(DatasetLayout.versionOf("emb", "emb@v12")).isEqualTo(12);

@@ -156,6 +156,15 @@ public final class Native {
                 CAPTURE_ERRNO);
     }
 
+    private static final class Setpriority {
+        static final MethodHandle H = downcall("setpriority",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT),
+                CAPTURE_ERRNO);
+        static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        static final int PRIO_PROCESS = 0;
+    }
+
     private static final class Geteuid {
         static final MethodHandle H = downcall("geteuid",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT));
@@ -352,6 +361,36 @@ public final class Native {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall fstat failed", t);
+        }
+    }
+
+    /** The kernel's id of the calling thread ({@code gettid}): its directory under {@code /proc/self/task}. */
+    public static int gettid() {
+        try {
+            return (int) Setpriority.GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError("downcall gettid failed", t);
+        }
+    }
+
+    /**
+     * Sets the nice value of the calling thread alone ({@code setpriority(PRIO_PROCESS, gettid(),
+     * nice)}: on Linux the nice value is a per-thread attribute), so that a background thread
+     * yields the cores to the process's other threads. Raising the value needs no privilege;
+     * lowering it below the current one does.
+     */
+    public static void setThreadNice(int nice) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int tid = (int) Setpriority.GETTID.invokeExact();
+            int rc = (int) Setpriority.H.invokeExact(state, Setpriority.PRIO_PROCESS, tid, nice);
+            if (rc != 0) {
+                throw new ErrnoException("setpriority", (int) ERRNO.get(state, 0L));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("downcall setpriority failed", t);
         }
     }
 
