@@ -80,6 +80,10 @@ class Dataset:
         self.last_failure: Optional[BaseException] = None
         #: How many times the follower switched to a newer version.
         self.switches = 0
+        #: The nice value the follower's thread runs at (0: the process's priority).
+        self.follower_nice = 0
+        #: The kernel's id of the follower's thread (``/proc/self/task/TID``), 0 before it runs.
+        self.follower_tid = 0
 
     def current_number(self) -> int:
         """The current version number (0 before the first publish), read from the mapping."""
@@ -117,7 +121,7 @@ class Dataset:
                 k = newer
         raise LookupError(f"dataset kept moving while attaching: name={self.name}, version={k}")
 
-    def follow(self, poll: float = 0.005, touch_share: float = 1.0) -> "Dataset":
+    def follow(self, poll: float = 0.005, touch_share: float = 1.0, nice: Optional[int] = None) -> "Dataset":
         """Follows the dataset in the background, for servers: a daemon thread looks at the
         counter every ``poll`` seconds and, when a newer version was published, attaches it,
         reads one byte of each of its pages (so this process's page tables hold all of them: on a
@@ -126,8 +130,15 @@ class Dataset:
         versions it replaced once no thread uses them any more (their last unmapping frees the
         pages), so request threads never pay for a switch. The touch is paced to ``touch_share``
         of a core (1: full speed), so request threads on the same cores slow down little while it
-        runs. Returns ``self``; :meth:`close` stops it.
+        runs. The thread runs at nice ``nice`` (its own thread only; default 19, or the
+        ``SHM4J_FOLLOWER_NICE`` environment variable; 0 keeps the process's priority), so request
+        threads win the cores while it touches a new version; ``follower_nice`` says what it got
+        (0 if the kernel refused). Returns ``self``; :meth:`close` stops it.
         """
+        if nice is None:
+            nice = int(os.environ.get("SHM4J_FOLLOWER_NICE", "19"))
+        if not 0 <= nice <= 19:
+            raise ValueError(f"nice must be in [0, 19]: nice={nice}")
         if not 0 < touch_share <= 1:
             raise ValueError(f"touch_share must be in (0, 1]: touch_share={touch_share}")
         self._touch_share = touch_share
@@ -138,13 +149,21 @@ class Dataset:
             _touch(value, 1.0)
             self._held = (k, value)
         self._stop.clear()
-        t = threading.Thread(target=self._follow, args=(max(poll, 1e-4),), daemon=True,
+        t = threading.Thread(target=self._follow, args=(max(poll, 1e-4), nice), daemon=True,
                              name=f"shm4j-dataset-follower-{self.name}")
         self._follower = t
         t.start()
         return self
 
-    def _follow(self, poll: float) -> None:
+    def _follow(self, poll: float, nice: int) -> None:
+        tid = threading.get_native_id()
+        if nice:
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)  # a thread id: this thread alone (Linux)
+                self.follower_nice = nice
+            except OSError:
+                pass  # not allowed here: runs at the process's priority, follower_nice says so
+        self.follower_tid = tid
         retiring: List[Tuple[int, Any]] = []
         while not self._stop.wait(poll):
             try:

@@ -76,6 +76,12 @@ def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one():
     assert not [f for f in os.listdir(shm_dir()) if f.startswith(name)]
 
 
+def _nice(tid):
+    """Field 19 of /proc/self/task/TID/stat (the fields after the command name start at 3)."""
+    with open(f"/proc/self/task/{tid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19 - 3])
+
+
 def _mapped_versions(name):
     with open("/proc/self/maps") as f:
         return {os.path.basename(line.split()[5]) for line in f if f"/{name}@v" in line}
@@ -95,6 +101,12 @@ def test_python_follower_hands_threads_only_whole_versions_and_drops_replaced_on
         try:
             with pytest.raises(RuntimeError):
                 ds.follow()
+            # the follower's thread, and it alone, runs at the lowest priority
+            deadline = time.monotonic() + 30
+            while ds.follower_tid == 0 and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert ds.follower_nice == 19 and _nice(ds.follower_tid) == 19
+            assert _nice(threading.get_native_id()) == _nice(os.getpid())
             errors, seen = [], [[] for _ in range(3)]
             deadline = time.monotonic() + 120
 
