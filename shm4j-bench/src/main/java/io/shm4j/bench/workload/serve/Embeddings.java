@@ -122,6 +122,58 @@ public final class Embeddings {
         return best;
     }
 
+    /**
+     * The top {@code k} rows of each query of a batch in one pass over the matrix: each row is
+     * read from memory once and scored against every query ({@code qs.length} dot products) while
+     * it is in L1, so a batch of {@code b} queries costs one scan's memory traffic instead of
+     * {@code b}. Row {@code i}'s score for query {@code q} is computed exactly as {@link #topK}
+     * computes it (same order of additions), so both kernels give identical answers. Indices best
+     * first per query; scores in {@code scoresOut[q]} (each of length at least {@code k}).
+     */
+    public static int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut) {
+        int n = qs.length;
+        int[][] best = new int[n][k];
+        float[] worst = new float[n];
+        for (int b = 0; b < n; b++) {
+            Arrays.fill(scoresOut[b], 0, k, Float.NEGATIVE_INFINITY);
+            Arrays.fill(best[b], -1);
+            worst[b] = Float.NEGATIVE_INFINITY;
+        }
+        float[] row = new float[DIM];
+        long off = 0;
+        for (long i = 0; i < rows; i++, off += DIM * Float.BYTES) {
+            MemorySegment.copy(data, FLOAT, off, row, 0, DIM);
+            for (int b = 0; b < n; b++) {
+                float[] q = qs[b];
+                float s0 = 0;
+                float s1 = 0;
+                float s2 = 0;
+                float s3 = 0;
+                for (int j = 0; j < DIM; j += 4) {
+                    s0 += row[j] * q[j];
+                    s1 += row[j + 1] * q[j + 1];
+                    s2 += row[j + 2] * q[j + 2];
+                    s3 += row[j + 3] * q[j + 3];
+                }
+                float s = (s0 + s1) + (s2 + s3);
+                if (s > worst[b]) {
+                    float[] bs = scoresOut[b];
+                    int[] bb = best[b];
+                    int p = k - 1;
+                    while (p > 0 && bs[p - 1] < s) {
+                        bs[p] = bs[p - 1];
+                        bb[p] = bb[p - 1];
+                        p--;
+                    }
+                    bs[p] = s;
+                    bb[p] = (int) i;
+                    worst[b] = bs[k - 1];
+                }
+            }
+        }
+        return best;
+    }
+
     /** The exact top-k of version {@code version} for {@code q}, recomputed from the generator (slow: rows × 64 hashes). */
     public static int[] exactTopK(long version, long rows, float[] q, int k, float[] scoresOut) {
         MemorySegment m = MemorySegment.ofArray(new float[(int) Math.min(rows * DIM, Integer.MAX_VALUE)]);
