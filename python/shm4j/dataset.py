@@ -20,8 +20,10 @@ A server follows the dataset in the background, so that no request pays for a sw
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
+import queue
 import stat
 import sys
 import threading
@@ -36,6 +38,8 @@ MAGIC = b"SHM4JDS1"
 _LAYOUT_VERSION = 1
 _CURRENT_OFFSET = 16
 _KINDS = {1: "array", 2: "frame"}
+_INLINE_TOUCH_BYTES = 4 << 20  # smaller versions: touched by the follower's thread itself
+_HELP_AFTER = 0.5  # seconds the low-priority thread touches alone before the follower helps
 _PAGE = 4096
 
 
@@ -80,6 +84,8 @@ class Dataset:
         self.last_failure: Optional[BaseException] = None
         #: How many times the follower switched to a newer version.
         self.switches = 0
+        #: How many switches needed the follower's own thread to help the low-priority touch.
+        self.helped_switches = 0
         #: The nice value the follower's thread runs at (0: the process's priority).
         self.follower_nice = 0
         #: The kernel's id of the follower's thread (``/proc/self/task/TID``), 0 before it runs.
@@ -130,13 +136,18 @@ class Dataset:
         versions it replaced once no thread uses them any more (their last unmapping frees the
         pages), so request threads never pay for a switch. The touch is paced to ``touch_share``
         of a core (1: full speed), so request threads on the same cores slow down little while it
-        runs. The thread runs at nice ``nice`` (its own thread only; default 19, or the
-        ``SHM4J_FOLLOWER_NICE`` environment variable; 0 keeps the process's priority), so request
-        threads win the cores while it touches a new version; ``follower_nice`` says what it got
-        (0 if the kernel refused). Returns ``self``; :meth:`close` stops it.
+        runs. The touch runs on a second thread at nice ``nice`` (that thread only; default 10, or
+        the ``SHM4J_FOLLOWER_NICE`` environment variable; 0 keeps the process's priority), so
+        request threads win the cores while it touches a new version; ``follower_nice`` says what
+        it got (0 if the kernel refused). If it has not finished after half a second (busy
+        cores), the follower's own thread takes the remaining chunks too (``helped_switches``
+        counts those), so a switch stays bounded; versions of at most 4 MiB are touched by the
+        follower's thread alone. The follower's own thread, which maps and unmaps (holding the
+        process's mmap lock), keeps the process's priority. Returns ``self``;
+        :meth:`close` stops it.
         """
         if nice is None:
-            nice = int(os.environ.get("SHM4J_FOLLOWER_NICE", "19"))
+            nice = int(os.environ.get("SHM4J_FOLLOWER_NICE", "10"))
         if not 0 <= nice <= 19:
             raise ValueError(f"nice must be in [0, 19]: nice={nice}")
         if not 0 < touch_share <= 1:
@@ -155,7 +166,8 @@ class Dataset:
         t.start()
         return self
 
-    def _follow(self, poll: float, nice: int) -> None:
+    def _touching(self, nice: int, work: "queue.SimpleQueue") -> None:
+        """The low-priority thread: touches each version handed over, then says so."""
         tid = threading.get_native_id()
         if nice:
             try:
@@ -164,6 +176,29 @@ class Dataset:
             except OSError:
                 pass  # not allowed here: runs at the process's priority, follower_nice says so
         self.follower_tid = tid
+        while True:
+            item = work.get()
+            if item is None:
+                return
+            try:
+                _touch(item[0], self._touch_share, self._stop, item[3])
+            except Exception as e:  # noqa: BLE001 - the follower records it
+                item[2].append(e)
+            item[0] = None  # do not pin the version
+            item[1].set()
+            del item
+    def _follow(self, poll: float, nice: int) -> None:
+        work: "queue.SimpleQueue" = queue.SimpleQueue()
+        toucher = threading.Thread(target=self._touching, args=(nice, work), daemon=True,
+                                   name=f"shm4j-dataset-toucher-{self.name}")
+        toucher.start()
+        try:
+            self._follow_loop(poll, work)
+        finally:
+            work.put(None)
+            toucher.join()
+
+    def _follow_loop(self, poll: float, work: "queue.SimpleQueue") -> None:
         retiring: List[Tuple[int, Any]] = []
         while not self._stop.wait(poll):
             try:
@@ -175,7 +210,20 @@ class Dataset:
                     except FileNotFoundError:
                         value = None  # superseded while we looked: the next look takes the newer one
                     if value is not None:
-                        _touch(value, self._touch_share, self._stop)
+                        chunks = itertools.count()  # chunks claimed by the toucher and, later, this thread
+                        if _nbytes(value) <= _INLINE_TOUCH_BYTES:
+                            _touch(value, 1.0, self._stop, chunks)  # the hand-over would cost more
+                        else:
+                            item = [value, threading.Event(), [], chunks]
+                            work.put(item)
+                            if not item[1].wait(_HELP_AFTER):
+                                # the cores are busy: take the chunks left at this thread's priority
+                                self.helped_switches += 1
+                                _touch(value, 1.0, self._stop, chunks)
+                                item[1].wait()
+                            if item[2]:
+                                raise item[2][0]
+                            del item
                         if self._stop.is_set():
                             break
                         with self._lock:
@@ -208,33 +256,48 @@ class Dataset:
         self.close()
 
 
-def _touch(value: Any, share: float, stop: Optional[threading.Event] = None) -> None:
-    """Reads one byte of every page of a version's data, paced to ``share`` of a core (numpy's
-    strided reduction runs without the GIL, so request threads keep running)."""
-    import time
-
+def _views(value: Any) -> list:
     import numpy as np
 
     if isinstance(value, np.ndarray):
         arrays = [value] if value.flags.c_contiguous or value.flags.f_contiguous else []
-        views = [a.reshape(-1, order="A").view(np.uint8) for a in arrays if a.size]
-    else:  # a pyarrow table: every buffer of every column chunk
-        views = []
-        for column in value.columns:
-            for chunk in column.chunks:
-                for buf in chunk.buffers():
-                    if buf is not None and buf.size:
-                        views.append(np.frombuffer(buf, dtype=np.uint8))
-    step = _PAGE * 256
-    for v in views:
-        for start in range(0, len(v), step):
-            if stop is not None and stop.is_set():
-                return  # closing: the version is dropped untouched
-            t0 = time.thread_time()  # this thread's CPU time: the wall clock also counts other threads
-            v[start:start + step:_PAGE].max()
-            if share < 1:
-                time.sleep((time.thread_time() - t0) * (1 - share) / share)
-        v[-1:].max()
+        return [a.reshape(-1, order="A").view(np.uint8) for a in arrays if a.size]
+    views = []  # a pyarrow table: every buffer of every column chunk
+    for column in value.columns:
+        for chunk in column.chunks:
+            for buf in chunk.buffers():
+                if buf is not None and buf.size:
+                    views.append(np.frombuffer(buf, dtype=np.uint8))
+    return views
+
+
+def _nbytes(value: Any) -> int:
+    return sum(len(v) for v in _views(value))
+
+
+def _touch(value: Any, share: float, stop: Optional[threading.Event] = None, chunks=None) -> None:
+    """Reads one byte of every page of a version's data: the chunks not yet claimed from
+    ``chunks`` (an ``itertools.count`` two threads may share), paced to ``share`` of a core
+    (numpy's strided reduction runs without the GIL, so request threads keep running)."""
+    import time
+
+    views = _views(value)
+    if chunks is None:
+        chunks = itertools.count()
+    # at full speed, 4096 pages per call: numpy runs a reduction of that length without the GIL, so
+    # a touching thread at a low priority takes the GIL only between calls; paced, 256
+    step = _PAGE * (256 if share < 1 else 4096)
+    spans = [(v, start) for v in views for start in range(0, len(v), step)]
+    while True:
+        i = next(chunks)  # atomic under the GIL
+        if i >= len(spans) or (stop is not None and stop.is_set()):
+            return  # done (or closing: the version is dropped untouched)
+        v, start = spans[i]
+        t0 = time.thread_time()  # this thread's CPU time: the wall clock also counts other threads
+        v[start:start + step:_PAGE].max()
+        v[min(len(v), start + step) - 1:min(len(v), start + step)].max()
+        if share < 1:
+            time.sleep((time.thread_time() - t0) * (1 - share) / share)
 
 
 def _drop_unused(retiring: List[Tuple[int, Any]]) -> None:

@@ -1,7 +1,7 @@
 """Workload E's Python worker: an HTTP server on a port shared with the other workers
 (SO_REUSEPORT), answering top-k nearest-neighbour queries over a float32 embedding matrix.
 
-    python3 -m pybench.serve shm|shm-inline|copy PORT NAME|POINTER_FILE
+    python3 -m pybench.serve shm|shm-inline|copy PORT NAME|POINTER_FILE [BATCH]
 
 ``shm``: the matrix is the current version of a shm4j dataset, followed in the background
 (``Dataset(name).follow()``: a thread attaches each new version and touches its pages before
@@ -12,11 +12,17 @@ first request after an update re-attaches (a read of the shared counter; re-atta
 pointer file names (``"<version> <path>"``), at start and whenever the pointer changes (a thread
 polls it every 20 ms, loads beside the old copy, then swaps).
 
+Micro-batching (``BATCH`` > 0, default 8; the Java worker does the same): request threads only
+parse and answer; one scanning thread takes every query waiting when it starts (at most
+``BATCH``) and answers them in one pass over the matrix (one ``Q @ matrix.T`` matmul, each row
+read once), all from the same version. ``BATCH`` 0: each request thread scans for itself.
+
 Protocol (same as the Java worker, ``ServeWorker``): ``POST /knn?k=K`` with 64 little-endian
 float32 as body; answer ``"<version> <pid> <idx> <score> ..."`` best first. Prints
 ``ready <pid> <version>`` once listening; exits when stdin closes. Standard library + numpy.
 """
 import os
+import queue
 import socket
 import sys
 import threading
@@ -42,6 +48,54 @@ def top_k(matrix, q, k):
     return idx, scores[idx]
 
 
+def _top_k_row(scores, k):
+    k = min(k, scores.shape[0])
+    idx = np.argpartition(scores, -k)[-k:]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    return idx, scores[idx]
+
+
+class Batcher:
+    """One scanning thread answering the queries waiting, up to ``batch`` at a time, in one pass."""
+
+    def __init__(self, current, batch):
+        self._current = current
+        self._batch = batch
+        self._queue = queue.SimpleQueue()
+        threading.Thread(target=self._scan, daemon=True, name="scan").start()
+
+    def answer(self, q, k):
+        """(version, indices, scores) of q's top k, from the scanning thread's next pass."""
+        item = [q, k, threading.Event(), None]
+        self._queue.put(item)
+        item[2].wait()
+        if isinstance(item[3], BaseException):
+            raise item[3]
+        return item[3]
+
+    def _scan(self):
+        while True:
+            items = [self._queue.get()]
+            while len(items) < self._batch:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            matrix = scores = None
+            try:
+                version, matrix = self._current()
+                scores = np.stack([it[0] for it in items]) @ matrix.T  # (b, rows): each row read once
+                for i, it in enumerate(items):
+                    idx, sc = _top_k_row(scores[i], it[1])
+                    it[3] = (version, idx, sc)
+            except Exception as e:  # noqa: BLE001 - each waiting request answers 500 with it
+                for it in items:
+                    it[3] = e
+            matrix = scores = None  # waiting for the next batch must not pin this version
+            for it in items:
+                it[2].set()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
@@ -52,7 +106,7 @@ class _Server(ThreadingHTTPServer):
         super().server_bind()
 
 
-def make_handler(current):
+def make_handler(current, batcher=None):
     pid = os.getpid()
 
     class Handler(BaseHTTPRequestHandler):
@@ -75,8 +129,11 @@ def make_handler(current):
                 if n != DIM * 4:
                     raise ValueError(f"query must be {DIM * 4} bytes: content-length={n}")
                 q = np.frombuffer(self.rfile.read(n), dtype="<f4")
-                version, matrix = current()
-                idx, scores = top_k(matrix, q, k)
+                if batcher is not None:
+                    version, idx, scores = batcher.answer(q, k)
+                else:
+                    version, matrix = current()
+                    idx, scores = top_k(matrix, q, k)
                 parts = [str(version), str(pid)]
                 for i, s in zip(idx.tolist(), scores.tolist()):
                     parts.append(str(i))
@@ -140,10 +197,11 @@ def copy_source(pointer):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[0] not in ("shm", "shm-inline", "copy"):
-        print("usage: serve.py shm|shm-inline|copy PORT NAME|POINTER_FILE", file=sys.stderr)
+    if len(argv) not in (3, 4) or argv[0] not in ("shm", "shm-inline", "copy"):
+        print("usage: serve.py shm|shm-inline|copy PORT NAME|POINTER_FILE [BATCH]", file=sys.stderr)
         return 2
     mode, port, source = argv[0], int(argv[1]), argv[2]
+    batch = int(argv[3]) if len(argv) == 4 else 8
     if mode == "shm":
         current = shm_source(source)
         version = current()[0]
@@ -162,7 +220,8 @@ def main(argv):
         os._exit(0)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    server = _Server(("127.0.0.1", port), make_handler(current))
+    batcher = Batcher(current, batch) if batch > 0 else None
+    server = _Server(("127.0.0.1", port), make_handler(current, batcher))
     print(f"ready {os.getpid()} {version}", flush=True)
     server.serve_forever()
     return 0

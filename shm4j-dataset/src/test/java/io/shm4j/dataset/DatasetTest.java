@@ -333,26 +333,47 @@ class DatasetTest {
         return Integer.parseInt(f[19 - 3]);
     }
 
+    /** The tasks of this process whose name (the kernel keeps the first 15 bytes) is {@code comm}. */
+    private static List<String> tasksNamed(String comm) throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks.toList()) {
+                try {
+                    if (java.nio.file.Files.readString(t.resolve("comm")).strip().equals(comm)) {
+                        out.add(t.getFileName().toString());
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
     @Test
-    void shouldRunTheFollowerAtTheLowestPriorityAndNothingElse() throws Exception {
+    void shouldTouchNewVersionsAtALowPriorityAndNothingElse() throws Exception {
         String name = TestNames.unique("ds");
         try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
                 Dataset<SharedArray> r = Dataset.attachArrays(name)) {
-            w.publish(o -> filled(o, 1, 10));
+            int n = (int) (Follower.INLINE_TOUCH_BYTES / Long.BYTES) + 1024; // large enough for the low-priority thread
+            w.publish(o -> filled(o, 1, n));
             Follower<SharedArray> f = r.follow(java.time.Duration.ofMillis(1));
-            io.shm4j.testkit.Awaits.until("the follower thread started", java.time.Duration.ofSeconds(30),
-                    () -> f.threadId() != 0 && f.switches() >= 1);
+            io.shm4j.testkit.Awaits.until("the follower touched version 1", java.time.Duration.ofSeconds(30),
+                    () -> f.toucherThreadId() != 0 && f.switches() >= 1);
             assertThat(f.nice()).isEqualTo(Follower.DEFAULT_NICE);
-            assertThat(niceOf(Integer.toString(f.threadId()))).isEqualTo(19);
-            // its own thread only: the process's other threads keep their priority
+            assertThat(niceOf(Integer.toString(f.toucherThreadId()))).isEqualTo(Follower.DEFAULT_NICE).isPositive();
+            // the touching thread only: the follower's own thread (it maps and unmaps, holding the
+            // process's mmap lock) and the process's other threads keep their priority
+            String follower = tasksNamed("shm4j-dataset-f").getFirst();
+            assertThat(niceOf(follower)).isEqualTo(niceOf(Long.toString(ProcessHandle.current().pid())));
             String self = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"))
                     .getFileName().toString();
             assertThat(niceOf(self)).isEqualTo(niceOf(Long.toString(ProcessHandle.current().pid())));
-            w.publish(o -> filled(o, 2, 10));
+            w.publish(o -> filled(o, 2, n));
             io.shm4j.testkit.Awaits.until("the follower took version 2", java.time.Duration.ofSeconds(30),
                     () -> f.switches() >= 2);
             try (Version<SharedArray> v = r.current()) {
-                assertThat(v.value().sumLong()).isEqualTo(20);
+                assertThat(v.value().sumLong()).isEqualTo(2L * n);
             }
         }
     }

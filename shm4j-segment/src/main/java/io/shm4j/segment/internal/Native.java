@@ -163,6 +163,8 @@ public final class Native {
                 CAPTURE_ERRNO);
         static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
         static final int PRIO_PROCESS = 0;
+        static final MethodHandle MEMCMP = downcall("memcmp",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     }
 
     private static final class Geteuid {
@@ -391,6 +393,25 @@ public final class Native {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall setpriority failed", t);
+        }
+    }
+
+    /**
+     * Reads every byte of {@code region} in native code ({@code memcmp} of the region with itself),
+     * so that this process's page tables map all its pages. The calling Java thread is in native
+     * code meanwhile: a safepoint does not wait for it, even if the thread runs at a low priority
+     * and waits long for a core (a Java loop would hold every other thread at the safepoint until
+     * the scheduler runs it). {@code region} must be readable memory that stays mapped during the
+     * call (a slice of a mapping the caller holds open).
+     */
+    public static void readAll(MemorySegment region) {
+        if (region.byteSize() == 0) {
+            return;
+        }
+        try {
+            int unused = (int) Setpriority.MEMCMP.invokeExact(region, region, region.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError("downcall memcmp failed", t);
         }
     }
 

@@ -24,13 +24,21 @@ import java.util.function.ToDoubleFunction;
  * rep (every configuration once per rep), figures are medians over the reps.
  *
  * <p>Usage: {@code ServeBench [--size F] [--workers N] [--reps N] [--seconds S] [--warmup S]
- * [--interval S] [--settle S] [--k K] [--conns C] [--full-checks N] [--no-python] [--inline] [--dir DIR]...}.
+ * [--interval S] [--settle S] [--k K] [--conns C] [--batch B] [--full-checks N] [--no-python] [--inline] [--dir DIR]...}.
+ * {@code --conns} (default {@value #DEFAULT_CONNS}): keep-alive connections per worker, each a
+ * closed loop, the same for every configuration; {@code --batch} (default
+ * {@value ServeWorker#DEFAULT_BATCH}): the most queries a worker answers in one pass over the
+ * matrix (micro-batching, Java and Python workers alike; 0: a scan per request on its
+ * connection's thread).
  * {@code --dir} (repeatable) runs every configuration in each directory, interleaved within each
  * rep: the writer's dataset, the workers' {@code shm4j.dir} / {@code SHM4J_DIR} and the
  * baseline's files all live there (e.g. {@code /dev/shm} and a tmpfs mounted {@code huge=always});
  * default: the shm directory in force.
  */
 public final class ServeBench {
+    /** Keep-alive connections per worker by default: enough for batches to form. */
+    static final int DEFAULT_CONNS = 4;
+
     /** The options of a run of the benchmark. */
     record Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
             boolean single, boolean inline, List<Path> dirs) {
@@ -63,7 +71,8 @@ public final class ServeBench {
 
     /** The options {@code shm4j bench --workload E} runs with: its size factor, workers, reps and Python switch. */
     static Options of(double factor, int workers, int reps, boolean python) {
-        return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), 10, 1, 1.5, 6, 2, 0.75, 2, false),
+        return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), 10, DEFAULT_CONNS, 1.5, 6, 2, 0.75, 2, false,
+                ServeWorker.DEFAULT_BATCH),
                 python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true, false);
     }
 
@@ -76,7 +85,8 @@ public final class ServeBench {
         double interval = 2;
         double settle = 0.75;
         int k = 10;
-        int conns = 1;
+        int conns = DEFAULT_CONNS;
+        int batch = ServeWorker.DEFAULT_BATCH;
         int fullChecks = 2;
         boolean python = true;
         boolean inline = false;
@@ -92,23 +102,25 @@ public final class ServeBench {
                 case "--settle" -> settle = Double.parseDouble(args[++i]);
                 case "--k" -> k = Integer.parseInt(args[++i]);
                 case "--conns" -> conns = Integer.parseInt(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--full-checks" -> fullChecks = Integer.parseInt(args[++i]);
                 case "--no-python" -> python = false;
                 case "--inline" -> inline = true;
                 case "--dir" -> dirs.add(Path.of(args[++i]).toAbsolutePath().normalize());
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i] + "; usage: [--size F]"
                         + " [--workers N] [--reps N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
-                        + " [--conns C] [--full-checks N] [--no-python] [--inline] [--dir DIR]...");
+                        + " [--conns C] [--batch B] [--full-checks N] [--no-python] [--inline] [--dir DIR]...");
             }
         }
         if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || seconds <= 0 || interval <= 0
-                || k < 1 || k > 1000 || conns < 1) {
+                || k < 1 || k > 1000 || conns < 1 || batch < 0 || batch > 1024) {
             throw new IllegalArgumentException("out of range: size=" + factor + ", workers=" + workers + ", reps=" + reps
-                    + ", seconds=" + seconds + ", interval=" + interval + ", k=" + k + ", conns=" + conns);
+                    + ", seconds=" + seconds + ", interval=" + interval + ", k=" + k + ", conns=" + conns
+                    + ", batch=" + batch);
         }
         String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
-                interval, settle, fullChecks, false), python, exe, true, inline,
+                interval, settle, fullChecks, false, batch), python, exe, true, inline,
                 dirs.isEmpty() ? List.of(Settings.shmDirectory()) : List.copyOf(dirs));
     }
 
@@ -153,9 +165,9 @@ public final class ServeBench {
         String why = o.python() ? pythonMissing(exe) : "--no-python";
         boolean python = why == null;
         long rows = o.plan().rows();
-        out.printf(Locale.ROOT, "workload E: %d x %d float32 (%.1f MiB), top-%d, %d workers, %d conn(s) per worker,"
+        out.printf(Locale.ROOT, "workload E: %d x %d float32 (%.1f MiB), top-%d, %d workers, %d conn(s) per worker, batch %d,"
                 + " %.1f s measured after %.1f s warm-up, a version every %.1f s, %d reps interleaved%s; load %s%n",
-                rows, Embeddings.DIM, matrixMiB(rows), o.plan().k(), o.workers(), o.plan().connsPerWorker(),
+                rows, Embeddings.DIM, matrixMiB(rows), o.plan().k(), o.workers(), o.plan().connsPerWorker(), o.plan().batch(),
                 o.plan().seconds(), o.plan().warmupSeconds(), o.plan().intervalSeconds(), o.reps(),
                 python ? "" : " (python skipped: " + why + ")", loadAverage());
         for (Path d : o.dirs()) {

@@ -81,7 +81,7 @@ final class ServeRun {
 
     /** How long and how hard. */
     record Plan(long rows, int k, int connsPerWorker, double warmupSeconds, double seconds, double intervalSeconds,
-            double settleSeconds, int fullChecks, boolean quickStart) {}
+            double settleSeconds, int fullChecks, boolean quickStart, int batch) {}
 
     /** One answered (or failed) request. */
     record Answer(long start, long end, int query, int status, String body, String error) {}
@@ -684,6 +684,10 @@ final class ServeRun {
             if (plan.quickStart()) {
                 cmd.add("-XX:TieredStopAtLevel=1"); // tests: start fast, never mind the peak speed
             }
+            String nice = System.getProperty(io.shm4j.dataset.Follower.NICE_PROPERTY);
+            if (nice != null) {
+                cmd.add("-D" + io.shm4j.dataset.Follower.NICE_PROPERTY + "=" + nice); // the follower's touch priority
+            }
             cmd.addAll(List.of(
                     "-Xmx" + Math.max(64, plan.rows() * Embeddings.DIM * 4 * 3 / (1 << 20) + 64) + "m",
                     "-Dshm4j.dir=" + config.dir(), "-cp", System.getProperty("java.class.path"),
@@ -691,9 +695,13 @@ final class ServeRun {
         } else {
             cmd.addAll(List.of(python, serveScript().toString()));
         }
-        cmd.addAll(List.of(config.mode(), Integer.toString(port), source));
+        cmd.addAll(List.of(config.mode(), Integer.toString(port), source, Integer.toString(plan.batch())));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SHM4J_DIR", config.dir().toString());
+        String nice = System.getProperty(io.shm4j.dataset.Follower.NICE_PROPERTY);
+        if (nice != null) {
+            pb.environment().put("SHM4J_FOLLOWER_NICE", nice); // the Python follower's touch priority
+        }
         for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
             pb.environment().put(v, "1"); // one thread per worker process, as web servers run numpy
         }

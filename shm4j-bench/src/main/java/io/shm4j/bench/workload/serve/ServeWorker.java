@@ -38,25 +38,54 @@ import java.util.List;
  *       (a thread polls it every 20 ms, loads the new file beside the old copy, then swaps).</li>
  * </ul>
  *
- * Prints {@code ready <pid> <version>} on stdout once listening; exits when stdin closes (so it
- * never outlives the benchmark). Usage: {@code ServeWorker shm|copy PORT NAME|POINTER_FILE}.
+ * <p><b>Micro-batching</b> ({@code BATCH} &gt; 0, the default 8): connection threads only parse
+ * requests and write answers; one scanning thread per worker takes every query waiting when it
+ * starts a pass (at most {@code BATCH}) and answers them all in one pass over the matrix
+ * ({@link Embeddings#topKBatch}: each row read once, a dot product per query), all from the
+ * same version. So a worker scans on one core whatever its number of connections, and a batch
+ * of {@code b} queries costs one pass's memory traffic. {@code BATCH} 0: each connection's
+ * thread scans for its own requests ({@link Embeddings#topK}), several at once when several
+ * connections are busy.
+ *
+ * <p>Prints {@code ready <pid> <version>} on stdout once listening; exits when stdin closes (so it
+ * never outlives the benchmark). Usage: {@code ServeWorker shm|shm-inline|copy PORT NAME|POINTER_FILE [BATCH]}.
  */
 public final class ServeWorker {
     private record Copy(long version, MemorySegment data, long rows) {}
+
+    /** A query waiting for the scanning thread; its connection's thread waits on {@link #done}. */
+    private static final class Pending {
+        final float[] query;
+        final int k;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        String body;
+        RuntimeException failure;
+
+        Pending(float[] query, int k) {
+            this.query = query;
+            this.k = k;
+        }
+    }
+
+    /** Default largest batch: queries answered in one pass. */
+    static final int DEFAULT_BATCH = 8;
 
     private final String mode;
     private final String source;
     private volatile Copy copy;
     private Dataset<SharedArray> dataset;
+    private final int batch;
+    private final java.util.concurrent.LinkedBlockingQueue<Pending> queue = new java.util.concurrent.LinkedBlockingQueue<>();
 
-    private ServeWorker(String mode, String source) {
+    private ServeWorker(String mode, String source, int batch) {
         this.mode = mode;
         this.source = source;
+        this.batch = batch;
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 || !List.of("shm", "shm-inline", "copy").contains(args[0])) {
-            System.err.println("usage: ServeWorker shm|shm-inline|copy PORT NAME|POINTER_FILE");
+        if (args.length < 3 || args.length > 4 || !List.of("shm", "shm-inline", "copy").contains(args[0])) {
+            System.err.println("usage: ServeWorker shm|shm-inline|copy PORT NAME|POINTER_FILE [BATCH]");
             System.exit(2);
         }
         Thread.ofPlatform().daemon().name("stdin-watch").start(() -> {
@@ -67,7 +96,8 @@ public final class ServeWorker {
             }
             Runtime.getRuntime().halt(0);
         });
-        new ServeWorker(args[0], args[2]).serve(Integer.parseInt(args[1]));
+        int batch = args.length == 4 ? Integer.parseInt(args[3]) : DEFAULT_BATCH;
+        new ServeWorker(args[0], args[2], batch).serve(Integer.parseInt(args[1]));
     }
 
     private void serve(int port) throws IOException {
@@ -85,6 +115,9 @@ public final class ServeWorker {
             reload();
             version = copy.version();
             Thread.ofPlatform().daemon().name("pointer-poll").start(this::poll);
+        }
+        if (batch > 0) {
+            Thread.ofPlatform().daemon().name("scan").start(this::scanLoop);
         }
         ServerSocketChannel server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
@@ -107,6 +140,17 @@ public final class ServeWorker {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(c), 16384);
             for (Http.Request req; (req = Http.readRequest(in)) != null; ) {
                 String body;
+                if (batch > 0) {
+                    Pending p = new Pending(req.query(), req.k());
+                    queue.add(p);
+                    p.done.await();
+                    if (p.failure != null) {
+                        Http.writeResponse(out, 500, p.failure + "\n");
+                    } else {
+                        Http.writeResponse(out, 200, p.body);
+                    }
+                    continue;
+                }
                 try {
                     long version;
                     MemorySegment data;
@@ -137,6 +181,68 @@ public final class ServeWorker {
             }
         } catch (IOException | RuntimeException e) {
             // client went away or sent garbage: drop the connection
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The scanning thread: takes every query waiting (up to {@link #batch}), answers them in one
+     * pass over the version it holds, wakes their connections; again.
+     */
+    private void scanLoop() {
+        long pid = ProcessHandle.current().pid();
+        List<Pending> taken = new java.util.ArrayList<>(batch);
+        try (DatasetReader<SharedArray> reader = dataset != null ? dataset.reader() : null) {
+            while (true) {
+                taken.clear();
+                taken.add(queue.take());
+                queue.drainTo(taken, batch - 1);
+                try {
+                    long version;
+                    MemorySegment data;
+                    long rows;
+                    if (reader != null) {
+                        SharedArray a = reader.current();
+                        version = reader.number();
+                        data = a.data();
+                        rows = a.shape()[0];
+                    } else {
+                        Copy cp = copy;
+                        version = cp.version();
+                        data = cp.data();
+                        rows = cp.rows();
+                    }
+                    int n = taken.size();
+                    int k = 0;
+                    for (Pending p : taken) {
+                        k = Math.max(k, p.k);
+                    }
+                    float[][] qs = new float[n][];
+                    float[][] scores = new float[n][k];
+                    for (int i = 0; i < n; i++) {
+                        qs[i] = taken.get(i).query;
+                    }
+                    int[][] top = Embeddings.topKBatch(data, rows, qs, k, scores);
+                    for (int i = 0; i < n; i++) {
+                        Pending p = taken.get(i);
+                        StringBuilder b = new StringBuilder(16 * p.k + 32).append(version).append(' ').append(pid);
+                        for (int j = 0; j < p.k; j++) {
+                            b.append(' ').append(top[i][j]).append(' ').append(scores[i][j]);
+                        }
+                        p.body = b.append('\n').toString();
+                    }
+                } catch (RuntimeException e) {
+                    for (Pending p : taken) {
+                        p.failure = e;
+                    }
+                }
+                for (Pending p : taken) {
+                    p.done.countDown();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

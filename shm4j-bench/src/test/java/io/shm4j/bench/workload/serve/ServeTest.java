@@ -20,7 +20,7 @@ class ServeTest {
     @Test
     void shouldServeConsistentAnswersFromEveryWorkerAcrossUpdates() throws Exception {
         ServeBench.Options o = new ServeBench.Options(0.002, 2, 1,
-                new ServeRun.Plan(2000, 5, 1, 0.1, 1.0, 0.3, 0.1, 3, true), true, Processes.pythonExecutable(), false, false);
+                new ServeRun.Plan(2000, 5, 3, 0.1, 1.0, 0.3, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<ServeBench.Summary> s = ServeBench.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
