@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 final class ServeRun {
     /** How often the workers' Pss is sampled during a run. */
-    static final long SAMPLE_NANOS = 250_000_000L;
+    static final long SAMPLE_NANOS = 500_000_000L;
 
     /**
      * What one run is: language ({@code java}, {@code python}), mode ({@code shm}, {@code copy}),
@@ -266,7 +266,7 @@ final class ServeRun {
             long sample0 = threads.getCurrentThreadCpuTime();
             if (now >= measureFrom && now >= nextSample) {
                 // smaps_rollup walks a worker's page tables under its mmap lock (2-10 ms for a
-                // 244 MiB mapping): sampled every 250 ms, not 50, to keep it off the service
+                // 244 MiB mapping): sampled every 500 ms (a reload of the baseline lasts longer), to keep it off the service
                 for (long pid : pids) {
                     WorkerMemory w = WorkerMemory.of(pid);
                     peakPss.merge(pid, w.pss(), Math::max);
