@@ -126,11 +126,58 @@ public final class Embeddings {
      * The top {@code k} rows of each query of a batch in one pass over the matrix: each row is
      * read from memory once and scored against every query ({@code qs.length} dot products) while
      * it is in L1, so a batch of {@code b} queries costs one scan's memory traffic instead of
-     * {@code b}. Row {@code i}'s score for query {@code q} is computed exactly as {@link #topK}
-     * computes it (same order of additions), so both kernels give identical answers. Indices best
-     * first per query; scores in {@code scoresOut[q]} (each of length at least {@code k}).
+     * {@code b}. The scalar kernel computes row {@code i}'s score exactly as {@link #topK} does
+     * (same order of additions). Indices best
+     * first per query; scores in {@code scoresOut[q]} (each of length at least {@code k}). With the
+     * Vector API ({@link #BATCH}) the 64 terms are added in another order: scores may differ from
+     * {@link #topK}'s in the last bits.
      */
     public static int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut) {
+        return BATCH.topKBatch(data, rows, qs, k, scoresOut);
+    }
+
+    /** A batched top-k kernel: {@link #topKBatch}'s contract. */
+    interface BatchKernel {
+        String name();
+
+        int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut);
+    }
+
+    /**
+     * The batched kernel in force: {@code VectorTopK} (fused multiply-adds over the JVM's widest
+     * vectors) where the JVM has {@code jdk.incubator.vector} ({@code --add-modules
+     * jdk.incubator.vector}; the workers are started with it), else the scalar one. System
+     * property {@code shm4j.bench.simd=false} forces the scalar one.
+     */
+    static final BatchKernel BATCH = loadBatchKernel();
+
+    /** The scalar batched kernel (the fallback; also what the vector one is checked against). */
+    static final BatchKernel SCALAR_BATCH = new BatchKernel() {
+        @Override
+        public String name() {
+            return "scalar";
+        }
+
+        @Override
+        public int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut) {
+            return scalarTopKBatch(data, rows, qs, k, scoresOut);
+        }
+    };
+
+    private static BatchKernel loadBatchKernel() {
+        if (!Boolean.parseBoolean(System.getProperty("shm4j.bench.simd", "true").trim())
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return SCALAR_BATCH;
+        }
+        try {
+            return (BatchKernel) Class.forName(Embeddings.class.getPackageName() + ".VectorTopK")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
+            return SCALAR_BATCH;
+        }
+    }
+
+    static int[][] scalarTopKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut) {
         int n = qs.length;
         int[][] best = new int[n][k];
         float[] worst = new float[n];

@@ -66,7 +66,8 @@ public final class ScanScalingBench {
 
     /** Rounds of 1 and 2 threads interleaved with one kernel; prints each round and the medians. */
     private static void measure(MemorySegment data, long rows, int rounds, int scans, int batch) throws Exception {
-        String kernel = batch == 0 ? "topK (one query per scan)" : "topKBatch, " + batch + " queries per scan";
+        String kernel = batch == 0 ? "topK (one query per scan)"
+                : "topKBatch (" + Embeddings.BATCH.name() + "), " + batch + " queries per scan";
         System.out.println("kernel: " + kernel);
         run(data, rows, 1, 2, batch); // warm-up: JIT and the first touch of every page
         run(data, rows, 2, 2, batch);

@@ -682,7 +682,11 @@ final class ServeRun {
             String java = ProcessHandle.current().info().command().orElse("java");
             cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
             if (plan.quickStart()) {
-                cmd.add("-XX:TieredStopAtLevel=1"); // tests: start fast, never mind the peak speed
+                // tests: start fast, never mind the peak speed (and the scalar kernel: the Vector
+                // API is slow without C2; ServeTest checks both kernels in-process)
+                cmd.add("-XX:TieredStopAtLevel=1");
+            } else {
+                cmd.add("--add-modules=jdk.incubator.vector"); // the batched kernel's SIMD (Embeddings.BATCH)
             }
             String nice = System.getProperty(io.shm4j.dataset.Follower.NICE_PROPERTY);
             if (nice != null) {

@@ -74,4 +74,29 @@ class ServeTest {
         int[] exact = Embeddings.exactTopK(2, rows, q, 4, new float[4]);
         assertThat(exact).containsExactly(top);
     }
+
+    @Test
+    void shouldGiveTheSameAnswersBatchedScalarAndVectorAsOneQueryAtATime() {
+        long rows = 3001; // not a multiple of any vector or block length
+        MemorySegment m = MemorySegment.ofArray(Embeddings.matrix(4, rows));
+        float[][] qs = new float[5][];
+        for (int b = 0; b < qs.length; b++) {
+            qs[b] = Embeddings.query(b + 10);
+        }
+        // the test JVM has jdk.incubator.vector (the build's JVM flags): the vector kernel is in force
+        assertThat(Embeddings.BATCH.name()).startsWith("Vector API");
+        for (Embeddings.BatchKernel kernel : List.of(Embeddings.BATCH, Embeddings.SCALAR_BATCH)) {
+            float[][] scores = new float[qs.length][7];
+            int[][] top = kernel.topKBatch(m, rows, qs, 7, scores);
+            for (int b = 0; b < qs.length; b++) {
+                float[] one = new float[7];
+                int[] want = Embeddings.topK(m, rows, qs[b], 7, one);
+                assertThat(top[b]).as(kernel.name() + " query " + b).containsExactly(want);
+                for (int i = 0; i < 7; i++) {
+                    assertThat((double) scores[b][i]).isCloseTo(one[i], org.assertj.core.api.Assertions.within(1e-4));
+                }
+                assertThat(ServeRun.checkAnswer(4, 4, top[b], scores[b], qs[b])).isNull();
+            }
+        }
+    }
 }
