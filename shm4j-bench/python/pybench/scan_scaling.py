@@ -1,6 +1,6 @@
 """Workload E's Python scan, by one process and by two at once, over one shared matrix.
 
-    python3 -m pybench.scan_scaling [--size F] [--rounds N] [--scans N] [--dir DIR]
+    python3 -m pybench.scan_scaling [--size F] [--rounds N] [--scans N] [--dir DIR] [--batch B,B...]
 
 The same ``top_k`` as the Python worker (``serve.py``: numpy ``matrix @ q``, one BLAS thread,
 then ``argpartition``) over a ``rows x 64`` float32 ``.npy`` file in DIR (default ``SHM4J_DIR``,
@@ -24,26 +24,31 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402 - after the thread settings
 
-from pybench.serve import DIM, top_k  # noqa: E402
+from pybench.serve import DIM, _top_k_row, top_k  # noqa: E402
 
 
-def _worker(path, scans, seed, start, out):
+def _worker(path, scans, seed, start, out, batch):
     m = np.load(path, mmap_mode="r")
     rng = np.random.default_rng(seed)
     qs = rng.uniform(-1, 1, size=(scans, DIM)).astype("<f4")
     top_k(m, qs[0], 10)  # this process's first touch of every page, before the clock
     start.wait()
     c0 = time.process_time()
-    for q in qs:
-        top_k(m, q, 10)
+    if batch == 0:
+        for q in qs:
+            top_k(m, q, 10)
+    else:  # the Python worker's micro-batch: one matmul per batch, each row read once
+        for i in range(0, scans, batch):
+            for row in qs[i:i + batch] @ m.T:
+                _top_k_row(row, 10)
     out.put(time.process_time() - c0)
 
 
-def run(path, procs, scans):
+def run(path, procs, scans, batch=0):
     ctx = mp.get_context("fork")
     start = ctx.Barrier(procs + 1)
     out = ctx.Queue()
-    ps = [ctx.Process(target=_worker, args=(path, scans, i, start, out)) for i in range(procs)]
+    ps = [ctx.Process(target=_worker, args=(path, scans, i, start, out, batch)) for i in range(procs)]
     for p in ps:
         p.start()
     start.wait()
@@ -66,7 +71,9 @@ def main(argv):
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--scans", type=int, default=10)
     ap.add_argument("--dir", default=os.environ.get("SHM4J_DIR") or "/dev/shm")
+    ap.add_argument("--batch", default="0", help="queries per pass, comma-separated (0: one top_k per query)")
     a = ap.parse_args(argv)
+    batches = [int(b) for b in a.batch.split(",")]
     rows = int(round(a.size * 1_000_000))
     fd, path = tempfile.mkstemp(prefix="shm4j-scan-", suffix=".npy", dir=a.dir)
     os.close(fd)
@@ -76,17 +83,20 @@ def main(argv):
         del m
         print(f"python scan scaling: {rows} x {DIM} float32 ({rows * DIM * 4 / 2**20:.1f} MiB) in {a.dir},"
               f" {a.rounds} rounds of {a.scans} scans per process, load {load()}", flush=True)
-        ratios, one, two, c1, c2 = [], [], [], [], []
-        for r in range(a.rounds):
-            s1, cpu1 = run(path, 1, a.scans)
-            s2, cpu2 = run(path, 2, a.scans)
-            one.append(s1), two.append(s2), c1.append(cpu1), c2.append(cpu2), ratios.append(s2 / s1)
-            print(f"  round {r + 1}: 1 process {s1:.1f} scans/s ({cpu1:.1f} ms CPU/scan); 2 processes {s2:.1f} scans/s"
-                  f" ({cpu2:.1f} ms CPU/scan): {s2 / s1:.2f}x  (load {load()})", flush=True)
-        med = statistics.median
-        print(f"medians: 1 process {med(one):.1f} scans/s ({med(c1):.1f} ms CPU per scan), 2 processes {med(two):.1f}"
-              f" scans/s ({med(c2):.1f} ms CPU per scan); 2 / 1 = {med(ratios):.2f}x scans/s (per round ratio median),"
-              f" CPU per scan x{med(c2) / med(c1):.2f}; load {load()}")
+        for batch in batches:
+            kernel = "top_k per query" if batch == 0 else f"Q @ matrix.T, {batch} queries per pass"
+            print(f"kernel: {kernel}", flush=True)
+            ratios, one, two, c1, c2 = [], [], [], [], []
+            for r in range(a.rounds):
+                s1, cpu1 = run(path, 1, a.scans, batch)
+                s2, cpu2 = run(path, 2, a.scans, batch)
+                one.append(s1), two.append(s2), c1.append(cpu1), c2.append(cpu2), ratios.append(s2 / s1)
+                print(f"  round {r + 1}: 1 process {s1:.1f} queries/s ({cpu1:.1f} ms CPU/query); 2 processes"
+                      f" {s2:.1f} queries/s ({cpu2:.1f} ms CPU/query): {s2 / s1:.2f}x  (load {load()})", flush=True)
+            med = statistics.median
+            print(f"medians ({kernel}): 1 process {med(one):.1f} queries/s ({med(c1):.1f} ms CPU per query),"
+                  f" 2 processes {med(two):.1f} queries/s ({med(c2):.1f} ms CPU per query); 2 / 1 = {med(ratios):.2f}x"
+                  f" queries/s (per round ratio median), CPU per query x{med(c2) / med(c1):.2f}; load {load()}")
     finally:
         os.unlink(path)
     return 0
