@@ -143,14 +143,6 @@ public final class Embeddings {
         int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut);
     }
 
-    /**
-     * The batched kernel in force: {@code VectorTopK} (fused multiply-adds over the JVM's widest
-     * vectors) where the JVM has {@code jdk.incubator.vector} ({@code --add-modules
-     * jdk.incubator.vector}; the workers are started with it), else the scalar one. System
-     * property {@code shm4j.bench.simd=false} forces the scalar one.
-     */
-    static final BatchKernel BATCH = loadBatchKernel();
-
     /** The scalar batched kernel (the fallback; also what the vector one is checked against). */
     static final BatchKernel SCALAR_BATCH = new BatchKernel() {
         @Override
@@ -163,6 +155,14 @@ public final class Embeddings {
             return scalarTopKBatch(data, rows, qs, k, scoresOut);
         }
     };
+
+    /**
+     * The batched kernel in force: {@code VectorTopK} (fused multiply-adds over the JVM's widest
+     * vectors) where the JVM has {@code jdk.incubator.vector} ({@code --add-modules
+     * jdk.incubator.vector}; the workers are started with it), else the scalar one. System
+     * property {@code shm4j.bench.simd=false} forces the scalar one.
+     */
+    static final BatchKernel BATCH = loadBatchKernel();
 
     private static BatchKernel loadBatchKernel() {
         if (!Boolean.parseBoolean(System.getProperty("shm4j.bench.simd", "true").trim())
