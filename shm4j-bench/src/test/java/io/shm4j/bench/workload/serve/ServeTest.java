@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Workload E end to end at a tiny size with real processes: Java worker JVMs and Python workers
- * on one SO_REUSEPORT port, a writer publishing a version every 0.3 s, every answer checked
+ * on one SO_REUSEPORT port, a writer publishing a version every 0.5 s, every answer checked
  * against the version it claims (some recomputed in full); the leak check fails the test if a
  * worker, a segment or a temporary file is left.
  */
@@ -20,7 +20,7 @@ class ServeTest {
     @Test
     void shouldServeConsistentAnswersFromEveryWorkerAcrossUpdates() throws Exception {
         ServeBench.Options o = new ServeBench.Options(0.002, 2, 1,
-                new ServeRun.Plan(2000, 5, 3, 0.1, 1.0, 0.3, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false);
+                new ServeRun.Plan(2000, 5, 3, 0.1, 1.5, 0.5, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<ServeBench.Summary> s = ServeBench.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
