@@ -73,6 +73,7 @@ final class SpillFiles {
             while (header.hasRemaining()) {
                 ch.write(header, header.position());
             }
+            behind.finished();
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
@@ -124,15 +125,33 @@ final class SpillFiles {
                         Native.dropCached(fd, previous, WINDOW);
                     }
                 } catch (Native.ErrnoException e) {
-                    int errno = e.errno();
-                    if (errno != Native.EINVAL && errno != Native.ESPIPE && errno != Native.ENOSYS
-                            && errno != Native.EOPNOTSUPP) {
-                        throw new IOException("cannot write spill file: error=" + Native.strerror(errno), e);
-                    }
+                    unsupported(e);
                     close(); // not supported here: plain writes from now on
                     return;
                 }
                 started += WINDOW;
+            }
+        }
+
+        /**
+         * Everything is written: starts the writeback of what is left (the last window, the
+         * header) without waiting for it, so a later sync finds little to do.
+         */
+        void finished() throws IOException {
+            if (fd >= 0) {
+                try {
+                    Native.syncFileRange(fd, 0, 0, Native.SYNC_FILE_RANGE_WRITE); // 0 length: to the end
+                } catch (Native.ErrnoException e) {
+                    unsupported(e);
+                }
+            }
+        }
+
+        /** Returns if {@code e} says the calls are not supported here; throws if a write failed. */
+        private static void unsupported(Native.ErrnoException e) throws IOException {
+            int errno = e.errno();
+            if (errno != Native.EINVAL && errno != Native.ESPIPE && errno != Native.ENOSYS && errno != Native.EOPNOTSUPP) {
+                throw new IOException("cannot write spill file: error=" + Native.strerror(errno), e);
             }
         }
 
