@@ -108,15 +108,7 @@ public final class Embeddings {
             }
             float s = (s0 + s1) + (s2 + s3);
             if (s > worst) {
-                int p = k - 1;
-                while (p > 0 && bs[p - 1] < s) {
-                    bs[p] = bs[p - 1];
-                    best[p] = best[p - 1];
-                    p--;
-                }
-                bs[p] = s;
-                best[p] = (int) i;
-                worst = bs[k - 1];
+                worst = offer(bs, best, k, s, (int) i);
             }
         }
         return best;
@@ -204,21 +196,27 @@ public final class Embeddings {
                 }
                 float s = (s0 + s1) + (s2 + s3);
                 if (s > worst[b]) {
-                    float[] bs = scoresOut[b];
-                    int[] bb = best[b];
-                    int p = k - 1;
-                    while (p > 0 && bs[p - 1] < s) {
-                        bs[p] = bs[p - 1];
-                        bb[p] = bb[p - 1];
-                        p--;
-                    }
-                    bs[p] = s;
-                    bb[p] = (int) i;
-                    worst[b] = bs[k - 1];
+                    worst[b] = offer(scoresOut[b], best[b], k, s, (int) i);
                 }
             }
         }
         return best;
+    }
+
+    /**
+     * Puts row {@code row} with score {@code s} (better than the worst kept) into the sorted
+     * top-{@code k} ({@code scores} descending, {@code rows} alike); returns the new worst score.
+     */
+    static float offer(float[] scores, int[] rows, int k, float s, int row) {
+        int p = k - 1;
+        while (p > 0 && scores[p - 1] < s) {
+            scores[p] = scores[p - 1];
+            rows[p] = rows[p - 1];
+            p--;
+        }
+        scores[p] = s;
+        rows[p] = row;
+        return scores[k - 1];
     }
 
     /** The exact top-k of version {@code version} for {@code q}, recomputed from the generator (slow: rows × 64 hashes). */

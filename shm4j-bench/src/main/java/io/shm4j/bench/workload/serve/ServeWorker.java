@@ -51,7 +51,17 @@ import java.util.List;
  * never outlives the benchmark). Usage: {@code ServeWorker shm|shm-inline|copy PORT NAME|POINTER_FILE [BATCH]}.
  */
 public final class ServeWorker {
+    /** A version of the matrix: the worker's own copy (baseline), or the dataset's current version. */
     private record Copy(long version, MemorySegment data, long rows) {}
+
+    /** The matrix to answer from: the dataset's current version through {@code reader}, else the held copy. */
+    private Copy matrix(DatasetReader<SharedArray> reader) {
+        if (reader == null) {
+            return copy;
+        }
+        SharedArray a = reader.current();
+        return new Copy(reader.number(), a.data(), a.shape()[0]);
+    }
 
     /** A query waiting for the scanning thread; its connection's thread waits on {@link #done}. */
     private static final class Pending {
@@ -152,22 +162,10 @@ public final class ServeWorker {
                     continue;
                 }
                 try {
-                    long version;
-                    MemorySegment data;
-                    long rows;
-                    if (reader != null) {
-                        SharedArray a = reader.current();
-                        version = reader.number();
-                        data = a.data();
-                        rows = a.shape()[0];
-                    } else {
-                        Copy cp = copy;
-                        version = cp.version();
-                        data = cp.data();
-                        rows = cp.rows();
-                    }
+                    Copy m = matrix(reader);
+                    long version = m.version();
                     float[] s = req.k() == scores.length ? scores : new float[req.k()];
-                    int[] top = Embeddings.topK(data, rows, req.query(), req.k(), s);
+                    int[] top = Embeddings.topK(m.data(), m.rows(), req.query(), req.k(), s);
                     StringBuilder b = new StringBuilder(16 * req.k() + 32).append(version).append(' ').append(pid);
                     for (int i = 0; i < top.length; i++) {
                         b.append(' ').append(top[i]).append(' ').append(s[i]);
@@ -199,20 +197,8 @@ public final class ServeWorker {
                 taken.add(queue.take());
                 queue.drainTo(taken, batch - 1);
                 try {
-                    long version;
-                    MemorySegment data;
-                    long rows;
-                    if (reader != null) {
-                        SharedArray a = reader.current();
-                        version = reader.number();
-                        data = a.data();
-                        rows = a.shape()[0];
-                    } else {
-                        Copy cp = copy;
-                        version = cp.version();
-                        data = cp.data();
-                        rows = cp.rows();
-                    }
+                    Copy m = matrix(reader);
+                    long version = m.version();
                     int n = taken.size();
                     int k = 0;
                     for (Pending p : taken) {
@@ -223,7 +209,7 @@ public final class ServeWorker {
                     for (int i = 0; i < n; i++) {
                         qs[i] = taken.get(i).query;
                     }
-                    int[][] top = Embeddings.topKBatch(data, rows, qs, k, scores);
+                    int[][] top = Embeddings.topKBatch(m.data(), m.rows(), qs, k, scores);
                     for (int i = 0; i < n; i++) {
                         Pending p = taken.get(i);
                         StringBuilder b = new StringBuilder(16 * p.k + 32).append(version).append(' ').append(pid);

@@ -55,17 +55,7 @@ final class VectorTopK implements Embeddings.BatchKernel {
                 }
                 float s = acc.reduceLanes(VectorOperators.ADD);
                 if (s > worst[b]) {
-                    float[] bs = scoresOut[b];
-                    int[] bb = best[b];
-                    int p = k - 1;
-                    while (p > 0 && bs[p - 1] < s) {
-                        bs[p] = bs[p - 1];
-                        bb[p] = bb[p - 1];
-                        p--;
-                    }
-                    bs[p] = s;
-                    bb[p] = (int) i;
-                    worst[b] = bs[k - 1];
+                    worst[b] = Embeddings.offer(scoresOut[b], best[b], k, s, (int) i);
                 }
             }
         }
