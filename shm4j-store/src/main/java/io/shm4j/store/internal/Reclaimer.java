@@ -1,13 +1,10 @@
 package io.shm4j.store.internal;
 
 import io.shm4j.segment.KeptMapping;
+import io.shm4j.segment.internal.Native;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -36,15 +33,17 @@ final class Reclaimer implements AutoCloseable {
      * background too. A file already gone is no error.
      */
     void drop(Path file, KeptMapping kept) throws IOException {
-        FileChannel held = null;
+        int held = -1;
         if (kept == null || !kept.isOpen()) {
             try {
-                held = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                closeLater(kept, null);
-                return;
-            } catch (IOException e) {
-                held = null; // freed at the unlink below, on this thread
+                // O_NOFOLLOW|O_NONBLOCK: a link or FIFO planted under the name is neither followed nor waited on
+                held = Native.openExisting(file.toString(), false);
+                if (!Native.fstat(held).isRegularFile()) {
+                    Native.close(held);
+                    held = -1;
+                }
+            } catch (Native.ErrnoException e) {
+                held = -1; // gone already, or not ours to hold: whatever is there goes at the unlink below
             }
         }
         try {
@@ -54,8 +53,8 @@ final class Reclaimer implements AutoCloseable {
         }
     }
 
-    private void closeLater(KeptMapping kept, FileChannel held) {
-        if (kept == null && held == null) {
+    private void closeLater(KeptMapping kept, int held) {
+        if (kept == null && held < 0) {
             return;
         }
         synchronized (this) {
@@ -72,10 +71,10 @@ final class Reclaimer implements AutoCloseable {
                     if (kept != null) {
                         kept.close();
                     }
-                    if (held != null) {
-                        held.close();
+                    if (held >= 0) {
+                        Native.close(held);
                     }
-                } catch (IOException | RuntimeException e) {
+                } catch (RuntimeException e) {
                     // a close that fails has let go of the descriptor anyway
                 } finally {
                     synchronized (this) {

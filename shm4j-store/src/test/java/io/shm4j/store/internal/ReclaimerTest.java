@@ -26,6 +26,27 @@ class ReclaimerTest {
         }
     }
 
+    @Test
+    void shouldRemoveAPlantedFifoOrLinkWithoutWaitingOnItOrFollowingIt() throws Exception {
+        Path dir = LeakCheck.shmDirectory();
+        Path fifo = dir.resolve(TestNames.prefix() + "reclaim-fifo");
+        Path target = dir.resolve(TestNames.prefix() + "reclaim-target");
+        Path link = dir.resolve(TestNames.prefix() + "reclaim-link");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Files.write(target, new byte[4096]);
+        Files.createSymbolicLink(link, target);
+        try (Reclaimer reclaimer = new Reclaimer()) {
+            reclaimer.drop(fifo, null); // an open for reading without O_NONBLOCK would wait for a writer forever
+            reclaimer.drop(link, null);
+            assertThat(reclaimer.awaitIdle()).as("nothing was held").isZero();
+            assertThat(target).as("the link's target is left alone").exists();
+        } finally {
+            Files.deleteIfExists(target);
+        }
+        assertThat(fifo).doesNotExist();
+        assertThat(java.nio.file.Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+
     /** Descriptors of this process that point at {@code file} (also once it is unlinked). */
     private static long openDescriptorsOf(Path file) throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
