@@ -125,7 +125,7 @@ final class SpillFiles {
                         Native.dropCached(fd, previous, WINDOW);
                     }
                 } catch (Native.ErrnoException e) {
-                    unsupported(e);
+                    throwUnlessUnsupported(e);
                     close(); // not supported here: plain writes from now on
                     return;
                 }
@@ -142,13 +142,13 @@ final class SpillFiles {
                 try {
                     Native.syncFileRange(fd, 0, 0, Native.SYNC_FILE_RANGE_WRITE); // 0 length: to the end
                 } catch (Native.ErrnoException e) {
-                    unsupported(e);
+                    throwUnlessUnsupported(e);
                 }
             }
         }
 
         /** Returns if {@code e} says the calls are not supported here; throws if a write failed. */
-        private static void unsupported(Native.ErrnoException e) throws IOException {
+        private static void throwUnlessUnsupported(Native.ErrnoException e) throws IOException {
             int errno = e.errno();
             if (errno != Native.EINVAL && errno != Native.ESPIPE && errno != Native.ENOSYS && errno != Native.EOPNOTSUPP) {
                 throw new IOException("cannot write spill file: error=" + Native.strerror(errno), e);
