@@ -330,11 +330,12 @@ class RecycleTest {
         }
     }
 
-    @Test
-    void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings() throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest(name = "source readable by the helper: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings(boolean shared) throws IOException {
         long size = 40L * MB; // > KeptWrites.TWO_THREADS_MIN: the helper thread copies and touches chunks too
         try (ObjectStore store = kept(StoreTesting.config("recycle-kept", 2 * size + MB));
-                Arena arena = Arena.ofShared()) { // readable by the helper thread (a confined source is copied by one)
+                Arena arena = shared ? Arena.ofShared() : Arena.ofConfined()) { // a confined source: the caller copies alone
             java.util.Set<Object> inodes = new java.util.HashSet<>();
             for (int i = 0; i < 8; i++) {
                 ObjectRef<MemorySegment> ref = store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(100 + i, (int) size)));

@@ -90,60 +90,48 @@ public final class StoreBenchmark {
     // ------------------------------------------------------------------ put vs copy
 
     /**
-     * put against its peers, interleaved rep by rep so that load from other processes hits all
-     * of them alike: a warm memory copy (into memory touched before), {@code ray.put} of a NumPy
-     * array of the same size in a Python helper driven line by line (started before, so its
-     * start-up is not in any time), put without page stock ({@code shm4j.store.recycle=false},
-     * a second store) and put copying through the object's mapping as before issue 20's kernel
-     * writes ({@code shm4j.store.kernelWrites=false}, a third store, with page stock), and put
-     * into page stock with {@code pwrite} only, keeping no mappings
-     * ({@code shm4j.store.keepMappings=false}, a fourth store). Each store holds two objects: from
-     * the third put on, every put evicts the least recently used object and (with page stock)
-     * writes into its pages — with the defaults through the mapping this process kept of it, which
-     * a background thread touched meanwhile. {@code warmup} puts per store run first (interleaved;
-     * the default store's times printed), then the {@code reps} measured ones. The first put on an empty store is reported apart.
+     * put against its peers, in two interleaved loops (rep by rep, so that load from other
+     * processes hits all of a loop's contenders alike).
+     *
+     * <p>The headline loop: a warm memory copy (into memory touched before), put with the
+     * defaults, and {@code ray.put} of a NumPy array of the same size in a Python helper driven
+     * line by line (started before, so its start-up is not in any time), each starting with the
+     * machine quiet: nothing of the other contenders runs in the background (the diagnostic
+     * stores of the second loop free 500 MB per put on a background thread, which used to overlap
+     * the next rep's put).
+     *
+     * <p>The diagnostic loop, against a warm copy again: put without page stock
+     * ({@code shm4j.store.recycle=false}), put into page stock with {@code pwrite} only, keeping no
+     * mappings ({@code shm4j.store.keepMappings=false}), and put copying through the object's
+     * mapping as before issue 20's kernel writes ({@code shm4j.store.kernelWrites=false}, with
+     * page stock), a store each.
+     *
+     * <p>Each store holds two objects: from the third put on, every put evicts the least recently
+     * used object and (with page stock) writes into its pages — with the defaults through the
+     * mapping this process kept of it, which a background thread touched meanwhile. {@code warmup}
+     * puts per store run first (interleaved; the default store's times printed), then the
+     * {@code reps} measured ones. The first put on an empty store is reported apart.
      */
     private static void putVersusCopy(MemorySegment source, int reps, int warmup, Arena arena, boolean withRay)
             throws IOException {
         long size = source.byteSize();
+        long capacity = 2 * size + (1 << 20);
         MemorySegment warm = arena.allocate(size, 64);
         MemorySegment.copy(source, 0, warm, 0, size);
         double[] copyWarm = new double[reps];
         double[] put = new double[reps];
-        double[] putFresh = new double[reps];
         double[] rayPut = new double[reps];
-        double[] putMapped = new double[reps];
-        double[] putKept = new double[reps];
         double first;
-        RayHelper ray = withRay ? RayHelper.start(size) : null;
-        System.setProperty("shm4j.store.recycle", "false");
-        ObjectStore fresh = ObjectStore.open(config("put-fresh").withCapacity(2 * size + (1 << 20)));
-        System.clearProperty("shm4j.store.recycle");
-        System.setProperty("shm4j.store.kernelWrites", "false");
-        ObjectStore mapped = ObjectStore.open(config("put-mapped").withCapacity(2 * size + (1 << 20)));
-        System.clearProperty("shm4j.store.kernelWrites");
-        System.setProperty("shm4j.store.keepMappings", "false");
-        ObjectStore kept = ObjectStore.open(config("put-pwrite").withCapacity(2 * size + (1 << 20)));
-        System.clearProperty("shm4j.store.keepMappings");
-        try (ObjectStore store = ObjectStore.open(config("put").withCapacity(2 * size + (1 << 20)))) {
+        try (RayHelper ray = withRay ? RayHelper.start(size) : null;
+                ObjectStore store = ObjectStore.open(config("put").withCapacity(capacity))) {
             long t0 = System.nanoTime();
             store.release(store.put(source));
             first = seconds(t0);
-            store.release(store.put(source)); // fills the store
-            fresh.release(fresh.put(source));
-            fresh.release(fresh.put(source));
-            kept.release(kept.put(source));
-            kept.release(kept.put(source));
-            for (int i = 0; i < 3; i++) {
-                mapped.release(mapped.put(source));
-            }
             StringBuilder warmups = new StringBuilder();
-            for (int i = 0; i < warmup; i++) { // into the steady state
+            for (int i = 0; i < warmup + 1; i++) { // the first fills the store; then into the steady state
                 t0 = System.nanoTime();
                 store.release(store.put(source));
                 warmups.append(String.format(Locale.ROOT, " %.0f", seconds(t0) * 1e3));
-                kept.release(kept.put(source));
-                fresh.release(fresh.put(source));
                 if (ray != null) {
                     ray.put();
                 }
@@ -157,48 +145,76 @@ public final class StoreBenchmark {
                 ObjectRef<MemorySegment> ref = store.put(source);
                 put[r] = seconds(t0);
                 store.release(ref);
+                rayPut[r] = ray == null ? Double.NaN : ray.put();
+            }
+            System.out.printf(Locale.ROOT, "store stats (page stock): %s%n", store.stats());
+        }
+        double c = median(copyWarm);
+        double p = median(put);
+        System.out.printf(Locale.ROOT, "interleaved, %d reps, medians (min..max):%n", reps);
+        line("copy (warm)", copyWarm, size, "");
+        line("put (steady, defaults)", put, size, String.format(Locale.ROOT, "put/copy = %.2fx (target <= 1.3x; page stock, kept mappings)", p / c));
+        if (withRay) {
+            double y = median(rayPut);
+            line("ray.put", rayPut, size, String.format(Locale.ROOT, "put/ray.put = %.2fx (target < 1)", p / y));
+        }
+        System.out.printf(Locale.ROOT, "first put, empty store  %8.1f ms  %6.2f GB/s   = %.2fx copy%n", first * 1e3,
+                gbps(size, first), first / c);
+        putDiagnostics(source, warm, reps, warmup, capacity);
+    }
+
+    /** The second loop of {@link #putVersusCopy}: put without page stock, pwrite only, through the mapping. */
+    private static void putDiagnostics(MemorySegment source, MemorySegment warm, int reps, int warmup, long capacity) {
+        long size = source.byteSize();
+        double[] copyWarm = new double[reps];
+        double[] putFresh = new double[reps];
+        double[] putMapped = new double[reps];
+        double[] putKept = new double[reps];
+        System.setProperty("shm4j.store.recycle", "false");
+        ObjectStore fresh = ObjectStore.open(config("put-fresh").withCapacity(capacity));
+        System.clearProperty("shm4j.store.recycle");
+        System.setProperty("shm4j.store.kernelWrites", "false");
+        ObjectStore mapped = ObjectStore.open(config("put-mapped").withCapacity(capacity));
+        System.clearProperty("shm4j.store.kernelWrites");
+        System.setProperty("shm4j.store.keepMappings", "false");
+        ObjectStore kept = ObjectStore.open(config("put-pwrite").withCapacity(capacity));
+        System.clearProperty("shm4j.store.keepMappings");
+        try (fresh; mapped; kept) {
+            fresh.release(fresh.put(source));
+            kept.release(kept.put(source));
+            for (int i = 0; i < 3; i++) {
+                mapped.release(mapped.put(source));
+            }
+            for (int i = 0; i < Math.max(2, warmup / 2); i++) {
+                kept.release(kept.put(source));
+                fresh.release(fresh.put(source));
+            }
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                MemorySegment.copy(source, 0, warm, 0, size);
+                copyWarm[r] = seconds(t0);
                 t0 = System.nanoTime();
-                ref = fresh.put(source);
+                ObjectRef<MemorySegment> ref = fresh.put(source);
                 putFresh[r] = seconds(t0);
                 fresh.release(ref);
                 t0 = System.nanoTime();
                 ref = kept.put(source);
                 putKept[r] = seconds(t0);
                 kept.release(ref);
-                rayPut[r] = ray == null ? Double.NaN : ray.put();
-                // last: its first touch of 500 MB through a fresh mapping (and the unmap) disturbs
-                // the page-table state of what runs right after it on this VM
                 t0 = System.nanoTime();
                 ref = mapped.put(source);
                 putMapped[r] = seconds(t0);
                 mapped.release(ref);
             }
-            System.out.printf(Locale.ROOT, "store stats (page stock): %s%n", store.stats());
-        } finally {
-            fresh.close();
-            mapped.close();
-            kept.close();
-            if (ray != null) {
-                ray.close();
-            }
         }
         double c = median(copyWarm);
-        double p = median(put);
-        double f = median(putFresh);
-        System.out.printf(Locale.ROOT, "interleaved, %d reps, medians (min..max):%n", reps);
+        System.out.printf(Locale.ROOT, "diagnostics, interleaved, %d reps, medians (min..max):%n", reps);
         line("copy (warm)", copyWarm, size, "");
-        line("put (steady, defaults)", put, size, String.format(Locale.ROOT, "put/copy = %.2fx (target <= 1.3x; page stock, kept mappings)", p / c));
         line("put (stock, pwrite only)", putKept, size,
                 String.format(Locale.ROOT, "= %.2fx copy (shm4j.store.keepMappings=false)", median(putKept) / c));
-        line("put (steady, fresh pages)", putFresh, size, String.format(Locale.ROOT, "= %.2fx copy", f / c));
+        line("put (steady, fresh pages)", putFresh, size, String.format(Locale.ROOT, "= %.2fx copy", median(putFresh) / c));
         line("put (steady, via mapping)", putMapped, size,
                 String.format(Locale.ROOT, "= %.2fx copy (page stock, no kernel writes)", median(putMapped) / c));
-        if (ray != null) {
-            double y = median(rayPut);
-            line("ray.put", rayPut, size, String.format(Locale.ROOT, "put/ray.put = %.2fx (target < 1)", p / y));
-        }
-        System.out.printf(Locale.ROOT, "first put, empty store  %8.1f ms  %6.2f GB/s   = %.2fx copy%n", first * 1e3,
-                gbps(size, first), first / c);
     }
 
     private static void line(String what, double[] xs, long size, String note) {
@@ -211,8 +227,9 @@ public final class StoreBenchmark {
 
     /**
      * {@code ray.put} in a Python process driven line by line: {@code put} answers with the
-     * seconds one {@code ray.put} of a NumPy array of the size took (the previous ref dropped
-     * first). {@code SHM4J_PYTHON} picks the interpreter (one with ray).
+     * seconds one {@code ray.put} of a NumPy array of the size took (its ref dropped right after,
+     * and 100 ms given to Ray's asynchronous free, so every put finds the memory of the last one
+     * free to reuse, as shm4j's finds its victim's). {@code SHM4J_PYTHON} picks the interpreter (one with ray).
      */
     private static final class RayHelper implements AutoCloseable {
         private static final String SCRIPT = """
@@ -224,10 +241,12 @@ public final class StoreBenchmark {
                 ray.get(ray.put(np.zeros(1024)))
                 ref = ray.put(arr); del ref
                 print("ready", flush=True)
-                ref = None
                 for line in sys.stdin:
-                    ref = None
                     t0 = time.perf_counter(); ref = ray.put(arr); t = time.perf_counter() - t0
+                    # freed at once, and time for Ray's asynchronous free to finish: a put that
+                    # finds the last object's memory still taken takes fresh pages (2-4 s here)
+                    ref = None
+                    time.sleep(0.1)
                     print(t, flush=True)
                 ray.shutdown()
                 shutil.rmtree(tmp, ignore_errors=True)

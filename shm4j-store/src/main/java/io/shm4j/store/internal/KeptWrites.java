@@ -3,13 +3,18 @@ package io.shm4j.store.internal;
 import io.shm4j.segment.PendingSegment;
 import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a put into page stock whose mapping this process kept ({@link WarmStock}): chunks whose
  * pages this process has written through the mapping before (<i>touched</i>: their page-table
  * entries exist) are copied through it — a plain memory copy — and the others are written by
  * the kernel ({@code pwrite}), which takes no page fault. A helper thread copies from the other
- * end through the mapping, touching chunks as it goes (plasma's parallel memcpy, and the
+ * end through the mapping (a pooled thread, kept between puts), touching chunks as it goes (plasma's parallel memcpy, and the
  * population of the mapping in parallel with the copy): the first user-space touch of a 4 KiB
  * page costs far more than the copy on a VM with shadow page tables, so the helper gets through
  * a few chunks per put while the caller writes the rest, and after a few puts into the same
@@ -29,6 +34,20 @@ final class KeptWrites {
     static final String HELPER_PROPERTY = "shm4j.store.copyHelper";
     private static final boolean HELPER = Boolean.parseBoolean(System.getProperty(HELPER_PROPERTY, "true").trim())
             && Runtime.getRuntime().availableProcessors() > 1;
+
+    /**
+     * The helpers, kept alive between puts ({@value #HELPER_KEEP_ALIVE_SECONDS} s idle): starting a
+     * thread costs 1-3 ms on this project's VM, a tenth of a 500 MB put's copy. At most
+     * {@value #MAX_HELPERS} at once; a put that finds them all busy copies alone.
+     */
+    private static final ThreadPoolExecutor HELPERS = new ThreadPoolExecutor(0, KeptWrites.MAX_HELPERS,
+            KeptWrites.HELPER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+                Thread t = new Thread(task, "shm4j-store-copy");
+                t.setDaemon(true);
+                return t;
+            });
+    static final int MAX_HELPERS = 4;
+    static final long HELPER_KEEP_ALIVE_SECONDS = 30;
 
     private KeptWrites() {}
 
@@ -61,24 +80,30 @@ final class KeptWrites {
         }
         Cursor cursor = new Cursor(chunks);
         BitSet helped = new BitSet();
-        Thread helper = null;
         Throwable[] helperFailure = new Throwable[1];
+        CountDownLatch helperDone = null;
         if (HELPER && size >= TWO_THREADS_MIN) {
-            helper = Thread.ofPlatform().name("shm4j-store-copy").daemon().unstarted(() -> {
+            CountDownLatch done = new CountDownLatch(1);
+            Runnable help = () -> {
                 try {
-                    for (int i = cursor.back(); i >= 0; i = cursor.back()) {
-                        int c = order[i];
-                        copy(encoded, memory, c, size);
-                        helped.set(c);
+                    if (encoded.readableBy(Thread.currentThread())) { // else a confined source: the caller alone
+                        for (int i = cursor.back(); i >= 0; i = cursor.back()) {
+                            int c = order[i];
+                            copy(encoded, memory, c, size);
+                            helped.set(c);
+                        }
                     }
                 } catch (Throwable t) {
                     helperFailure[0] = t;
+                } finally {
+                    done.countDown();
                 }
-            });
-            if (encoded.readableBy(helper)) {
-                helper.start();
-            } else {
-                helper = null; // a confined source: this thread alone
+            };
+            try {
+                HELPERS.execute(help);
+                helperDone = done;
+            } catch (RejectedExecutionException e) {
+                // every helper busy with other puts: this thread alone
             }
         }
         Throwable failure = null;
@@ -96,8 +121,8 @@ final class KeptWrites {
             failure = t;
             cursor.stop();
         } finally {
-            if (helper != null) {
-                Uninterruptibly.join(helper);
+            if (helperDone != null) {
+                Uninterruptibly.await(helperDone); // helped and helperFailure are visible after it
             }
         }
         if (failure == null) {

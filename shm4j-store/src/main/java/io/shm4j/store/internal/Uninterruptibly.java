@@ -25,6 +25,22 @@ final class Uninterruptibly {
         }
     }
 
+    /** Waits until {@code latch} has counted down to zero. */
+    static void await(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Takes the head of {@code queue}, waiting for one. */
     static <T> T take(BlockingQueue<T> queue) {
         boolean interrupted = false;
