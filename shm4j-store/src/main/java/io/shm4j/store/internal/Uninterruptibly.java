@@ -11,26 +11,23 @@ final class Uninterruptibly {
 
     /** Waits until {@code thread} has ended. */
     static void join(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        run(thread::join);
     }
 
     /** Waits until {@code latch} has counted down to zero. */
     static void await(java.util.concurrent.CountDownLatch latch) {
+        run(latch::await);
+    }
+
+    private interface Wait {
+        void run() throws InterruptedException;
+    }
+
+    private static void run(Wait wait) {
         boolean interrupted = false;
         while (true) {
             try {
-                latch.await();
+                wait.run();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
