@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
  * Writes a put into page stock whose mapping this process kept ({@link WarmStock}): chunks whose
  * pages this process has written through the mapping before (<i>touched</i>: their page-table
  * entries exist) are copied through it — a plain memory copy — and the others are written by
- * the kernel ({@code pwrite}), which takes no page fault. A helper thread copies from the other
- * end through the mapping (a pooled thread, kept between puts), touching chunks as it goes (plasma's parallel memcpy, and the
- * population of the mapping in parallel with the copy): the first user-space touch of a 4 KiB
+ * the kernel ({@code pwrite}), which takes no page fault. A helper thread (pooled, kept between
+ * puts) copies from the other end through the mapping, touching chunks as it goes (plasma's
+ * parallel memcpy, and the population of the mapping in parallel with the copy): the first user-space touch of a 4 KiB
  * page costs far more than the copy on a VM with shadow page tables, so the helper gets through
  * a few chunks per put while the caller writes the rest, and after a few puts into the same
  * stock every chunk is a memory copy, split between the two threads.
@@ -35,19 +35,19 @@ final class KeptWrites {
     private static final boolean HELPER = Boolean.parseBoolean(System.getProperty(HELPER_PROPERTY, "true").trim())
             && Runtime.getRuntime().availableProcessors() > 1;
 
+    static final int MAX_HELPERS = 4;
+    static final long HELPER_KEEP_ALIVE_SECONDS = 30;
     /**
      * The helpers, kept alive between puts ({@value #HELPER_KEEP_ALIVE_SECONDS} s idle): starting a
      * thread costs 1-3 ms on this project's VM, a tenth of a 500 MB put's copy. At most
      * {@value #MAX_HELPERS} at once; a put that finds them all busy copies alone.
      */
-    private static final ThreadPoolExecutor HELPERS = new ThreadPoolExecutor(0, KeptWrites.MAX_HELPERS,
-            KeptWrites.HELPER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+    private static final ThreadPoolExecutor HELPERS = new ThreadPoolExecutor(0, MAX_HELPERS,
+            HELPER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
                 Thread t = new Thread(task, "shm4j-store-copy");
                 t.setDaemon(true);
                 return t;
             });
-    static final int MAX_HELPERS = 4;
-    static final long HELPER_KEEP_ALIVE_SECONDS = 30;
 
     private KeptWrites() {}
 
