@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,11 +21,11 @@ import org.junit.jupiter.api.Test;
  * {@code java.class.path}. Real worker JVMs.
  */
 class WorkerClassPathTest {
-    static Path classes;
+    @org.junit.jupiter.api.io.TempDir
+    static Path classes; // removed by JUnit however the class ends
 
     @BeforeAll
     static void compileAnApplicationOutsideTheClassPath() throws IOException {
-        classes = Files.createTempDirectory("shm4j-app");
         Path src = classes.resolve("src");
         Files.createDirectories(src);
         Files.writeString(src.resolve("OutsideApp.java"), """
@@ -50,15 +49,6 @@ class WorkerClassPathTest {
                 "-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
                 src.resolve("OutsideApp.java").toString(), src.resolve("OutsideTask.java").toString()),
                 Duration.ofSeconds(120)).assertOk();
-    }
-
-    @AfterAll
-    static void removeIt() throws IOException {
-        try (var walk = Files.walk(classes)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** Runs a class from a directory through a class loader of its own, as mvn exec:java does. */
