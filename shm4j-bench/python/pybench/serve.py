@@ -5,29 +5,30 @@
 
 ``shm``: the matrix is the current version of a shm4j dataset, followed in the background
 (``Dataset(name).follow()``: a thread attaches each new version and touches its pages before
-requests see it); each request takes ``current()`` (an attribute read).
-``shm-inline``: the same without the follower: each request thread has its own handle and its
-first request after an update re-attaches (a read of the shared counter; re-attach when it moved).
+requests see it); each pass takes ``current()`` (an attribute read).
+``shm-inline``: the same without the follower: the server's own handle re-attaches on the first
+pass after an update (a read of the shared counter; re-attach when it moved).
 ``copy`` (the baseline): the worker holds its own copy, ``np.load`` of the ``.npy`` file the
 pointer file names (``"<version> <path>"``), at start and whenever the pointer changes (a thread
-polls it every 20 ms, loads beside the old copy, then swaps).
+polls it every 20 ms, loads beside the old copy, then swaps). All three modes use the same server.
 
-Micro-batching (``BATCH`` > 0, default 8; the Java worker does the same): request threads only
-parse and answer; one scanning thread takes every query waiting when it starts (at most
-``BATCH``) and answers them in one pass over the matrix (one ``Q @ matrix.T`` matmul, each row
-read once), all from the same version. ``BATCH`` 0: each request thread scans for itself.
+The server (:class:`Server`) is one thread: a ``selectors`` (epoll) loop over the listening
+socket and the keep-alive connections, no thread per connection. Micro-batching (``BATCH`` > 0,
+default 8, the Java worker's cap too): every query that arrived complete in one loop turn is
+answered in passes of at most ``BATCH`` queries, each one ``Q @ matrix.T`` matmul (each row of
+the matrix read once per pass), all from the same version; then the answers go out together.
+``BATCH`` 0: one ``matrix @ q`` per query.
 
 Protocol (same as the Java worker, ``ServeWorker``): ``POST /knn?k=K`` with 64 little-endian
 float32 as body; answer ``"<version> <pid> <idx> <score> ..."`` best first. Prints
 ``ready <pid> <version>`` once listening; exits when stdin closes. Standard library + numpy.
 """
 import os
-import queue
+import selectors
 import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
@@ -55,101 +56,275 @@ def _top_k_row(scores, k):
     return idx, scores[idx]
 
 
-class Batcher:
-    """One scanning thread answering the queries waiting, up to ``batch`` at a time, in one pass."""
+_MAX_HEAD = 8192  # bytes of a request line and headers
+_MAX_K = 1000
 
-    def __init__(self, current, batch):
+
+class BadRequest(Exception):
+    """A request the worker does not serve: answered with ``status`` and the connection closed."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def parse_request(buf, start=0):
+    """One request from ``buf[start:]``: ``(k, query bytes, keep_alive, end)``, or None while it
+    is incomplete. Raises :class:`BadRequest` for anything but what the load
+    generator sends (``POST /knn[?k=K] HTTP/1.1`` with ``Content-Length: 256``)."""
+    end = buf.find(b"\r\n\r\n", start, start + _MAX_HEAD + 4)
+    if end < 0:
+        if len(buf) - start > _MAX_HEAD:
+            raise BadRequest(400, f"request head longer than {_MAX_HEAD} bytes")
+        return None
+    lines = bytes(buf[start:end]).split(b"\r\n")
+    first = lines[0].split(b" ")
+    if len(first) != 3 or first[0] != b"POST" or not (first[1] == b"/knn" or first[1].startswith(b"/knn?")):
+        raise BadRequest(400, f"expected POST /knn?k=K HTTP/1.1: request line={lines[0][:200]!r}")
+    if first[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+        raise BadRequest(400, f"unsupported protocol: version={first[2][:20]!r}")
+    k = 10
+    target = first[1]
+    if b"?" in target:
+        for param in target.split(b"?", 1)[1].split(b"&"):
+            if param.startswith(b"k="):
+                try:
+                    k = int(param[2:])
+                except ValueError:
+                    raise BadRequest(400, f"k is not an integer: k={param[2:][:20]!r}") from None
+    if not 1 <= k <= _MAX_K:
+        raise BadRequest(400, f"k out of range [1, {_MAX_K}]: k={k}")
+    length = None
+    keep_alive = first[2] == b"HTTP/1.1"
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise BadRequest(400, f"malformed header line: {line[:100]!r}")
+        name = name.strip().lower()
+        if name == b"content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                raise BadRequest(400, f"content-length is not an integer: {value.strip()[:20]!r}") from None
+        elif name == b"transfer-encoding":
+            raise BadRequest(411, "chunked bodies are not served: send content-length")
+        elif name == b"connection":
+            v = value.strip().lower()
+            if v == b"close":
+                keep_alive = False
+            elif v == b"keep-alive":
+                keep_alive = True
+    if length is None:
+        raise BadRequest(411, f"content-length required ({DIM * 4} bytes: {DIM} little-endian float32)")
+    if length != DIM * 4:
+        raise BadRequest(400, f"query must be {DIM * 4} bytes: content-length={length}")
+    stop = end + 4 + length
+    if len(buf) < stop:
+        return None
+    return k, bytes(buf[end + 4:stop]), keep_alive, stop
+
+
+def _response(status, body):
+    reason = {200: "OK", 400: "Bad Request", 411: "Length Required", 500: "Internal Server Error"}[status]
+    close = b"Connection: close\r\n" if status in (400, 411) else b""
+    return (b"HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n"
+            % (status, reason.encode(), len(body), close)) + body
+
+
+_LINGER = 2.0  # seconds a closing connection's late bytes are read and dropped before the close
+
+
+class _Conn:
+    __slots__ = ("sock", "inbuf", "out", "closing", "linger")
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.inbuf = bytearray()
+        self.out = bytearray()
+        self.closing = False  # close once ``out`` is written
+        self.linger = None  # once written and shut down for writing: when to close at the latest
+
+
+class Server:
+    """A lean HTTP/1.1 server on one thread: a ``selectors`` loop (epoll) over the listening
+    socket (``SO_REUSEPORT``) and every keep-alive connection; no thread per connection, no
+    handoff between threads. Each loop turn reads what every ready connection sent, answers all
+    complete queries together (in passes of at most ``batch``: one ``Q @ matrix.T`` each, all
+    from the same version) and writes the answers. A request that is not what the protocol
+    says is answered 400 (411 without a content-length) and its connection closed."""
+
+    def __init__(self, port, current, batch, host="127.0.0.1"):
         self._current = current
         self._batch = batch
-        self._queue = queue.SimpleQueue()
-        threading.Thread(target=self._scan, daemon=True, name="scan").start()
+        self._pid = os.getpid()
+        self._sel = selectors.DefaultSelector()
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        ls.bind((host, port))
+        ls.listen(128)
+        ls.setblocking(False)
+        self._listener = ls
+        self._sel.register(ls, selectors.EVENT_READ, None)
+        self._lingering = {}  # id -> conn: shut down for writing, closed at EOF or their deadline
 
-    def answer(self, q, k):
-        """(version, indices, scores) of q's top k, from the scanning thread's next pass."""
-        item = [q, k, threading.Event(), None]
-        self._queue.put(item)
-        item[2].wait()
-        if isinstance(item[3], BaseException):
-            raise item[3]
-        return item[3]
-
-    def _scan(self):
+    def serve_forever(self):
         while True:
-            items = [self._queue.get()]
-            while len(items) < self._batch:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
+            self.turn(None)
+
+    def turn(self, timeout):
+        """One loop turn: accept, read, answer what arrived complete, write."""
+        queries = []  # (conn, k, query bytes, keep_alive) in arrival order, per connection in order
+        bad = []  # (conn, BadRequest) after that connection's good requests
+        if self._lingering:
+            wait = min(c.linger for c in self._lingering.values()) - time.monotonic()
+            timeout = max(0.0, wait if timeout is None else min(timeout, wait))
+        for key, events in self._sel.select(timeout):
+            conn = key.data
+            if conn is None:
+                self._accept()
+                continue
+            if events & selectors.EVENT_WRITE:
+                self._flush(conn)
+                if conn.sock is None:
+                    continue
+            if events & selectors.EVENT_READ:
+                if conn.linger is not None:
+                    self._drain(conn)
+                elif not conn.closing:
+                    self._read(conn, queries, bad)
+        if queries:
+            self._answer(queries)
+        for conn, e in bad:
+            conn.out += _response(e.status, (f"{e}\n").encode())
+            conn.closing = True
+        touched = {id(q[0]): q[0] for q in queries}
+        for conn, _ in bad:
+            touched[id(conn)] = conn
+        for conn in touched.values():
+            self._flush(conn)
+        if self._lingering:
+            now = time.monotonic()
+            for conn in [c for c in self._lingering.values() if c.linger <= now]:
+                self._close(conn)
+
+    def _accept(self):
+        while True:
+            try:
+                s, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:  # e.g. EMFILE: keep serving the connections we have
+                print(f"accept failed: {e!r}", file=sys.stderr)
+                return
+            s.setblocking(False)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sel.register(s, selectors.EVENT_READ, _Conn(s))
+
+    def _read(self, conn, queries, bad):
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not data:
+            self._close(conn)  # the client closed (a request cut short is dropped with it)
+            return
+        buf = conn.inbuf
+        buf += data
+        pos = 0
+        try:
+            while True:
+                r = parse_request(buf, pos)
+                if r is None:
                     break
+                k, body, keep_alive, pos = r
+                queries.append((conn, k, body, keep_alive))
+                if not keep_alive:
+                    conn.closing = True
+                    break
+        except BadRequest as e:
+            bad.append((conn, e))
+            pos = len(buf)
+        del buf[:pos]
+
+    def _answer(self, queries):
+        pid = self._pid
+        step = self._batch if self._batch > 0 else 1
+        for start in range(0, len(queries), step):
+            part = queries[start:start + step]
             matrix = scores = None
             try:
                 version, matrix = self._current()
-                scores = np.stack([it[0] for it in items]) @ matrix.T  # (b, rows): each row read once
-                for i, it in enumerate(items):
-                    idx, sc = _top_k_row(scores[i], it[1])
-                    it[3] = (version, idx, sc)
-            except Exception as e:  # noqa: BLE001 - each waiting request answers 500 with it
-                for it in items:
-                    it[3] = e
-            matrix = scores = None  # waiting for the next batch must not pin this version
-            for it in items:
-                it[2].set()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def server_bind(self):
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        super().server_bind()
-
-
-def make_handler(current, batcher=None):
-    pid = os.getpid()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self):
-            super().setup()
-            # headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms
-            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, *args):
-            pass
-
-        def do_POST(self):
-            try:
-                k = 10
-                if "k=" in self.path:
-                    k = int(self.path.split("k=", 1)[1].split("&")[0])
-                n = int(self.headers.get("Content-Length", "0"))
-                if n != DIM * 4:
-                    raise ValueError(f"query must be {DIM * 4} bytes: content-length={n}")
-                q = np.frombuffer(self.rfile.read(n), dtype="<f4")
-                if batcher is not None:
-                    version, idx, scores = batcher.answer(q, k)
+                qs = np.frombuffer(b"".join(q[2] for q in part), dtype="<f4").reshape(len(part), DIM)
+                if self._batch > 0:
+                    scores = qs @ matrix.T  # (b, rows): each row of the matrix read once
+                    answers = [_top_k_row(scores[i], q[1]) for i, q in enumerate(part)]
                 else:
-                    version, matrix = current()
-                    idx, scores = top_k(matrix, q, k)
-                parts = [str(version), str(pid)]
-                for i, s in zip(idx.tolist(), scores.tolist()):
-                    parts.append(str(i))
-                    parts.append(repr(s))
-                body = (" ".join(parts) + "\n").encode()
-                status = 200
-            except Exception as e:  # noqa: BLE001 - the answer says what went wrong
-                body = (repr(e) + "\n").encode()
-                status = 500
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                    answers = [top_k(matrix, qs[0], part[0][1])]
+                for (conn, _, _, _), (idx, sc) in zip(part, answers):
+                    parts = [str(version), str(pid)]
+                    for i, s in zip(idx.tolist(), sc.tolist()):
+                        parts.append(str(i))
+                        parts.append(repr(s))
+                    conn.out += _response(200, (" ".join(parts) + "\n").encode())
+            except Exception as e:  # noqa: BLE001 - each query of the pass answers 500 with it
+                for conn, _, _, _ in part:
+                    conn.out += _response(500, (repr(e) + "\n").encode())
+            matrix = scores = None  # the loop's wait for the next requests must not pin this version
 
-    return Handler
+    def _flush(self, conn):
+        if conn.sock is None:
+            return
+        if conn.out:
+            try:
+                n = conn.sock.send(conn.out)
+                del conn.out[:n]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self._close(conn)
+                return
+        if conn.out:
+            self._sel.modify(conn.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, conn)
+            return
+        if conn.closing:
+            # the answer is written: stop sending, then read and drop what the client still sends
+            # until it closes (closing with unread bytes would reset the connection, and the
+            # client could lose the answer that says what was wrong)
+            if conn.linger is None:
+                try:
+                    conn.sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    self._close(conn)
+                    return
+                conn.linger = time.monotonic() + _LINGER
+                self._lingering[id(conn)] = conn
+                if self._sel.get_key(conn.sock).events & selectors.EVENT_WRITE:
+                    self._sel.modify(conn.sock, selectors.EVENT_READ, conn)
+            return
+        if self._sel.get_key(conn.sock).events & selectors.EVENT_WRITE:
+            self._sel.modify(conn.sock, selectors.EVENT_READ, conn)
+
+    def _drain(self, conn):
+        try:
+            if conn.sock.recv(65536):
+                return
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            pass
+        self._close(conn)
+
+    def _close(self, conn):
+        self._lingering.pop(id(conn), None)
+        if conn.sock is None:
+            return
+        self._sel.unregister(conn.sock)
+        conn.sock.close()
+        conn.sock = None
 
 
 def shm_source(name):
@@ -162,15 +337,8 @@ def shm_source(name):
 def shm_inline_source(name):
     from shm4j.dataset import Dataset
 
-    local = threading.local()
-
-    def current():
-        ds = getattr(local, "ds", None)
-        if ds is None:
-            ds = local.ds = Dataset(name)  # one handle per thread (not thread-safe)
-        return ds.current()
-
-    return current
+    ds = Dataset(name)  # the server's one thread uses it (a handle is not thread-safe)
+    return ds.current
 
 
 def copy_source(pointer):
@@ -220,8 +388,7 @@ def main(argv):
         os._exit(0)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    batcher = Batcher(current, batch) if batch > 0 else None
-    server = _Server(("127.0.0.1", port), make_handler(current, batcher))
+    server = Server(port, current, batch)
     print(f"ready {os.getpid()} {version}", flush=True)
     server.serve_forever()
     return 0
