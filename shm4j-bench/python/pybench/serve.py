@@ -23,6 +23,7 @@ Protocol (same as the Java worker, ``ServeWorker``): ``POST /knn?k=K`` with 64 l
 float32 as body; answer ``"<version> <pid> <idx> <score> ..."`` best first. Prints
 ``ready <pid> <version>`` once listening; exits when stdin closes. Standard library + numpy.
 """
+import json
 import os
 import selectors
 import socket
@@ -50,10 +51,33 @@ def top_k(matrix, q, k):
 
 
 def _top_k_row(scores, k):
-    k = min(k, scores.shape[0])
+    """``top_k`` of one row of scores, without a partition of the whole row: the k-th largest of
+    the blocks' maxima is at most the k-th largest score (k blocks each hold a score at least
+    that large), so only the scores at or above it are candidates (a few dozen for 1 M rows,
+    against a partition of all of them: 0.6 ms instead of 2.5-7 ms per query)."""
+    n = scores.shape[0]
+    k = min(k, n)
+    if n >= 16 * _BLOCKS:
+        block = n // max(_BLOCKS, 4 * k)
+        full = n - n % block
+        maxima = scores[:full].reshape(-1, block).max(axis=1)
+        if full < n:
+            maxima = np.append(maxima, scores[full:].max())
+        floor = np.partition(maxima, -k)[-k]
+        cand = np.flatnonzero(scores >= floor)
+        if cand.shape[0] >= k:  # fewer only with NaN scores: then the whole partition below
+            sc = scores[cand]
+            if cand.shape[0] > k:
+                keep = np.argpartition(sc, -k)[-k:]
+                cand, sc = cand[keep], sc[keep]
+            order = np.argsort(-sc, kind="stable")
+            return cand[order], sc[order]
     idx = np.argpartition(scores, -k)[-k:]
     idx = idx[np.argsort(-scores[idx], kind="stable")]
     return idx, scores[idx]
+
+
+_BLOCKS = 1024  # blocks of a row of scores whose maxima bound the k-th largest (at least 4 k)
 
 
 _MAX_HEAD = 8192  # bytes of a request line and headers
@@ -167,10 +191,19 @@ class Server:
         self._listener = ls
         self._sel.register(ls, selectors.EVENT_READ, None)
         self._lingering = {}  # id -> conn: shut down for writing, closed at EOF or their deadline
+        self.prof = None
 
     def serve_forever(self):
         while True:
             self.turn(None)
+
+    def profile(self):
+        """Turns on the loop's CPU accounting (:attr:`prof`: thread CPU seconds by step, pass
+        sizes); for one-off runs (``SHM4J_SERVE_PROFILE``), it costs a clock read per step."""
+        self.prof = {"turns": 0, "passes": 0, "queries": 0, "pass_sizes": {}, "select_s": 0.0, "io_s": 0.0,
+                     "matmul_s": 0.0, "topk_s": 0.0, "format_s": 0.0, "loop_cpu_s": 0.0,
+                     "start_process_cpu_s": time.process_time()}
+        self._clock = time.thread_time
 
     def turn(self, timeout):
         """One loop turn: accept, read, answer what arrived complete, write."""
@@ -179,7 +212,15 @@ class Server:
         if self._lingering:
             wait = min(c.linger for c in self._lingering.values()) - time.monotonic()
             timeout = max(0.0, wait if timeout is None else min(timeout, wait))
-        for key, events in self._sel.select(timeout):
+        prof = self.prof
+        if prof is not None:
+            t0 = self._clock()
+        ready = self._sel.select(timeout)
+        if prof is not None:
+            t1 = self._clock()
+            prof["turns"] += 1
+            prof["select_s"] += t1 - t0
+        for key, events in ready:
             conn = key.data
             if conn is None:
                 self._accept()
@@ -194,7 +235,11 @@ class Server:
                 elif not conn.closing:
                     self._read(conn, queries, bad)
         if queries:
+            if prof is not None:
+                prof["io_s"] += self._clock() - t1
             self._answer(queries)
+            if prof is not None:
+                t1 = self._clock()
         for conn, e in bad:
             conn.out += _response(e.status, (f"{e}\n").encode())
             conn.closing = True
@@ -207,6 +252,10 @@ class Server:
             now = time.monotonic()
             for conn in [c for c in self._lingering.values() if c.linger <= now]:
                 self._close(conn)
+        if prof is not None:
+            t2 = self._clock()
+            prof["io_s"] += t2 - t1
+            prof["loop_cpu_s"] += t2 - t0
 
     def _accept(self):
         while True:
@@ -256,14 +305,28 @@ class Server:
         for start in range(0, len(queries), step):
             part = queries[start:start + step]
             matrix = scores = None
+            prof = self.prof
+            if prof is not None:
+                t0 = self._clock()
             try:
                 version, matrix = self._current()
                 qs = np.frombuffer(b"".join(q[2] for q in part), dtype="<f4").reshape(len(part), DIM)
                 if self._batch > 0:
                     scores = qs @ matrix.T  # (b, rows): each row of the matrix read once
+                    if prof is not None:
+                        t1 = self._clock()
                     answers = [_top_k_row(scores[i], q[1]) for i, q in enumerate(part)]
                 else:
+                    if prof is not None:
+                        t1 = self._clock()
                     answers = [top_k(matrix, qs[0], part[0][1])]
+                if prof is not None:
+                    t2 = self._clock()
+                    prof["matmul_s"] += t1 - t0
+                    prof["topk_s"] += t2 - t1
+                    prof["passes"] += 1
+                    prof["queries"] += len(part)
+                    prof["pass_sizes"][len(part)] = prof["pass_sizes"].get(len(part), 0) + 1
                 for (conn, _, _, _), (idx, sc) in zip(part, answers):
                     parts = [str(version), str(pid)]
                     for i, s in zip(idx.tolist(), sc.tolist()):
@@ -273,6 +336,8 @@ class Server:
             except Exception as e:  # noqa: BLE001 - each query of the pass answers 500 with it
                 for conn, _, _, _ in part:
                     conn.out += _response(500, (repr(e) + "\n").encode())
+            if prof is not None:
+                prof["format_s"] += self._clock() - t2
             matrix = scores = None  # the loop's wait for the next requests must not pin this version
 
     def _flush(self, conn):
@@ -383,12 +448,21 @@ def main(argv):
         current = copy_source(source)
         version = current()[0]
 
+    server = Server(port, current, batch)
+    profile_to = os.environ.get("SHM4J_SERVE_PROFILE")
+    if profile_to:
+        server.profile()
+
     def watch_stdin():
         sys.stdin.buffer.read()
+        if profile_to:
+            prof = dict(server.prof, pid=os.getpid(), mode=mode,
+                        process_cpu_s=time.process_time() - server.prof["start_process_cpu_s"])
+            with open(profile_to, "a", encoding="utf-8") as f:
+                f.write(json.dumps(prof) + "\n")
         os._exit(0)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    server = Server(port, current, batch)
     print(f"ready {os.getpid()} {version}", flush=True)
     server.serve_forever()
     return 0

@@ -24,7 +24,7 @@ import java.util.function.ToDoubleFunction;
  * rep (every configuration once per rep), figures are medians over the reps.
  *
  * <p>Usage: {@code ServeBench [--size F] [--workers N] [--reps N] [--seconds S] [--warmup S]
- * [--interval S] [--settle S] [--k K] [--conns C] [--batch B] [--full-checks N] [--no-python] [--inline] [--dir DIR]...}.
+ * [--interval S] [--settle S] [--k K] [--conns C] [--batch B] [--full-checks N] [--no-python] [--no-java] [--inline] [--dir DIR]...}.
  * {@code --conns} (default {@value #DEFAULT_CONNS}): keep-alive connections per worker, each a
  * closed loop, the same for every configuration; {@code --batch} (default
  * {@value ServeWorker#DEFAULT_BATCH}): the most queries a worker answers in one pass over the
@@ -41,10 +41,10 @@ public final class ServeBench {
 
     /** The options of a run of the benchmark. */
     record Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
-            boolean single, boolean inline, List<Path> dirs) {
+            boolean single, boolean inline, List<Path> dirs, boolean java) {
         Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
                 boolean single, boolean inline) {
-            this(factor, workers, reps, plan, python, pythonExe, single, inline, List.of(Settings.shmDirectory()));
+            this(factor, workers, reps, plan, python, pythonExe, single, inline, List.of(Settings.shmDirectory()), true);
         }
     }
 
@@ -89,6 +89,7 @@ public final class ServeBench {
         int batch = ServeWorker.DEFAULT_BATCH;
         int fullChecks = 2;
         boolean python = true;
+        boolean java = true;
         boolean inline = false;
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -105,11 +106,12 @@ public final class ServeBench {
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--full-checks" -> fullChecks = Integer.parseInt(args[++i]);
                 case "--no-python" -> python = false;
+                case "--no-java" -> java = false;
                 case "--inline" -> inline = true;
                 case "--dir" -> dirs.add(Path.of(args[++i]).toAbsolutePath().normalize());
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i] + "; usage: [--size F]"
                         + " [--workers N] [--reps N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
-                        + " [--conns C] [--batch B] [--full-checks N] [--no-python] [--inline] [--dir DIR]...");
+                        + " [--conns C] [--batch B] [--full-checks N] [--no-python] [--no-java] [--inline] [--dir DIR]...");
             }
         }
         if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || seconds <= 0 || interval <= 0
@@ -121,7 +123,7 @@ public final class ServeBench {
         String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
                 interval, settle, fullChecks, false, batch), python, exe, true, inline,
-                dirs.isEmpty() ? List.of(Settings.shmDirectory()) : List.copyOf(dirs));
+                dirs.isEmpty() ? List.of(Settings.shmDirectory()) : List.copyOf(dirs), java);
     }
 
     /** The configurations of one rep, in the order they run: every configuration in each directory in turn. */
@@ -137,7 +139,14 @@ public final class ServeBench {
 
     private static List<ServeRun.Config> configs(Options o, boolean python, Path dir) {
         List<ServeRun.Config> c = new ArrayList<>();
-        for (String lang : python ? List.of("java", "python") : List.of("java")) {
+        List<String> langs = new ArrayList<>();
+        if (o.java()) {
+            langs.add("java");
+        }
+        if (python) {
+            langs.add("python");
+        }
+        for (String lang : langs) {
             if (o.workers() > 1 && o.single()) {
                 c.add(new ServeRun.Config(lang, "shm", 1, dir));
             }
