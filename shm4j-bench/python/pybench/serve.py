@@ -78,6 +78,23 @@ def _top_k_row(scores, k):
 
 
 _BLOCKS = 1024  # blocks of a row of scores whose maxima bound the k-th largest (at least 4 k)
+_CHUNK = 8192  # matrix rows per matmul of a pass (2 MiB at 64 float32)
+
+
+def batch_scores(matrix, qs, out):
+    """``out[:] = qs @ matrix.T`` (one row of scores per query; each row of the matrix read
+    once), computed as ``matrix[chunk] @ qs.T`` a chunk of rows at a time: BLAS's kernels for one
+    big product with so few queries take 20-50 % longer (b = 4: 18 against 23-28 ms for 1 M
+    rows). ``out`` is reused from pass to pass: a fresh 4-32 MiB array would fault in its
+    pages every time."""
+    n = matrix.shape[0]
+    qt = np.ascontiguousarray(qs.T)
+    tmp = np.empty((min(_CHUNK, n), qs.shape[0]), dtype=np.float32)
+    for i in range(0, n, _CHUNK):
+        j = min(i + _CHUNK, n)
+        np.matmul(matrix[i:j], qt, out=tmp[:j - i])
+        out[:, i:j] = tmp[:j - i].T
+    return out
 
 
 _MAX_HEAD = 8192  # bytes of a request line and headers
@@ -192,6 +209,7 @@ class Server:
         self._sel.register(ls, selectors.EVENT_READ, None)
         self._lingering = {}  # id -> conn: shut down for writing, closed at EOF or their deadline
         self.prof = None
+        self._scores = None  # the passes' scores, (batch, rows) float32, reused
 
     def serve_forever(self):
         while True:
@@ -312,7 +330,11 @@ class Server:
                 version, matrix = self._current()
                 qs = np.frombuffer(b"".join(q[2] for q in part), dtype="<f4").reshape(len(part), DIM)
                 if self._batch > 0:
-                    scores = qs @ matrix.T  # (b, rows): each row of the matrix read once
+                    n = matrix.shape[0]
+                    if self._scores is None or self._scores.shape[1] != n:
+                        self._scores = None
+                        self._scores = np.empty((self._batch, n), dtype=np.float32)
+                    scores = batch_scores(matrix, qs, self._scores[:len(part)])
                     if prof is not None:
                         t1 = self._clock()
                     answers = [_top_k_row(scores[i], q[1]) for i, q in enumerate(part)]
