@@ -17,7 +17,11 @@ socket and the keep-alive connections, no thread per connection. Micro-batching 
 default 8, the Java worker's cap too): every query that arrived complete in one loop turn is
 answered in passes of at most ``BATCH`` queries, each one ``Q @ matrix.T`` matmul (each row of
 the matrix read once per pass), all from the same version; then the answers go out together.
-``BATCH`` 0: one ``matrix @ q`` per query.
+Before a pass the loop waits up to 3 ms (``SHM4J_SERVE_GATHER_MS``; 0: no wait) for a query
+from every open connection (at most ``BATCH``): a pass costs nearly the same for 1 query as for 4
+(the matrix's memory traffic), so connections whose queries arrived one pass apart would otherwise
+stay in separate passes for good. ``BATCH`` 0: one ``matrix @ q`` per query, no wait.
+Set ``SHM4J_SERVE_PROFILE=FILE`` to append the loop's CPU by step (JSON) to FILE at exit.
 
 Protocol (same as the Java worker, ``ServeWorker``): ``POST /knn?k=K`` with 64 little-endian
 float32 as body; answer ``"<version> <pid> <idx> <score> ..."`` best first. Prints
@@ -192,11 +196,16 @@ class Server:
     handoff between threads. Each loop turn reads what every ready connection sent, answers all
     complete queries together (in passes of at most ``batch``: one ``Q @ matrix.T`` each, all
     from the same version) and writes the answers. A request that is not what the protocol
-    says is answered 400 (411 without a content-length) and its connection closed."""
+    says is answered 400 (411 without a content-length) and its connection closed (after the
+    answers to the queries it sent before; the server reads and drops what the client still
+    sends for up to 2 s, so the close does not reset the connection before the client read the
+    answer). ``gather``: seconds to wait for the other connections' queries before a pass."""
 
-    def __init__(self, port, current, batch, host="127.0.0.1"):
+    def __init__(self, port, current, batch, host="127.0.0.1", gather=0.0):
         self._current = current
         self._batch = batch
+        self._gather = gather if batch > 1 else 0.0
+        self._conns = {}  # id -> every open connection
         self._pid = os.getpid()
         self._sel = selectors.DefaultSelector()
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -233,25 +242,20 @@ class Server:
         prof = self.prof
         if prof is not None:
             t0 = self._clock()
-        ready = self._sel.select(timeout)
+        self._poll(timeout, queries, bad)
+        if queries and self._gather > 0:
+            # wait a little for the other connections' next queries, so that they share this pass
+            # (a pass over the matrix costs nearly the same for 1 query as for 4)
+            deadline = time.monotonic() + self._gather
+            while len(queries) < min(self._batch, sum(1 for c in self._conns.values() if not c.closing) or 1):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._poll(left, queries, bad)
         if prof is not None:
             t1 = self._clock()
             prof["turns"] += 1
             prof["select_s"] += t1 - t0
-        for key, events in ready:
-            conn = key.data
-            if conn is None:
-                self._accept()
-                continue
-            if events & selectors.EVENT_WRITE:
-                self._flush(conn)
-                if conn.sock is None:
-                    continue
-            if events & selectors.EVENT_READ:
-                if conn.linger is not None:
-                    self._drain(conn)
-                elif not conn.closing:
-                    self._read(conn, queries, bad)
         if queries:
             if prof is not None:
                 prof["io_s"] += self._clock() - t1
@@ -260,7 +264,6 @@ class Server:
                 t1 = self._clock()
         for conn, e in bad:
             conn.out += _response(e.status, (f"{e}\n").encode())
-            conn.closing = True
         touched = {id(q[0]): q[0] for q in queries}
         for conn, _ in bad:
             touched[id(conn)] = conn
@@ -275,6 +278,22 @@ class Server:
             prof["io_s"] += t2 - t1
             prof["loop_cpu_s"] += t2 - t0
 
+    def _poll(self, timeout, queries, bad):
+        for key, events in self._sel.select(timeout):
+            conn = key.data
+            if conn is None:
+                self._accept()
+                continue
+            if events & selectors.EVENT_WRITE:
+                self._flush(conn)
+                if conn.sock is None:
+                    continue
+            if events & selectors.EVENT_READ:
+                if conn.linger is not None:
+                    self._drain(conn)
+                elif not conn.closing:
+                    self._read(conn, queries, bad)
+
     def _accept(self):
         while True:
             try:
@@ -286,7 +305,9 @@ class Server:
                 return
             s.setblocking(False)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._sel.register(s, selectors.EVENT_READ, _Conn(s))
+            conn = _Conn(s)
+            self._sel.register(s, selectors.EVENT_READ, conn)
+            self._conns[id(conn)] = conn
 
     def _read(self, conn, queries, bad):
         try:
@@ -313,7 +334,8 @@ class Server:
                     conn.closing = True
                     break
         except BadRequest as e:
-            bad.append((conn, e))
+            bad.append((conn, e))  # answered after this connection's queries read before it
+            conn.closing = True
             pos = len(buf)
         del buf[:pos]
 
@@ -407,6 +429,7 @@ class Server:
 
     def _close(self, conn):
         self._lingering.pop(id(conn), None)
+        self._conns.pop(id(conn), None)
         if conn.sock is None:
             return
         self._sel.unregister(conn.sock)
@@ -470,7 +493,11 @@ def main(argv):
         current = copy_source(source)
         version = current()[0]
 
-    server = Server(port, current, batch)
+    gather_ms = float(os.environ.get("SHM4J_SERVE_GATHER_MS", "3"))
+    if not 0 <= gather_ms <= 1000:
+        print(f"SHM4J_SERVE_GATHER_MS must be in [0, 1000]: SHM4J_SERVE_GATHER_MS={gather_ms}", file=sys.stderr)
+        return 2
+    server = Server(port, current, batch, gather=gather_ms / 1000)
     profile_to = os.environ.get("SHM4J_SERVE_PROFILE")
     if profile_to:
         server.profile()
