@@ -25,7 +25,7 @@ Set ``SHM4J_SERVE_PROFILE=FILE`` to append the loop's CPU by step (JSON) to FILE
 
 Protocol (same as the Java worker, ``ServeWorker``): ``POST /knn?k=K`` with 64 little-endian
 float32 as body; answer ``"<version> <pid> <idx> <score> ..."`` best first. Prints
-``ready <pid> <version>`` once listening; exits when stdin closes. Standard library + numpy.
+``ready <pid> <version> <port>`` once listening (``PORT`` 0: a free port); exits when stdin closes. Standard library + numpy.
 """
 import json
 import os
@@ -215,6 +215,7 @@ class Server:
         ls.listen(128)
         ls.setblocking(False)
         self._listener = ls
+        self.port = ls.getsockname()[1]  # the one asked for, or the kernel's choice for 0
         self._sel.register(ls, selectors.EVENT_READ, None)
         self._lingering = {}  # id -> conn: shut down for writing, closed at EOF or their deadline
         self.prof = None
@@ -512,7 +513,7 @@ def main(argv):
         os._exit(0)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    print(f"ready {os.getpid()} {version}", flush=True)
+    print(f"ready {os.getpid()} {version} {server.port}", flush=True)
     server.serve_forever()
     return 0
 
