@@ -228,7 +228,7 @@ class Server:
     def profile(self):
         """Turns on the loop's CPU accounting (:attr:`prof`: thread CPU seconds by step, pass
         sizes); for one-off runs (``SHM4J_SERVE_PROFILE``), it costs a clock read per step."""
-        self.prof = {"turns": 0, "passes": 0, "queries": 0, "pass_sizes": {}, "select_s": 0.0, "io_s": 0.0,
+        self.prof = {"turns": 0, "passes": 0, "queries": 0, "pass_sizes": {}, "poll_s": 0.0, "io_s": 0.0,
                      "matmul_s": 0.0, "topk_s": 0.0, "format_s": 0.0, "loop_cpu_s": 0.0,
                      "start_process_cpu_s": time.process_time()}
         self._clock = time.thread_time
@@ -256,10 +256,8 @@ class Server:
         if prof is not None:
             t1 = self._clock()
             prof["turns"] += 1
-            prof["select_s"] += t1 - t0
+            prof["poll_s"] += t1 - t0  # select, accept, read, parse (the gathering wait costs no CPU)
         if queries:
-            if prof is not None:
-                prof["io_s"] += self._clock() - t1
             self._answer(queries)
             if prof is not None:
                 t1 = self._clock()
@@ -276,7 +274,7 @@ class Server:
                 self._close(conn)
         if prof is not None:
             t2 = self._clock()
-            prof["io_s"] += t2 - t1
+            prof["io_s"] += t2 - t1  # the answers' writes
             prof["loop_cpu_s"] += t2 - t0
 
     def _poll(self, timeout, queries, bad):
