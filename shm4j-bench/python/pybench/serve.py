@@ -346,7 +346,7 @@ class Server:
             matrix = scores = None
             prof = self.prof
             if prof is not None:
-                t0 = self._clock()
+                t0 = t2 = self._clock()
             try:
                 version, matrix = self._current()
                 qs = np.frombuffer(b"".join(q[2] for q in part), dtype="<f4").reshape(len(part), DIM)
@@ -362,7 +362,7 @@ class Server:
                 else:
                     if prof is not None:
                         t1 = self._clock()
-                    answers = [top_k(matrix, qs[0], part[0][1])]
+                    answers = [top_k(matrix, qs[0], part[0][1])]  # (profiled as top-k, its matvec too)
                 if prof is not None:
                     t2 = self._clock()
                     prof["matmul_s"] += t1 - t0
