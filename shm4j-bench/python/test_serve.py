@@ -183,10 +183,15 @@ def test_a_malformed_request_is_answered_400_or_411_and_its_connection_closed(wo
         assert (got, headers.get("connection")) == (status, "close"), body
         assert says in body
         assert read_response(f) is None  # closed by the worker, not left hanging
-    s2, f2 = connect(port)  # the worker still serves
-    with s2, f2:
-        s2.sendall(request(q))
-        got, _, body = read_response(f2)
+    assert_serves(p, port, q)  # the worker still serves
+
+
+def assert_serves(p, port, q):
+    """A fresh connection gets a right answer to query q from worker process p."""
+    s, f = connect(port)
+    with s, f:
+        s.sendall(request(q))
+        got, _, body = read_response(f)
         assert got == 200, body
         check(body, p.pid, 1, q)
 
@@ -197,13 +202,7 @@ def test_a_client_gone_mid_request_does_not_stop_the_worker(worker):
     s.sendall(request(queries(1)[0])[:100])  # half a head, then gone
     f.close()
     s.close()
-    s, f = connect(port)
-    with s, f:
-        q = queries(1, seed=9)[0]
-        s.sendall(request(q))
-        got, _, body = read_response(f)
-        assert got == 200, body
-        check(body, p.pid, 1, q)
+    assert_serves(p, port, queries(1, seed=9)[0])
 
 
 def test_connection_close_from_the_client_is_honoured_after_the_answer(worker):
