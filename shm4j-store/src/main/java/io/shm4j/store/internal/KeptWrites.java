@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  * entries exist) are copied through it — a plain memory copy — and the others are written by
  * the kernel ({@code pwrite}), which takes no page fault. A helper thread (pooled, kept between
  * puts) copies from the other end through the mapping, touching chunks as it goes (plasma's
- * parallel memcpy, and the population of the mapping in parallel with the copy): the first user-space touch of a 4 KiB
- * page costs far more than the copy on a VM with shadow page tables, so the helper gets through
+ * parallel memcpy, and the population of the mapping in parallel with the copy): the first
+ * user-space touch of a 4 KiB page costs far more than the copy on a VM with shadow page
+ * tables, so the helper gets through
  * a few chunks per put while the caller writes the rest, and after a few puts into the same
  * stock every chunk is a memory copy, split between the two threads.
  *
