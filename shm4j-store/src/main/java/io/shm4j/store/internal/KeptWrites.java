@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
  * puts) copies from the other end through the mapping, touching chunks as it goes (plasma's
  * parallel memcpy, and the population of the mapping in parallel with the copy): the first
  * user-space touch of a 4 KiB page costs far more than the copy on a VM with shadow page
- * tables, so the helper gets through
- * a few chunks per put while the caller writes the rest, and after a few puts into the same
- * stock every chunk is a memory copy, split between the two threads.
+ * tables, so the helper gets through a few chunks per put while the caller writes the rest,
+ * and after a few puts into the same stock every chunk is a memory copy, split between the two
+ * threads.
  *
  * <p>Not thread-safe: one call per pending segment; {@code touched} belongs to the call.
  */
