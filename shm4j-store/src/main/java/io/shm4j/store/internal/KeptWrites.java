@@ -44,11 +44,7 @@ final class KeptWrites {
      * {@value #MAX_HELPERS} at once; a put that finds them all busy copies alone.
      */
     private static final ThreadPoolExecutor HELPERS = new ThreadPoolExecutor(0, MAX_HELPERS,
-            HELPER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
-                Thread t = new Thread(task, "shm4j-store-copy");
-                t.setDaemon(true);
-                return t;
-            });
+            HELPER_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), Daemons.named("shm4j-store-copy"));
 
     private KeptWrites() {}
 

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Frees the pages of dropped objects on a background thread: the caller unlinks the file under
@@ -59,11 +58,7 @@ final class Reclaimer implements AutoCloseable {
         }
         synchronized (this) {
             if (thread == null) {
-                thread = Executors.newSingleThreadExecutor(task -> {
-                    Thread t = new Thread(task, "shm4j-store-reclaim");
-                    t.setDaemon(true);
-                    return t;
-                });
+                thread = Executors.newSingleThreadExecutor(Daemons.named("shm4j-store-reclaim"));
             }
             pending++;
             thread.execute(() -> {
@@ -117,12 +112,7 @@ final class Reclaimer implements AutoCloseable {
             thread = null;
         }
         if (t != null) {
-            t.shutdown();
-            try {
-                t.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Daemons.stop(t, false);
         }
     }
 }

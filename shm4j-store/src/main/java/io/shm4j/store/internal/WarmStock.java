@@ -90,11 +90,8 @@ final class WarmStock implements AutoCloseable {
                 Entry old = entries.put(name, added);
                 if (touch && TOUCH && touched.nextClearBit(0) < chunks(kept.size())) {
                     if (toucher == null) {
-                        toucher = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
-                            Thread t = new Thread(task, "shm4j-store-warm-toucher");
-                            t.setDaemon(true);
-                            return t;
-                        });
+                        toucher = java.util.concurrent.Executors.newSingleThreadExecutor(
+                                Daemons.named("shm4j-store-warm-toucher"));
                     }
                     toucher.execute(() -> touch(name, added));
                 }
@@ -106,11 +103,7 @@ final class WarmStock implements AutoCloseable {
                     out.add(entries.remove(first));
                 }
                 if (reaper == null) {
-                    ScheduledThreadPoolExecutor r = new ScheduledThreadPoolExecutor(1, task -> {
-                        Thread t = new Thread(task, "shm4j-store-warm-reaper");
-                        t.setDaemon(true);
-                        return t;
-                    });
+                    ScheduledThreadPoolExecutor r = new ScheduledThreadPoolExecutor(1, Daemons.named("shm4j-store-warm-reaper"));
                     r.scheduleWithFixedDelay(() -> idle.test(this::reap), REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
                     reaper = r;
                 }
@@ -215,20 +208,10 @@ final class WarmStock implements AutoCloseable {
             toucher = null;
         }
         if (t != null) {
-            t.shutdownNow(); // a touch stops at its next chunk: nothing is kept any more
-            try {
-                t.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Daemons.stop(t, true); // a touch stops at its next chunk: nothing is kept any more
         }
         if (r != null) {
-            r.shutdownNow();
-            try {
-                r.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Daemons.stop(r, true);
         }
         closeAll(out);
     }
