@@ -28,18 +28,23 @@ def _classpath():
     return os.pathsep.join(dirs + jars)
 
 
-def _java(*args, **kw):
+def _java(*args, props=(), **kw):
     java = JAVA if os.path.exists(JAVA) else "java"
     cmd = [java, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-           f"-Dshm4j.dir={shm_dir()}", "-cp", _classpath(), "io.shm4j.dataset.DatasetPublisher", *args]
+           f"-Dshm4j.dir={shm_dir()}", *props, "-cp", _classpath(), "io.shm4j.dataset.DatasetPublisher", *args]
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, **kw)
 
 
-def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one():
+@pytest.mark.parametrize("stock", [False, True], ids=["fresh-pages", "page-stock"])
+def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one(stock):
+    # page-stock: the writer reuses the pages of replaced versions (1 MiB each) once nobody maps
+    # them; the version this reader holds from the start must never be among them
     name = f"shm4jtest-py{os.getpid()}-ds"
     versions = 200
-    writer = _java(name, str(versions), "4096")
+    elements = 1 << 17 if stock else 4096
+    writer = (_java(name, str(versions), str(elements), "copy", props=["-Dshm4j.pageStock=64m"]) if stock
+              else _java(name, str(versions), str(elements)))
     try:
         # the writer creates the dataset, publishes version 1, says READY, then waits for a line
         line = writer.stdout.readline()
@@ -48,7 +53,7 @@ def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one():
         with Dataset(name) as ds:
             assert ds.kind == "array"
             k, a = ds.current()
-            assert k == 1 and a.dtype == np.int64 and a.shape == (4096,)
+            assert k == 1 and a.dtype == np.int64 and a.shape == (elements,)
             held_k, held = k, a
             writer.stdin.write("go\n")
             writer.stdin.flush()
@@ -64,6 +69,12 @@ def test_python_follows_versions_java_publishes_and_never_sees_a_torn_one():
             # the version held from the start is still readable though its name is gone
             assert held_k == 1 and held.min() == 1 and held.max() == 1
             assert not os.path.exists(os.path.join(shm_dir(), f"{name}@v1"))
+            if stock:
+                # read after the last publish, with version 1 still held here
+                line = writer.stdout.readline()
+                assert line.startswith("REUSED "), (line, writer.stderr.read() if writer.poll() is not None else "")
+                assert int(line.split()[1]) > 0, "no version was written into a replaced version's pages"
+                assert held.min() == 1 and held.max() == 1
         writer.stdin.write("done\n")
         writer.stdin.flush()
         assert writer.wait(timeout=120) == 0, writer.stderr.read()

@@ -406,7 +406,10 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
      * example {@code opts -> SharedArray.copyOf(opts, matrix)}; it may add
      * {@link ShmOptions#asMutable()} for versions to be patched in place with atomics. The
      * version is built outside the writer lock; under it, it is linked as {@code NAME@v<k+1>} and
-     * the current number is bumped (release). Then the previous version's name is removed.
+     * the current number is bumped (release). Then the previous version's name is removed — or,
+     * with the page stock on ({@code shm4j.pageStock}), its file moves into this process's stock,
+     * and a later publish that builds with {@code SharedArray.copyOf(opts, javaArray)} writes into
+     * its pages once no process maps it (see docs/dataset.md, "The writer's page stock").
      *
      * @return the new version number
      * @throws DatasetBusyException if another live writer holds the lock for {@link #DEFAULT_LOCK_WAIT}
@@ -497,8 +500,13 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
         }
         hook.at(Stage.BUMPED);
         if (k > 0) {
-            // Readers that mapped it keep it; its memory goes when the last of them lets go.
-            deleteQuietly(directory.path().resolve(DatasetLayout.versionName(name, k)));
+            // Readers that mapped it keep it; its memory goes when the last of them lets go —
+            // or, with the page stock on, its pages serve this process's next publish once
+            // nobody maps it any more (checked then, by the segment layer).
+            String replaced = DatasetLayout.versionName(name, k);
+            if (!directory.moveToPageStock(replaced)) {
+                deleteQuietly(directory.path().resolve(replaced));
+            }
         }
         return next;
     }

@@ -2,6 +2,7 @@ package io.shm4j.dataset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shm4j.Settings;
 import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.segment.ShmDirectory;
@@ -9,10 +10,13 @@ import io.shm4j.segment.ShmOptions;
 import io.shm4j.testkit.TestNames;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -55,6 +59,58 @@ class DatasetMultiProcessTest {
             }
             assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, VERSIONS));
             assertThat(DatasetAdmin.gc(ShmDirectory.current(), true).removed()).noneMatch(n -> n.startsWith(name));
+        }
+        assertThat(DatasetTest.versionNames(name)).isEmpty();
+    }
+
+    /**
+     * The same with the writer's page stock on: replaced versions (1 MiB) go into the stock and
+     * later versions are written into their pages once no reader maps them. A reader that still
+     * mapped a file being rewritten would see a torn version.
+     */
+    @Test
+    void shouldNeverShowATornVersionWhenTheWriterReusesReplacedVersionsPages() throws IOException {
+        String name = TestNames.unique("ds-hammer-stock");
+        int versions = 300;
+        int elements = 1 << 17;
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            java.util.function.LongFunction<java.util.function.Function<ShmOptions, SharedArray>> version = k -> o -> {
+                long[] a = new long[elements];
+                java.util.Arrays.fill(a, k);
+                return SharedArray.copyOf(o, a);
+            };
+            w.publish(version.apply(1));
+            List<Child> readers = new ArrayList<>();
+            Set<Object> inodes = new HashSet<>();
+            int reused = 0;
+            try {
+                for (int i = 0; i < 3; i++) { // the third follows in the background
+                    readers.add(i < 2 ? Child.start("read", name, Integer.toString(versions))
+                            : Child.start("read", name, Integer.toString(versions), "follow"));
+                }
+                for (Child r : readers) {
+                    r.await("READY", DEADLINE);
+                }
+                for (long k = 2; k <= versions; k++) {
+                    assertThat(w.publish(version.apply(k))).isEqualTo(k);
+                    Path file = ShmDirectory.current().path().resolve(DatasetLayout.versionName(name, k));
+                    if (!inodes.add(Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
+                        reused++;
+                    }
+                }
+                for (Child r : readers) {
+                    r.await("DONE", DEADLINE);
+                    r.assertExitsOk(DEADLINE);
+                }
+            } finally {
+                readers.forEach(Child::close);
+            }
+            assertThat(reused).as("versions written into a replaced version's pages").isPositive();
+            assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, versions));
+        } finally {
+            ShmDirectory.current().releasePageStock();
+            System.clearProperty(Settings.PAGE_STOCK_PROPERTY);
         }
         assertThat(DatasetTest.versionNames(name)).isEmpty();
     }

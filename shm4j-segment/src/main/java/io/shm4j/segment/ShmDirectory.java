@@ -1,6 +1,7 @@
 package io.shm4j.segment;
 
 import io.shm4j.Settings;
+import io.shm4j.Shm4jException;
 import io.shm4j.segment.internal.Native;
 import io.shm4j.segment.internal.SegmentMetadata;
 import java.io.IOException;
@@ -115,6 +116,33 @@ public final class ShmDirectory {
     /** Bytes this process keeps in its page stock in this directory (0 when the stock is off). */
     public long pageStockBytes() {
         return PageStock.bytes(this);
+    }
+
+    /**
+     * Takes a segment's name away for good and keeps its pages in this process's page stock,
+     * for a writer that replaces one large segment by another again and again (a dataset's
+     * replaced version): its next {@link #reserveForOverwrite} reuses these pages instead of
+     * allocating fresh ones. Done only when the stock is on ({@link Settings#PAGE_STOCK_PROPERTY})
+     * and the file is a segment of this user of at least 1 MiB that fits the stock's cap; the
+     * file is renamed to a stock name (to every other process, as after an unlink) and checked
+     * there, as for a closed owned segment. Processes that still map it keep its bytes: the stock
+     * hands its pages out only once nobody maps it (see docs/segment.md, "Page stock").
+     *
+     * @return whether the file went into the stock; when false nothing was changed (the caller
+     *     removes the name as before)
+     */
+    public boolean moveToPageStock(String name) {
+        SegmentNames.validate(name);
+        SegmentInfo info;
+        try {
+            if (Settings.pageStockBytes() < PageStock.MIN_BYTES) {
+                return false;
+            }
+            info = info(name);
+        } catch (Shm4jException e) {
+            return false; // a bad setting (creation reports it); gone, foreign or damaged: not ours to keep
+        }
+        return PageStock.deposit(this, info, null);
     }
 
     /** Removes this process's page stock in this directory; returns the bytes freed. */

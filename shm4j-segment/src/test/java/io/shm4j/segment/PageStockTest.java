@@ -314,6 +314,49 @@ class PageStockTest {
     }
 
     @Test
+    void shouldMoveAPersistentSegmentByNameIntoTheStockAndRefuseAnythingElse() throws Exception {
+        String name = TestNames.unique("stock-byname");
+        Path file = dir.path().resolve(name);
+        Path link = dir.path().resolve(TestNames.unique("stock-link"));
+        Path foreign = dir.path().resolve(TestNames.unique("stock-foreign"));
+        try {
+            try (PendingSegment p = dir.reserve(SegmentSpec.of(SIZE).withName(name).withLifetime(Lifetime.PERSISTENT))) {
+                p.write(0, MemorySegment.ofArray(new byte[(int) SIZE]));
+                p.publish().close();
+            }
+            Object inode = inode(file);
+            assertThat(dir.moveToPageStock(name)).as("off by default").isFalse();
+            assertThat(dir.find(name)).isPresent();
+
+            System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+            Files.createSymbolicLink(link, file); // to a real segment: never followed
+            Files.write(foreign, new byte[(int) SIZE]);
+            assertThat(dir.moveToPageStock(link.getFileName().toString())).as("a link").isFalse();
+            assertThat(dir.moveToPageStock(foreign.getFileName().toString())).as("no shm4j metadata").isFalse();
+            assertThat(dir.moveToPageStock(TestNames.unique("stock-missing"))).isFalse();
+            assertThat(Files.isSymbolicLink(link)).isTrue();
+            assertThat(inode(file)).isEqualTo(inode);
+            assertThat(Files.size(foreign)).isEqualTo(SIZE);
+            assertThat(dir.pageStockBytes()).isZero();
+
+            assertThat(dir.moveToPageStock(name)).isTrue();
+            assertThat(dir.find(name)).as("the name is gone, as after an unlink").isEmpty();
+            assertThat(dir.pageStockBytes()).isEqualTo(SIZE);
+            try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
+                assertThat(p.recycled()).isTrue();
+                p.write(0, MemorySegment.ofArray(new byte[(int) SIZE]));
+                try (Segment published = p.publish()) {
+                    assertThat(inode(published.path())).as("the moved segment's pages").isEqualTo(inode);
+                }
+            }
+        } finally {
+            for (Path p : List.of(file, link, foreign)) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
     void shouldReleaseTheStockRatherThanFailOnAFullTmpfs() {
         assumeTrue(SmallTmpfs.available(), "needs root to mount a tmpfs");
         System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");

@@ -127,6 +127,7 @@ final class ServeRun {
             versions.add(Embeddings.matrix(v, rows));
         }
         warmForKernel(versions, rows);
+        boolean stock = config.mode().startsWith("shm") && writerPageStockOn(rows);
         Dataset<SharedArray> dataset = null;
         Path dir = null;
         List<Process> procs = new ArrayList<>();
@@ -172,6 +173,10 @@ final class ServeRun {
             if (dataset != null) {
                 dataset.close();
             }
+            if (stock) {
+                ShmDirectory.of(config.dir()).releasePageStock();
+                System.clearProperty(Settings.PAGE_STOCK_PROPERTY);
+            }
             if (dir != null) {
                 try (Stream<Path> files = Files.list(dir)) {
                     for (Path f : files.toList()) {
@@ -182,6 +187,23 @@ final class ServeRun {
             }
             Files.deleteIfExists(log);
         }
+    }
+
+    /**
+     * Turns the writer's page stock on for a dataset run, unless {@code shm4j.pageStock} /
+     * {@code SHM4J_PAGE_STOCK} is set (give {@code -Dshm4j.pageStock=0} to run without): room for
+     * two versions, so each publish writes into the pages of the version replaced two publishes
+     * before, once no worker maps it, instead of taking fresh tmpfs pages (on this project's VM
+     * freed memory goes back to the host, and fresh pages cost a publish 0.2-1 s of CPU; see
+     * docs/dataset.md). Called after {@link #warmForKernel}, whose scratch arrays must not go into
+     * the stock. Returns whether it turned the stock on (the run turns it off at its end).
+     */
+    private static boolean writerPageStockOn(long rows) {
+        if (Settings.read(Settings.PAGE_STOCK_PROPERTY, Settings.PAGE_STOCK_ENV) != null) {
+            return false;
+        }
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, Long.toString(2 * (rows * Embeddings.DIM * Float.BYTES + (1 << 20))));
+        return true;
     }
 
     /**

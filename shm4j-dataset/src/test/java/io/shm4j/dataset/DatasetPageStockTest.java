@@ -1,0 +1,108 @@
+package io.shm4j.dataset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shm4j.Settings;
+import io.shm4j.array.SharedArray;
+import io.shm4j.segment.ShmDirectory;
+import io.shm4j.segment.ShmOptions;
+import io.shm4j.testkit.TestNames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A writer with the page stock on ({@code shm4j.pageStock}): a replaced version's file goes into
+ * the writer's stock, and a later publish reuses its pages — only once no process maps it (a
+ * lease in this process, a reader JVM holding it), which keeps its bytes.
+ */
+class DatasetPageStockTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(120);
+    /** 1 MiB of data: the stock keeps files of at least 1 MiB. */
+    private static final int ELEMENTS = 1 << 17;
+
+    @BeforeEach
+    void stockOn() {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+    }
+
+    @AfterEach
+    void stockOff() {
+        ShmDirectory.current().releasePageStock();
+        System.clearProperty(Settings.PAGE_STOCK_PROPERTY);
+    }
+
+    private static SharedArray filled(ShmOptions opts, long value) {
+        long[] a = new long[ELEMENTS];
+        Arrays.fill(a, value);
+        return SharedArray.copyOf(opts, a);
+    }
+
+    private static Object inode(String segment) throws IOException {
+        return Files.getAttribute(ShmDirectory.current().path().resolve(segment), "unix:ino", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Test
+    void shouldReuseAReplacedVersionsPagesOnlyOnceNoLeaseMapsIt() throws IOException {
+        String name = TestNames.unique("ds-stock");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name));
+                Dataset<SharedArray> r = Dataset.attachArrays(name)) {
+            w.publish(o -> filled(o, 1));
+            Object v1 = inode(DatasetLayout.versionName(name, 1));
+            Version<SharedArray> lease = r.current(); // maps version 1
+            w.publish(o -> filled(o, 2));
+            Object v2 = inode(DatasetLayout.versionName(name, 2));
+            assertThat(ShmDirectory.current().pageStockBytes()).as("version 1 in the stock").isPositive();
+            assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, 2));
+
+            // version 1 is still mapped by the lease: its pages are not taken, its bytes stay
+            w.publish(o -> filled(o, 3));
+            assertThat(inode(DatasetLayout.versionName(name, 3))).isNotEqualTo(v1).isNotEqualTo(v2);
+            assertThat(lease.value().minLong()).isEqualTo(1);
+            assertThat(lease.value().maxLong()).isEqualTo(1);
+            lease.close();
+
+            // version 2 was mapped by nobody when it was replaced: version 4 is written into its pages
+            w.publish(o -> filled(o, 4));
+            assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v2);
+            try (Version<SharedArray> v = r.current()) {
+                assertThat(v.number()).isEqualTo(4);
+                assertThat(v.value().minLong()).isEqualTo(4);
+                assertThat(v.value().maxLong()).isEqualTo(4);
+                assertThat(v.value().shape()).containsExactly(ELEMENTS);
+            }
+            assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, 4));
+            assertThat(ShmDirectory.current().pageStockBytes()).as("version 3 in the stock").isPositive();
+        }
+        assertThat(DatasetTest.versionNames(name)).isEmpty();
+    }
+
+    @Test
+    void shouldNeverWriteIntoAVersionAnotherProcessStillMaps() throws IOException {
+        String name = TestNames.unique("ds-stockp");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            w.publish(o -> filled(o, 1));
+            Object v1 = inode(DatasetLayout.versionName(name, 1));
+            try (Child reader = Child.start("hold", name)) {
+                assertThat(reader.await("HOLD", DEADLINE)).isEqualTo("HOLD 1 " + ELEMENTS);
+                w.publish(o -> filled(o, 2));
+                Object v2 = inode(DatasetLayout.versionName(name, 2));
+                w.publish(o -> filled(o, 3)); // version 1 in the stock, but mapped by the reader
+                assertThat(inode(DatasetLayout.versionName(name, 3))).isNotEqualTo(v1);
+                reader.send("sum");
+                assertThat(reader.await("SUM", DEADLINE)).isEqualTo("SUM 1 " + ELEMENTS);
+                reader.kill9();
+                w.publish(o -> filled(o, 4)); // version 2's pages, mapped by nobody
+                assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v2);
+            }
+            try (Dataset<SharedArray> r = Dataset.attachArrays(name); Version<SharedArray> v = r.current()) {
+                assertThat(v.value().sumLong()).isEqualTo(4L * ELEMENTS);
+            }
+        }
+    }
+}
