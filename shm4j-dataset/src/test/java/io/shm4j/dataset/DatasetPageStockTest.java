@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A writer with the page stock on ({@code shm4j.pageStock}): a replaced version's file goes into
  * the writer's stock, and a later publish reuses its pages — only once no process maps it (a
- * lease in this process, a reader JVM holding it), which keeps its bytes.
+ * lease in this process, a reader JVM holding it, which keeps its bytes meanwhile).
  */
 class DatasetPageStockTest {
     private static final Duration DEADLINE = Duration.ofSeconds(120);
@@ -66,18 +66,24 @@ class DatasetPageStockTest {
             assertThat(lease.value().minLong()).isEqualTo(1);
             assertThat(lease.value().maxLong()).isEqualTo(1);
             lease.close();
+            try (Version<SharedArray> v = r.current()) { // the handle moves on and lets go of version 1
+                assertThat(v.number()).isEqualTo(3);
+            }
 
-            // version 2 was mapped by nobody when it was replaced: version 4 is written into its pages
+            // version 1 stayed in the stock; now that nobody maps it, version 4 is written into
+            // its pages (the oldest first), and version 5 into version 2's
             w.publish(o -> filled(o, 4));
-            assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v2);
+            assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v1);
+            w.publish(o -> filled(o, 5));
+            assertThat(inode(DatasetLayout.versionName(name, 5))).isEqualTo(v2);
             try (Version<SharedArray> v = r.current()) {
-                assertThat(v.number()).isEqualTo(4);
-                assertThat(v.value().minLong()).isEqualTo(4);
-                assertThat(v.value().maxLong()).isEqualTo(4);
+                assertThat(v.number()).isEqualTo(5);
+                assertThat(v.value().minLong()).isEqualTo(5);
+                assertThat(v.value().maxLong()).isEqualTo(5);
                 assertThat(v.value().shape()).containsExactly(ELEMENTS);
             }
-            assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, 4));
-            assertThat(ShmDirectory.current().pageStockBytes()).as("version 3 in the stock").isPositive();
+            assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, 5));
+            assertThat(ShmDirectory.current().pageStockBytes()).as("versions 3 and 4 in the stock").isPositive();
         }
         assertThat(DatasetTest.versionNames(name)).isEmpty();
     }
@@ -97,11 +103,13 @@ class DatasetPageStockTest {
                 reader.send("sum");
                 assertThat(reader.await("SUM", DEADLINE)).isEqualTo("SUM 1 " + ELEMENTS);
                 reader.kill9();
-                w.publish(o -> filled(o, 4)); // version 2's pages, mapped by nobody
-                assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v2);
+                w.publish(o -> filled(o, 4)); // version 1's pages, which the reader let go of by dying
+                assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v1);
+                w.publish(o -> filled(o, 5)); // then version 2's
+                assertThat(inode(DatasetLayout.versionName(name, 5))).isEqualTo(v2);
             }
             try (Dataset<SharedArray> r = Dataset.attachArrays(name); Version<SharedArray> v = r.current()) {
-                assertThat(v.value().sumLong()).isEqualTo(4L * ELEMENTS);
+                assertThat(v.value().sumLong()).isEqualTo(5L * ELEMENTS);
             }
         }
     }

@@ -39,8 +39,11 @@ import java.util.Optional;
  * no other open file description of the inode exists: no descriptor, no mapping, in any process,
  * this one included — the lease is asked for on the kept descriptor, so only the kept mapping
  * itself is exempt). A process that still maps the old segment (a reader that attached it before
- * the close) keeps its bytes: the stock file is unlinked instead, exactly as the store's page
- * stock does. Stock names start with {@code .}, which no attach accepts.
+ * the close) keeps its bytes: the file stays in the stock, untouched, and a later take tries it
+ * again (the oldest of equal sizes first), so its pages serve once that reader lets go — a
+ * dataset writer's replaced version is often still mapped by a slow reader at the next publish
+ * and free at the one after. The cap bounds such files like any other. Stock names start with
+ * {@code .}, which no attach accepts.
  *
  * <p><b>After a crash:</b> stock names are temporary names of this process, so {@code shm4j gc}
  * (Java or Python), pool start and the store's recovery remove them once this process is dead
@@ -132,8 +135,10 @@ final class PageStock {
 
     /**
      * A pending segment over a stock file of {@code dir} (the smallest at least
-     * {@code spec.size()} bytes, else the largest), or empty when the stock has none that nobody
-     * else maps.
+     * {@code spec.size()} bytes, else the largest; the oldest of equal sizes), or empty when the
+     * stock has none that nobody else maps. A file still mapped or open elsewhere stays in the
+     * stock (its reader keeps its bytes) and is tried again by later takes: once that reader
+     * lets go, its pages are free to reuse.
      */
     static Optional<PendingSegment> take(ShmDirectory dir, SegmentSpec spec) {
         synchronized (ENTRIES) {
@@ -141,17 +146,20 @@ final class PageStock {
                 release(dir);
                 return Optional.empty();
             }
+            List<Entry> refused = new ArrayList<>();
             Entry e;
-            while ((e = pick(dir.path(), spec.size())) != null) {
-                ENTRIES.remove(e);
-                OwnedSegments.untrack(e.file());
+            while ((e = pick(dir.path(), spec.size(), refused)) != null) {
                 if (!stillOurs(e)) {
+                    drop(e);
                     e.unmap();
                     continue; // replaced under our name: not ours to reuse or remove
                 }
                 KeptMapping kept = e.kept();
                 if (kept != null && kept.size() < spec.size()) {
                     kept.close(); // too small to reuse; its descriptor would fail the check below
+                    Entry plain = new Entry(e.dir(), e.file(), e.size(), e.inode(), e.generation(), null);
+                    ENTRIES.set(ENTRIES.indexOf(e), plain);
+                    e = plain;
                     kept = null;
                 }
                 Optional<PendingSegment> p;
@@ -161,23 +169,31 @@ final class PageStock {
                     p = dir.recycle(spec, e.file(), kept);
                 } catch (OutOfSharedMemoryException x) {
                     // the grown tail did not fit (the stock file was removed): free the rest, use fresh pages
+                    drop(e);
                     e.unmap();
                     release(dir);
                     return Optional.empty();
                 } catch (RuntimeException | Error x) {
+                    drop(e);
                     e.unmap();
                     delete(e.file()); // whatever failed, a stock file is never left untracked
                     throw x;
                 }
                 if (p.isPresent()) {
+                    drop(e); // renamed by the recycle: the pending segment owns the file and the kept mapping
                     return p;
                 }
-                e.unmap(); // not taken over
-                // Someone still maps or holds the old file: it keeps its bytes; the name goes.
-                delete(e.file());
+                // Someone still maps or holds the old file: it keeps its bytes; the file stays here.
+                refused.add(e);
             }
             return Optional.empty();
         }
+    }
+
+    /** Takes {@code e} off the list (its file is no longer a stock file of this process). */
+    private static void drop(Entry e) {
+        ENTRIES.remove(e);
+        OwnedSegments.untrack(e.file());
     }
 
     /** Removes this process's stock files of {@code dir}; returns the bytes they held. */
@@ -212,11 +228,11 @@ final class PageStock {
         return n;
     }
 
-    private static Entry pick(Path dir, long size) {
+    private static Entry pick(Path dir, long size, List<Entry> skip) {
         Entry fit = null;
         Entry largest = null;
         for (Entry e : ENTRIES) {
-            if (!e.dir().equals(dir)) {
+            if (!e.dir().equals(dir) || skip.contains(e)) {
                 continue;
             }
             if (e.size() >= size && (fit == null || e.size() < fit.size())) {

@@ -212,21 +212,32 @@ class PageStockTest {
                 Writer in = child.outputWriter()) {
             String mapped = out.readLine();
             assertThat(mapped).as("reader mapped it").isEqualTo("MAPPED " + expected);
+            Object inode = inode(s.path());
             s.close();
             assertThat(dir.pageStockBytes()).as("closed by its owner: in stock").isEqualTo(SIZE);
+            byte[] junk = new byte[(int) SIZE];
+            Arrays.fill(junk, (byte) 0x55);
             try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
                 assertThat(p.recycled()).as("a file another process maps is never reused").isFalse();
-                assertThat(dir.pageStockBytes()).isZero();
-                assertThat(stockFiles(ProcessHandle.current().pid())).as("unlinked instead").isEmpty();
-                byte[] junk = new byte[(int) SIZE];
-                Arrays.fill(junk, (byte) 0x55);
+                assertThat(dir.pageStockBytes()).as("it stays in stock, untouched").isEqualTo(SIZE);
+                assertThat(stockFiles(ProcessHandle.current().pid())).hasSize(1);
                 p.write(0, MemorySegment.ofArray(junk));
-                p.publish().close();
+                try (Segment fresh = p.publish()) {
+                    assertThat(inode(fresh.path())).isNotEqualTo(inode);
+                }
             }
             in.write("go\n");
             in.flush();
             assertThat(out.readLine()).as("the reader still sees the old bytes").isEqualTo("AGAIN " + expected);
             assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // the reader is gone: the file it mapped (the oldest in stock) serves the next creation
+            try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE))) {
+                assertThat(p.recycled()).isTrue();
+                p.write(0, MemorySegment.ofArray(junk));
+                try (Segment reused = p.publish()) {
+                    assertThat(inode(reused.path())).as("the pages the reader let go of").isEqualTo(inode);
+                }
+            }
         } finally {
             child.destroyForcibly();
             child.waitFor();

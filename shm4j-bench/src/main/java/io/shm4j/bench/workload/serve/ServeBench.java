@@ -205,6 +205,11 @@ public final class ServeBench {
                         cpu.generatorUsPerAnswer(), cpu.writerMsPerPublish(), cpu.samplerPct(), cpu.workersPct(),
                         cpu.driverPct(), cpu.othersPct(), cpu.idlePct(), cpu.stealPct(), wall, loadAverage(),
                         r.problems().isEmpty() ? "" : "  " + r.problems());
+                if (c.mode().startsWith("shm") && !r.publishes().isEmpty()) {
+                    out.printf(Locale.ROOT, "        writer: CPU ms per publish %s, into pages it used before %s%n",
+                            r.publishes().stream().map(p -> String.format(Locale.ROOT, "%.0f", p.cpuMs())).toList(),
+                            r.publishes().stream().map(p -> p.reusedPages() ? "y" : "n").toList());
+                }
                 out.flush();
             }
         }

@@ -86,14 +86,18 @@ final class ServeRun {
     /** One answered (or failed) request. */
     record Answer(long start, long end, int query, int status, String body, String error) {}
 
-    /** A publish: when it started and ended (nanoTime), and its version. */
-    record Publish(long version, long start, long end) {}
+    /**
+     * A publish of the writer: the version it made, its wall-clock span, its CPU, and whether the
+     * new version's file is one whose pages this run's writer used before (its page stock).
+     */
+    record Publish(long version, long start, long end, double cpuMs, boolean reusedPages) {}
 
     /** What a run measured. */
     record Result(Config config, long answers, double throughput, double p50Ms, double p99SteadyMs,
             double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
             int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
-            int maxVersionsAlive, double switchLagMs, double driverCpuPct, double load1, Cpu cpu, List<String> problems) {}
+            int maxVersionsAlive, double switchLagMs, double driverCpuPct, double load1, Cpu cpu, List<String> problems,
+            List<Publish> publishes) {}
 
     /**
      * Where the CPU time of the measured window went (from /proc and the driver's thread CPU
@@ -128,16 +132,21 @@ final class ServeRun {
         }
         warmForKernel(versions, rows);
         boolean stock = config.mode().startsWith("shm") && writerPageStockOn(rows);
+        Set<Object> writerFiles = new HashSet<>(); // inodes of the files this run's writer wrote
         Dataset<SharedArray> dataset = null;
         Path dir = null;
         List<Process> procs = new ArrayList<>();
         Path log = Files.createTempFile("shm4j-serve-", ".log");
         try {
+            if (stock) {
+                primeWriterStock(name, versions.get(0), rows, writerFiles);
+            }
             String source;
             if (config.mode().startsWith("shm")) {
                 dataset = Dataset.createArrays(ShmOptions.named(name).in(ShmDirectory.of(config.dir())));
                 Dataset<SharedArray> ds = dataset;
                 ds.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {rows, Embeddings.DIM}, versions.get(0)));
+                writerFiles.add(inode(config.dir().resolve(name + "@v1")));
                 source = name;
             } else {
                 // the baseline's files live in the same directory as the dataset's versions, so
@@ -155,7 +164,7 @@ final class ServeRun {
             for (Process p : procs) {
                 pids.add(awaitReady(p, log));
             }
-            return drive(port, pids, dataset, dir, versions, name);
+            return drive(port, pids, dataset, dir, versions, name, writerFiles);
         } finally {
             for (Process p : procs) {
                 try {
@@ -199,11 +208,50 @@ final class ServeRun {
      * the stock. Returns whether it turned the stock on (the run turns it off at its end).
      */
     private static boolean writerPageStockOn(long rows) {
-        if (Settings.read(Settings.PAGE_STOCK_PROPERTY, Settings.PAGE_STOCK_ENV) != null) {
-            return false;
+        if (Settings.read(Settings.PAGE_STOCK_PROPERTY, Settings.PAGE_STOCK_ENV) != null
+                || rows * Embeddings.DIM * Float.BYTES < (1 << 20)) {
+            return false; // set by the user; or versions too small for the stock (it keeps files of 1 MiB and more)
         }
         System.setProperty(Settings.PAGE_STOCK_PROPERTY, Long.toString(2 * (rows * Embeddings.DIM * Float.BYTES + (1 << 20))));
         return true;
+    }
+
+    /**
+     * Puts two versions' worth of pages into the writer's page stock before the workers start, as
+     * a writer that has published twice has them: two persistent arrays of the matrix's size,
+     * moved into the stock by name (without a mapping, as a dataset's replaced versions are).
+     * Without it the run's first publishes would take fresh pages and measure a writer's start-up
+     * rather than its steady state (reported apart: docs/dataset.md).
+     */
+    private void primeWriterStock(String name, float[] matrix, long rows, Set<Object> writerFiles) throws IOException {
+        ShmDirectory d = ShmDirectory.of(config.dir());
+        List<String> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                String n = name + "-stock" + i;
+                try (SharedArray a = SharedArray.copyOf(ShmOptions.named(n).persistent().in(d), DType.FLOAT32,
+                        new long[] {rows, Embeddings.DIM}, matrix)) {
+                    made.add(n);
+                    writerFiles.add(inode(a.path()));
+                }
+            }
+            while (!made.isEmpty()) {
+                String n = made.getFirst();
+                if (!d.moveToPageStock(n)) {
+                    throw new IllegalStateException("page stock refused a primed file: segment=" + n
+                            + ", shm4j.pageStock=" + System.getProperty(Settings.PAGE_STOCK_PROPERTY));
+                }
+                made.removeFirst();
+            }
+        } finally {
+            for (String n : made) {
+                d.find(n).ifPresent(x -> d.remove(n));
+            }
+        }
+    }
+
+    private static Object inode(Path file) throws IOException {
+        return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -225,7 +273,7 @@ final class ServeRun {
     }
 
     private Result drive(int port, List<Long> pids, Dataset<SharedArray> dataset, Path dir, List<float[]> versions,
-            String name) throws IOException, InterruptedException {
+            String name, Set<Object> writerFiles) throws IOException, InterruptedException {
         int nQueries = 256;
         float[][] queries = new float[nQueries][];
         for (int i = 0; i < nQueries; i++) {
@@ -271,8 +319,10 @@ final class ServeRun {
                 float[] m = versions.get((int) published);
                 long cpu0 = threads.getCurrentThreadCpuTime();
                 long start = System.nanoTime();
+                boolean reused = false;
                 if (dataset != null) {
-                    dataset.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m));
+                    long k = dataset.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m));
+                    reused = !writerFiles.add(inode(config.dir().resolve(name + "@v" + k)));
                 } else {
                     Embeddings.writeNpy(dir.resolve("v" + (published + 1) + ".npy"), m, plan.rows());
                     writePointer(dir, published + 1);
@@ -281,8 +331,9 @@ final class ServeRun {
                     }
                 }
                 published++;
-                publishes.add(new Publish(published, start, System.nanoTime()));
-                writerCpu += threads.getCurrentThreadCpuTime() - cpu0;
+                long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+                publishes.add(new Publish(published, start, System.nanoTime(), cpu / 1e6, reused));
+                writerCpu += cpu;
                 nextPublish += (long) (plan.intervalSeconds() * 1e9);
             }
             long sample0 = threads.getCurrentThreadCpuTime();
@@ -599,7 +650,7 @@ final class ServeRun {
         return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
                 percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
                 fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive,
-                ServeBench.median(lags), driverCpuPct, load1(), cpu.of(answers), problems);
+                ServeBench.median(lags), driverCpuPct, load1(), cpu.of(answers), problems, List.copyOf(publishes));
     }
 
     /** The 1-minute load average now (NaN if unreadable). */

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Workload E end to end at a tiny size with real processes: Java worker JVMs and Python workers
+ * Workload E end to end at a small size (8192 x 64) with real processes: Java worker JVMs and Python workers
  * on one SO_REUSEPORT port, a writer publishing a version every 0.5 s, every answer checked
  * against the version it claims (some recomputed in full); the leak check fails the test if a
  * worker, a segment or a temporary file is left.
@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 class ServeTest {
     @Test
     void shouldServeConsistentAnswersFromEveryWorkerAcrossUpdates() throws Exception {
+        long rows = 8192; // 2 MiB versions: large enough for the writer's page stock (1 MiB and more)
         ServeBench.Options o = new ServeBench.Options(0.002, 2, 1,
-                new ServeRun.Plan(2000, 5, 3, 0.1, 1.5, 0.5, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false);
+                new ServeRun.Plan(rows, 5, 3, 0.1, 1.5, 0.5, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<ServeBench.Summary> s = ServeBench.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
@@ -39,7 +40,10 @@ class ServeTest {
             if (x.config().mode().equals("shm")) {
                 assertThat(r.maxVersionsAlive()).as(out).isBetween(1, 2);
                 // both workers map the last version (and the page of its .npy header): half of it each
-                assertThat(r.matrixPssMiB()).as(out).isGreaterThan(0).isLessThan(ServeBench.matrixMiB(2000) * 0.6);
+                assertThat(r.matrixPssMiB()).as(out).isGreaterThan(0).isLessThan(ServeBench.matrixMiB(rows) * 0.6);
+                // the writer's page stock was primed with two versions' pages: the first publish reuses them
+                assertThat(r.publishes()).as(out).isNotEmpty();
+                assertThat(r.publishes().get(0).reusedPages()).as(out).isTrue();
             }
         }
         assertThat(out).contains("targets (issue 18)", "zero failed or inconsistent answers");
