@@ -184,7 +184,7 @@ public final class ServeBench {
         }
         String stock = Settings.read(Settings.PAGE_STOCK_PROPERTY, Settings.PAGE_STOCK_ENV);
         out.printf(Locale.ROOT, "  writer's page stock: %s%n", stock == null
-                ? "two versions (publishes reuse replaced versions' pages; -Dshm4j.pageStock=0 to run without)"
+                ? "one version (a publish reuses the replaced version's pages; -Dshm4j.pageStock=0 to run without)"
                 : "shm4j.pageStock=" + stock);
         List<ServeRun.Config> configs = configs(o, python);
         Map<ServeRun.Config, List<ServeRun.Result>> results = new LinkedHashMap<>();

@@ -138,15 +138,16 @@ final class ServeRun {
         List<Process> procs = new ArrayList<>();
         Path log = Files.createTempFile("shm4j-serve-", ".log");
         try {
-            if (stock) {
-                primeWriterStock(name, versions.get(0), rows, writerFiles);
-            }
+
             String source;
             if (config.mode().startsWith("shm")) {
                 dataset = Dataset.createArrays(ShmOptions.named(name).in(ShmDirectory.of(config.dir())));
                 Dataset<SharedArray> ds = dataset;
                 ds.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {rows, Embeddings.DIM}, versions.get(0)));
                 writerFiles.add(inode(config.dir().resolve(name + "@v1")));
+                if (stock) {
+                    primeWriterStock(name, versions.get(0), rows, writerFiles);
+                }
                 source = name;
             } else {
                 // the baseline's files live in the same directory as the dataset's versions, so
@@ -201,52 +202,40 @@ final class ServeRun {
     /**
      * Turns the writer's page stock on for a dataset run, unless {@code shm4j.pageStock} /
      * {@code SHM4J_PAGE_STOCK} is set (give {@code -Dshm4j.pageStock=0} to run without): room for
-     * two versions, so each publish writes into the pages of the version replaced two publishes
-     * before, once no worker maps it, instead of taking fresh tmpfs pages (on this project's VM
-     * freed memory goes back to the host, and fresh pages cost a publish 0.2-1 s of CPU; see
-     * docs/dataset.md). Called after {@link #warmForKernel}, whose scratch arrays must not go into
-     * the stock. Returns whether it turned the stock on (the run turns it off at its end).
+     * one version — the one extra copy an update may need —, so each publish writes into the
+     * pages of the version replaced by the publish before, once no worker maps it, instead of
+     * taking fresh tmpfs pages (on this project's VM freed memory goes back to the host, and fresh
+     * pages cost a publish 0.2-1.2 s of CPU; see docs/dataset.md). Called after
+     * {@link #warmForKernel}, whose scratch arrays must not go into the stock. Returns whether it
+     * turned the stock on (the run turns it off at its end).
      */
     private static boolean writerPageStockOn(long rows) {
         if (Settings.read(Settings.PAGE_STOCK_PROPERTY, Settings.PAGE_STOCK_ENV) != null
                 || rows * Embeddings.DIM * Float.BYTES < (1 << 20)) {
             return false; // set by the user; or versions too small for the stock (it keeps files of 1 MiB and more)
         }
-        System.setProperty(Settings.PAGE_STOCK_PROPERTY, Long.toString(2 * (rows * Embeddings.DIM * Float.BYTES + (1 << 20))));
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, Long.toString(rows * Embeddings.DIM * Float.BYTES + (1 << 20)));
         return true;
     }
 
     /**
-     * Puts two versions' worth of pages into the writer's page stock before the workers start, as
-     * a writer that has published twice has them: two persistent arrays of the matrix's size,
-     * moved into the stock by name (without a mapping, as a dataset's replaced versions are).
-     * Without it the run's first publishes would take fresh pages and measure a writer's start-up
-     * rather than its steady state (reported apart: docs/dataset.md).
+     * Puts one version's worth of pages into the writer's page stock after the first publish and
+     * before the workers start, as a writer that has published twice has them: a persistent
+     * array of the matrix's size, moved into the stock by name (without a mapping, as a
+     * dataset's replaced versions are). Without it the run's first publish would take fresh pages
+     * and measure a writer's start-up rather than its steady state (docs/dataset.md).
      */
     private void primeWriterStock(String name, float[] matrix, long rows, Set<Object> writerFiles) throws IOException {
         ShmDirectory d = ShmDirectory.of(config.dir());
-        List<String> made = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2; i++) {
-                String n = name + "-stock" + i;
-                try (SharedArray a = SharedArray.copyOf(ShmOptions.named(n).persistent().in(d), DType.FLOAT32,
-                        new long[] {rows, Embeddings.DIM}, matrix)) {
-                    made.add(n);
-                    writerFiles.add(inode(a.path()));
-                }
-            }
-            while (!made.isEmpty()) {
-                String n = made.getFirst();
-                if (!d.moveToPageStock(n)) {
-                    throw new IllegalStateException("page stock refused a primed file: segment=" + n
-                            + ", shm4j.pageStock=" + System.getProperty(Settings.PAGE_STOCK_PROPERTY));
-                }
-                made.removeFirst();
-            }
-        } finally {
-            for (String n : made) {
-                d.find(n).ifPresent(x -> d.remove(n));
-            }
+        String n = name + "-stock";
+        try (SharedArray a = SharedArray.copyOf(ShmOptions.named(n).persistent().in(d), DType.FLOAT32,
+                new long[] {rows, Embeddings.DIM}, matrix)) {
+            writerFiles.add(inode(a.path()));
+        }
+        if (!d.moveToPageStock(n)) {
+            d.remove(n);
+            throw new IllegalStateException("page stock refused a primed file: segment=" + n
+                    + ", shm4j.pageStock=" + System.getProperty(Settings.PAGE_STOCK_PROPERTY));
         }
     }
 

@@ -41,7 +41,7 @@ class ServeTest {
                 assertThat(r.maxVersionsAlive()).as(out).isBetween(1, 2);
                 // both workers map the last version (and the page of its .npy header): half of it each
                 assertThat(r.matrixPssMiB()).as(out).isGreaterThan(0).isLessThan(ServeBench.matrixMiB(rows) * 0.6);
-                // the writer's page stock was primed with two versions' pages: the first publish reuses them
+                // the writer's page stock was primed with one version's pages: the first publish reuses them
                 assertThat(r.publishes()).as(out).isNotEmpty();
                 assertThat(r.publishes().get(0).reusedPages()).as(out).isTrue();
             }
