@@ -138,7 +138,6 @@ final class ServeRun {
         List<Process> procs = new ArrayList<>();
         Path log = Files.createTempFile("shm4j-serve-", ".log");
         try {
-
             String source;
             if (config.mode().startsWith("shm")) {
                 dataset = Dataset.createArrays(ShmOptions.named(name).in(ShmDirectory.of(config.dir())));
