@@ -38,13 +38,7 @@ class DatasetMultiProcessTest {
             w.publish(o -> filled(o, 1));
             List<Child> readers = new ArrayList<>();
             try {
-                for (int i = 0; i < 3; i++) { // the third follows in the background
-                    readers.add(i < 2 ? Child.start("read", name, Integer.toString(VERSIONS))
-                            : Child.start("read", name, Integer.toString(VERSIONS), "follow"));
-                }
-                for (Child r : readers) {
-                    r.await("READY", DEADLINE);
-                }
+                startReaders(readers, name, VERSIONS);
                 for (long k = 2; k <= VERSIONS; k++) {
                     long v = k;
                     assertThat(w.publish(o -> filled(o, v))).isEqualTo(k);
@@ -85,13 +79,7 @@ class DatasetMultiProcessTest {
             Set<Object> inodes = new HashSet<>();
             int reused = 0;
             try {
-                for (int i = 0; i < 3; i++) { // the third follows in the background
-                    readers.add(i < 2 ? Child.start("read", name, Integer.toString(versions))
-                            : Child.start("read", name, Integer.toString(versions), "follow"));
-                }
-                for (Child r : readers) {
-                    r.await("READY", DEADLINE);
-                }
+                startReaders(readers, name, versions);
                 for (long k = 2; k <= versions; k++) {
                     assertThat(w.publish(version.apply(k))).isEqualTo(k);
                     Path file = ShmDirectory.current().path().resolve(DatasetLayout.versionName(name, k));
@@ -187,6 +175,17 @@ class DatasetMultiProcessTest {
             assertThat(gc.busy()).isEmpty();
             assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, 2));
             assertThat(ShmDirectory.current().gc(false).segments()).doesNotContain(name);
+        }
+    }
+
+    /** Three reader processes reading until version {@code last}, the third following in the background; waits until each has read. */
+    private static void startReaders(List<Child> readers, String name, long last) {
+        for (int i = 0; i < 3; i++) {
+            readers.add(i < 2 ? Child.start("read", name, Long.toString(last))
+                    : Child.start("read", name, Long.toString(last), "follow"));
+        }
+        for (Child r : readers) {
+            r.await("READY", DEADLINE);
         }
     }
 
