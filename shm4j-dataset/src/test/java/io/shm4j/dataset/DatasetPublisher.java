@@ -43,7 +43,7 @@ public final class DatasetPublisher {
                         Arrays.fill(a, v);
                         return SharedArray.copyOf(o, a);
                     });
-                    Path file = ShmDirectory.current().path().resolve(name + "@v" + k);
+                    Path file = ShmDirectory.current().path().resolve(DatasetLayout.versionName(name, k));
                     if (!inodes.add(Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
                         reused++;
                     }

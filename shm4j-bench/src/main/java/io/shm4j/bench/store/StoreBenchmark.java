@@ -33,7 +33,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * Usage: {@code StoreBenchmark [--size-mb N] [--spill DIR] [--reps N] [--warmup N] [--no-ray] [--spill-only | --put-only]}. Default
- * 100 MB. Needs about 4x the size in the shm directory and 2x on the spill disk.
+ * 100 MB. Needs about 4x the size in the shm directory and 2x on the spill disk. {@code --spill DIR}
+ * (default: {@code java.io.tmpdir}) is where a fresh private directory is made for the run's spill
+ * and baseline files ({@code Files.createTempDirectory}: never an existing path, so nothing
+ * planted in a shared {@code /tmp} is followed), removed at the end with all it holds.
  */
 public final class StoreBenchmark {
     private static final int CHUNK = 8 << 20;
@@ -42,7 +45,7 @@ public final class StoreBenchmark {
 
     public static void main(String[] args) throws Exception {
         long sizeMb = 100;
-        Path spill = Path.of(System.getProperty("java.io.tmpdir"), "shm4j-bench-spill-" + ProcessHandle.current().pid());
+        Path spillParent = Path.of(System.getProperty("java.io.tmpdir"));
         int reps = 5;
         int warmup = 12;
         boolean ray = true;
@@ -51,7 +54,7 @@ public final class StoreBenchmark {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size-mb" -> sizeMb = Long.parseLong(args[++i]);
-                case "--spill" -> spill = Path.of(args[++i]);
+                case "--spill" -> spillParent = Path.of(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--no-ray" -> ray = false;
@@ -62,6 +65,7 @@ public final class StoreBenchmark {
             }
         }
         long size = sizeMb << 20;
+        Path spill = Files.createTempDirectory(spillParent, "shm4j-bench-spill-");
         System.out.printf(Locale.ROOT, "object store benchmark: size=%d MB, reps=%d, spill=%s%n", sizeMb, reps, spill);
         try (Arena arena = Arena.ofShared()) {
             // a Java array, as a Java caller puts: with -XX:+UseTransparentHugePages on huge pages,
@@ -357,7 +361,6 @@ public final class StoreBenchmark {
      */
     private static void spillAndRestore(MemorySegment source, Path spill, int reps) throws IOException {
         long size = source.byteSize();
-        Files.createDirectories(spill);
         // each rep twice: spill and restore as a two-thread pipeline (the default) and on one
         // thread (shm4j.store.ioPipeline=false), alternating which goes first
         int runs = 2 * reps;

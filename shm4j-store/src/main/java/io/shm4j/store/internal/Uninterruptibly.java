@@ -1,6 +1,7 @@
 package io.shm4j.store.internal;
 
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Waits that an interrupt does not cut short — for a helper thread whose buffers or memory the
@@ -15,7 +16,7 @@ final class Uninterruptibly {
     }
 
     /** Waits until {@code latch} has counted down to zero. */
-    static void await(java.util.concurrent.CountDownLatch latch) {
+    static void await(CountDownLatch latch) {
         run(latch::await);
     }
 
