@@ -31,6 +31,23 @@ class SegmentTest {
         }
     }
 
+    @Test
+    void shouldMapEveryPageWhenTouchedOneBytePerPage() throws Exception {
+        String name = TestNames.unique("touch");
+        long size = (8 << 20) + 5000; // ends in a partial page
+        try (Segment created = Segment.create(ShmOptions.named(name), size);
+                Segment attached = Segment.attach(name)) {
+            MemorySegment m = attached.memory();
+            assertThat(m.byteSize()).isEqualTo(size);
+            assertThat(residentKiB(m)).as("a fresh mapping maps no page yet").isLessThan(size / 1024 / 4);
+            io.shm4j.segment.internal.Native.touchPages(m, 4096);
+            assertThat(residentKiB(m)).as("every page touched, the last partial one too")
+                    .isEqualTo((size + 4095) / 4096 * 4);
+            assertThatThrownBy(() -> io.shm4j.segment.internal.Native.touchPages(m, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("page=0");
+        }
+    }
+
     /** Rss of the mapping that starts at {@code m}'s address, from /proc/self/smaps. */
     private static long residentKiB(MemorySegment m) throws java.io.IOException {
         String start = Long.toHexString(m.address()) + "-";
