@@ -93,8 +93,17 @@ public final class Embeddings {
         Arrays.fill(bs, Float.NEGATIVE_INFINITY);
         Arrays.fill(best, -1);
         float worst = Float.NEGATIVE_INFINITY;
-        long off = 0;
-        for (long i = 0; i < rows; i++, off += DIM * Float.BYTES) {
+        for (long from = 0; from < rows; from += BLOCK_ROWS) {
+            worst = topKBlock(data, from, Math.min(rows, from + BLOCK_ROWS), q, k, bs, best, worst);
+        }
+        return best;
+    }
+
+    /** {@link #topK} over rows {@code [from, to)}: returns the new worst score kept ({@link #BLOCK_ROWS} says why blocks). */
+    private static float topKBlock(MemorySegment data, long from, long to, float[] q, int k, float[] bs, int[] best,
+            float worst) {
+        long off = from * DIM * Float.BYTES;
+        for (long i = from; i < to; i++, off += DIM * Float.BYTES) {
             float s0 = 0;
             float s1 = 0;
             float s2 = 0;
@@ -111,7 +120,7 @@ public final class Embeddings {
                 worst = offer(bs, best, k, s, (int) i);
             }
         }
-        return best;
+        return worst;
     }
 
     /**
@@ -127,6 +136,20 @@ public final class Embeddings {
     public static int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut) {
         return BATCH.topKBatch(data, rows, qs, k, scoresOut);
     }
+
+    /**
+     * Rows per call of a batched kernel's inner loop. A scan is a loop of calls over blocks of
+     * rows, not one loop over the whole matrix, because of what closing a shared arena does to
+     * other threads: the JVM handshakes every thread and deoptimizes any whose top frame is
+     * compiled code with memory-segment accesses, whatever memory it reads (HotSpot's
+     * {@code CloseScopedMemoryHandshakeClosure}). A worker's follower closes a replaced version
+     * while the scan runs over the new one; with one loop the rest of that pass then ran in the
+     * interpreter (100-140 ms instead of 12 ms on 244 MiB, seconds for the Vector API); with a
+     * call per block only the block in progress does, and the next call runs compiled again
+     * (docs/dataset.md, "Closing a version and the JIT"). System property
+     * {@code shm4j.bench.blockRows} changes it (a number above the rows: one loop, for an A/B).
+     */
+    static final int BLOCK_ROWS = Math.max(1, Integer.getInteger("shm4j.bench.blockRows", 1024));
 
     /** A batched top-k kernel: {@link #topKBatch}'s contract. */
     interface BatchKernel {
@@ -179,8 +202,18 @@ public final class Embeddings {
             worst[b] = Float.NEGATIVE_INFINITY;
         }
         float[] row = new float[DIM];
-        long off = 0;
-        for (long i = 0; i < rows; i++, off += DIM * Float.BYTES) {
+        for (long from = 0; from < rows; from += BLOCK_ROWS) {
+            scalarBlock(data, from, Math.min(rows, from + BLOCK_ROWS), qs, k, row, best, worst, scoresOut);
+        }
+        return best;
+    }
+
+    /** {@link #scalarTopKBatch} over rows {@code [from, to)} ({@link #BLOCK_ROWS} says why blocks). */
+    private static void scalarBlock(MemorySegment data, long from, long to, float[][] qs, int k, float[] row,
+            int[][] best, float[] worst, float[][] scoresOut) {
+        int n = qs.length;
+        long off = from * DIM * Float.BYTES;
+        for (long i = from; i < to; i++, off += DIM * Float.BYTES) {
             MemorySegment.copy(data, FLOAT, off, row, 0, DIM);
             for (int b = 0; b < n; b++) {
                 float[] q = qs[b];
@@ -200,7 +233,6 @@ public final class Embeddings {
                 }
             }
         }
-        return best;
     }
 
     /**

@@ -205,6 +205,12 @@ public final class ServeBench {
                         cpu.generatorUsPerAnswer(), cpu.writerMsPerPublish(), cpu.samplerPct(), cpu.workersPct(),
                         cpu.driverPct(), cpu.othersPct(), cpu.idlePct(), cpu.stealPct(), wall, loadAverage(),
                         r.problems().isEmpty() ? "" : "  " + r.problems());
+                if (!r.publishes().isEmpty()) {
+                    ServeRun.Phases ph = r.phases();
+                    out.printf(Locale.ROOT, "        update p99 by phase: writing %.2f ms (%d answers), switching %.2f ms (%d),"
+                            + " settling %.2f ms (%d)%n", ph.p99WritingMs(), ph.writing(), ph.p99SwitchingMs(),
+                            ph.switching(), ph.p99SettlingMs(), ph.settling());
+                }
                 if (c.mode().startsWith("shm") && !r.publishes().isEmpty()) {
                     out.printf(Locale.ROOT, "        writer: CPU ms per publish %s, into pages it used before %s%n",
                             r.publishes().stream().map(p -> String.format(Locale.ROOT, "%.0f", p.cpuMs())).toList(),

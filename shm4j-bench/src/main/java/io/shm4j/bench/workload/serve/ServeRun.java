@@ -97,7 +97,17 @@ final class ServeRun {
             double p99UpdateMs, long updateAnswers, long failed, long inconsistent, long stale, long fullChecked,
             int versionsSeen, int workersAnswering, double pssMiB, double matrixPssMiB, double peakPssMiB,
             int maxVersionsAlive, double switchLagMs, double driverCpuPct, double load1, Cpu cpu, List<String> problems,
-            List<Publish> publishes) {}
+            List<Publish> publishes, Phases phases) {}
+
+    /**
+     * The answers of the update windows by the phase of the update they overlapped first: the
+     * writer's publish (copying the new version), the switch (from the publish's end until every
+     * worker answered from the new version: the followers' map and touch) and the settle time
+     * after it (the old version's unmapping): each phase's answer count and p99 (ms), to tell which
+     * part of an update slows requests.
+     */
+    record Phases(long writing, double p99WritingMs, long switching, double p99SwitchingMs, long settling,
+            double p99SettlingMs) {}
 
     /**
      * Where the CPU time of the measured window went (from /proc and the driver's thread CPU
@@ -321,6 +331,10 @@ final class ServeRun {
                 published++;
                 long cpu = threads.getCurrentThreadCpuTime() - cpu0;
                 publishes.add(new Publish(published, start, System.nanoTime(), cpu / 1e6, reused));
+                if (System.getenv("SHM4J_SERVE_TRACE") != null) {
+                    // the workers' pass traces' clock (ServeWorker.PassTrace): version, start, end
+                    System.err.printf("TRACE publish %d %d %d%n", published, start, publishes.getLast().end());
+                }
                 writerCpu += cpu;
                 nextPublish += (long) (plan.intervalSeconds() * 1e9);
             }
@@ -524,6 +538,9 @@ final class ServeRun {
         List<String> problems = new ArrayList<>();
         List<Long> steady = new ArrayList<>();
         List<Long> update = new ArrayList<>();
+        List<Long> writing = new ArrayList<>();
+        List<Long> switching = new ArrayList<>();
+        List<Long> settling = new ArrayList<>();
         long failed = 0;
         long inconsistent = 0;
         long stale = 0;
@@ -538,6 +555,7 @@ final class ServeRun {
         // An update lasts from the publish's start until every worker answered from the new
         // version (or the publish's end, if later), plus the settle time.
         long[] windowEnd = new long[publishes.size()];
+        long[] switchedAt = new long[publishes.size()];
         double[] lags = new double[publishes.size()];
         for (int i = 0; i < publishes.size(); i++) {
             Publish p = publishes.get(i);
@@ -552,6 +570,7 @@ final class ServeRun {
                 }
                 switched = Math.max(switched, first == Long.MAX_VALUE ? to : first);
             }
+            switchedAt[i] = switched;
             windowEnd[i] = switched + settle;
             lags[i] = (switched - p.start()) / 1e6;
         }
@@ -622,8 +641,10 @@ final class ServeRun {
             long latency = a.end() - a.start();
             boolean duringUpdate = false;
             for (int i = 0; i < publishes.size(); i++) {
-                if (a.end() >= publishes.get(i).start() && a.start() <= windowEnd[i]) {
+                Publish p = publishes.get(i);
+                if (a.end() >= p.start() && a.start() <= windowEnd[i]) {
                     duringUpdate = true;
+                    (a.start() <= p.end() ? writing : a.start() <= switchedAt[i] ? switching : settling).add(latency);
                     break;
                 }
             }
@@ -638,7 +659,9 @@ final class ServeRun {
         return new Result(config, answers, answers / secs, percentileMs(concat(steady, update), 0.50),
                 percentileMs(steady, 0.99), percentileMs(update, 0.99), update.size(), failed, inconsistent, stale,
                 fullChecked, versionsSeen.size(), answering.size(), pss, matrixPss, peakPss, maxAlive,
-                ServeBench.median(lags), driverCpuPct, load1(), cpu.of(answers), problems, List.copyOf(publishes));
+                ServeBench.median(lags), driverCpuPct, load1(), cpu.of(answers), problems, List.copyOf(publishes),
+                new Phases(writing.size(), percentileMs(writing, 0.99), switching.size(), percentileMs(switching, 0.99),
+                        settling.size(), percentileMs(settling, 0.99)));
     }
 
     /** The 1-minute load average now (NaN if unreadable). */

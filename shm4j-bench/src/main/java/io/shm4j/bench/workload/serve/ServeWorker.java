@@ -197,7 +197,10 @@ public final class ServeWorker {
                 taken.add(queue.take());
                 queue.drainTo(taken, batch - 1);
                 try {
+                    long t0 = System.nanoTime();
+                    long cpu0 = PassTrace.ON ? PassTrace.threadCpu() : 0;
                     Copy m = matrix(reader);
+                    long t1 = System.nanoTime();
                     long version = m.version();
                     int n = taken.size();
                     int k = 0;
@@ -210,6 +213,9 @@ public final class ServeWorker {
                         qs[i] = taken.get(i).query;
                     }
                     int[][] top = Embeddings.topKBatch(m.data(), m.rows(), qs, k, scores);
+                    if (PassTrace.ON) {
+                        PassTrace.pass(t0, t1, System.nanoTime(), n, version, PassTrace.threadCpu() - cpu0);
+                    }
                     for (int i = 0; i < n; i++) {
                         Pending p = taken.get(i);
                         StringBuilder b = new StringBuilder(16 * p.k + 32).append(version).append(' ').append(pid);
@@ -229,6 +235,46 @@ public final class ServeWorker {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A diagnostic: with {@code SHM4J_SERVE_TRACE=PREFIX} in the environment, each pass of the
+     * scanning thread appends a line to {@code PREFIX.<pid>} (a new file; an existing one or a
+     * link is refused): its start ({@code System.nanoTime}, the same clock as the driver's
+     * {@code TRACE publish} lines on stderr), the microseconds {@code current()} took, the pass's
+     * wall and CPU microseconds, its queries, its version and the thread's minor page faults so
+     * far. How the slow first pass over each new version was found (docs/dataset.md).
+     */
+    private static final class PassTrace {
+        static final String PREFIX = System.getenv("SHM4J_SERVE_TRACE");
+        static final boolean ON = PREFIX != null && !PREFIX.isBlank();
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private static java.io.PrintStream out;
+        private static boolean failed;
+
+        static long threadCpu() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        static synchronized void pass(long t0, long t1, long t2, int queries, long version, long cpuNanos) {
+            if (failed) {
+                return;
+            }
+            try {
+                if (out == null) {
+                    out = new java.io.PrintStream(Files.newOutputStream(Path.of(PREFIX + "." + ProcessHandle.current().pid()),
+                            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE), true,
+                            StandardCharsets.US_ASCII);
+                }
+                String stat = Files.readString(Path.of("/proc/thread-self/stat"), StandardCharsets.US_ASCII);
+                String minflt = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7];
+                out.printf("%d %d %d %d %d %d %s%n", t0, (t1 - t0) / 1000, (t2 - t1) / 1000, cpuNanos / 1000, queries,
+                        version, minflt);
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                System.err.println("SHM4J_SERVE_TRACE: tracing off: " + e);
+            }
         }
     }
 

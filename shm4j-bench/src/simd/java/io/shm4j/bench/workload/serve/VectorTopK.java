@@ -32,8 +32,6 @@ final class VectorTopK implements Embeddings.BatchKernel {
     @Override
     public int[][] topKBatch(MemorySegment data, long rows, float[][] qs, int k, float[][] scoresOut) {
         int n = qs.length;
-        int lanes = S.length();
-        int perRow = Embeddings.DIM / lanes;
         int[][] best = new int[n][k];
         float[] worst = new float[n];
         float[] q = new float[n * Embeddings.DIM];
@@ -43,9 +41,20 @@ final class VectorTopK implements Embeddings.BatchKernel {
             worst[b] = Float.NEGATIVE_INFINITY;
             System.arraycopy(qs[b], 0, q, b * Embeddings.DIM, Embeddings.DIM);
         }
+        for (long from = 0; from < rows; from += Embeddings.BLOCK_ROWS) {
+            scoreBlock(data, from, Math.min(rows, from + Embeddings.BLOCK_ROWS), q, n, k, best, worst, scoresOut);
+        }
+        return best;
+    }
+
+    /** Rows {@code [from, to)} scored against every query: one call per block (see {@link Embeddings#BLOCK_ROWS}). */
+    private static void scoreBlock(MemorySegment data, long from, long to, float[] q, int n, int k, int[][] best,
+            float[] worst, float[][] scoresOut) {
+        int lanes = S.length();
+        int perRow = Embeddings.DIM / lanes;
         long rowBytes = (long) Embeddings.DIM * Float.BYTES;
-        long off = 0;
-        for (long i = 0; i < rows; i++, off += rowBytes) {
+        long off = from * rowBytes;
+        for (long i = from; i < to; i++, off += rowBytes) {
             for (int b = 0; b < n; b++) {
                 FloatVector acc = FloatVector.zero(S);
                 for (int c = 0; c < perRow; c++) {
@@ -59,6 +68,5 @@ final class VectorTopK implements Embeddings.BatchKernel {
                 }
             }
         }
-        return best;
     }
 }

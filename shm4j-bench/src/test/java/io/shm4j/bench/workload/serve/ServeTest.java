@@ -81,7 +81,7 @@ class ServeTest {
 
     @Test
     void shouldGiveTheSameAnswersBatchedScalarAndVectorAsOneQueryAtATime() {
-        long rows = 3001; // not a multiple of any vector or block length
+        long rows = 3001; // not a multiple of any vector length or of Embeddings.BLOCK_ROWS
         MemorySegment m = MemorySegment.ofArray(Embeddings.matrix(4, rows));
         float[][] qs = new float[5][];
         for (int b = 0; b < qs.length; b++) {
@@ -95,6 +95,8 @@ class ServeTest {
             for (int b = 0; b < qs.length; b++) {
                 float[] one = new float[7];
                 int[] want = Embeddings.topK(m, rows, qs[b], 7, one);
+                // the kernels scan in blocks of BLOCK_ROWS rows: 3001 rows end in a partial block
+                assertThat(want).as("topK query " + b).containsExactly(Embeddings.exactTopK(4, rows, qs[b], 7, new float[7]));
                 assertThat(top[b]).as(kernel.name() + " query " + b).containsExactly(want);
                 for (int i = 0; i < 7; i++) {
                     assertThat((double) scores[b][i]).isCloseTo(one[i], org.assertj.core.api.Assertions.within(1e-4));
