@@ -151,8 +151,29 @@ public final class Kernels {
 
     // ------------------------------------------------------------------ reductions in double
 
+    /**
+     * Elements per call of a min/max kernel. Sums already run per {@link #BLOCK}; min and max are
+     * cut into calls as well, because closing any shared arena of the process (another thread
+     * closing an array, a dataset follower unmapping a replaced version) makes HotSpot deoptimize
+     * a thread whose top frame is compiled code with memory-segment accesses: a reduction in one
+     * loop over 1.5 GB would finish in the interpreter, a reduction in calls loses one block
+     * (docs/dataset.md, "Closing a version and the JIT").
+     */
+    static final long EXTREME_BLOCK = 4096;
+
     /** Reduces one line to a double, starting from {@code op.identity()}. */
     public static double reduce(Op op, DType t, MemorySegment s, long off, long n, long stride) {
+        if ((op == Op.MIN || op == Op.MAX) && n > EXTREME_BLOCK) {
+            double acc = op.identity();
+            for (long b = 0; b < n; b += EXTREME_BLOCK) {
+                acc = op.combine(acc, reduceLine(op, t, s, off + b * stride, Math.min(EXTREME_BLOCK, n - b), stride));
+            }
+            return acc;
+        }
+        return reduceLine(op, t, s, off, n, stride);
+    }
+
+    private static double reduceLine(Op op, DType t, MemorySegment s, long off, long n, long stride) {
         if (t == DType.FLOAT64 && stride == Double.BYTES) {
             Simd v = SIMD;
             if (v != null) {

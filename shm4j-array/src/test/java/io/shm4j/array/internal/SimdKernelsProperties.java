@@ -100,6 +100,30 @@ class SimdKernelsProperties {
         }
     }
 
+    @Property(tries = 100)
+    void shouldReduceMinAndMaxInBlocksAsOneFoldDoes(@ForAll("runs") Run run) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = f64(arena, run);
+            long off = (long) run.start() * Double.BYTES;
+            double[] v = run.values();
+            for (Kernels.Op op : List.of(Kernels.Op.MIN, Kernels.Op.MAX)) {
+                double want = op.identity();
+                double wantEven = op.identity();
+                for (int i = 0; i < v.length; i++) {
+                    want = op.combine(want, v[i]);
+                    if (i % 2 == 0) {
+                        wantEven = op.combine(wantEven, v[i]);
+                    }
+                }
+                // lengths up to 9000 cross Kernels.EXTREME_BLOCK (4096): the contiguous and the strided path
+                assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT64, s, off, v.length, Double.BYTES), want,
+                        op + " " + run);
+                assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT64, s, off, (v.length + 1) / 2, 2 * Double.BYTES),
+                        wantEven, op + " every other " + run);
+            }
+        }
+    }
+
     @Example
     void shouldKeepNumpysSignOfZeroAndNanRules() {
         try (Arena arena = Arena.ofConfined()) {
