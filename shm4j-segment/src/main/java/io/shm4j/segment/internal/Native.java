@@ -400,9 +400,8 @@ public final class Native {
      * Reads one byte of each {@code page}-byte page of {@code region} (and its last byte), each in
      * native code ({@code memcmp} of the byte with itself, one downcall per page), so that this
      * process's page tables map all its pages while its memory traffic stays one cache line per
-     * page: reading every byte of a large version (a memory-bandwidth pass of its own) slowed the
-     * scans of the request threads on the other core by up to 4x while a follower touched it
-     * (docs/dataset.md). The calling Java thread is in native code for each page's fault: a
+     * page (reading every byte of a large version was a memory-bandwidth pass of its own, beside
+     * the request threads' scans on the other core; docs/dataset.md). The calling Java thread is in native code for each page's fault: a
      * safepoint does not wait for it there, even if the thread runs at a low priority and waits
      * long for a core (a Java loop reading the pages would hold every other thread at the
      * safepoint until the scheduler runs it); between two downcalls it spends nanoseconds in Java.
