@@ -563,6 +563,11 @@ public final class SharedArray implements AutoCloseable {
     /**
      * The data bytes this array's elements live in (the root's data region; elements are at
      * {@link #byteOffset} with {@link #strides()}). Read-only unless {@link #isWritable()}.
+     *
+     * <p>A long loop over it is best written as a loop of calls over blocks: when any shared
+     * arena of the process is closed meanwhile (another array closed, a dataset version
+     * unmapped), HotSpot deoptimizes a thread whose top frame is compiled code reading segments,
+     * and a single loop would finish in the interpreter (docs/array.md).
      */
     public MemorySegment data() {
         checkOpen();

@@ -331,7 +331,7 @@ final class ServeRun {
                 published++;
                 long cpu = threads.getCurrentThreadCpuTime() - cpu0;
                 publishes.add(new Publish(published, start, System.nanoTime(), cpu / 1e6, reused));
-                if (System.getenv("SHM4J_SERVE_TRACE") != null) {
+                if (System.getenv("SHM4J_SERVE_TRACE") != null && !System.getenv("SHM4J_SERVE_TRACE").isBlank()) {
                     // the workers' pass traces' clock (ServeWorker.PassTrace): version, start, end
                     System.err.printf("TRACE publish %d %d %d%n", published, start, publishes.getLast().end());
                 }
