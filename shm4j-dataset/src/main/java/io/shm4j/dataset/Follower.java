@@ -11,20 +11,21 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A background thread that keeps a dataset handle on the newest version without its request
  * threads paying for the switch ({@link Dataset#follow(Duration)}). Each look is one load of the
- * shared version number; when it moved, the follower maps the new version, reads one byte of each
- * of its pages (in native code; filling this process's page tables: on a VM with shadow page
- * tables the first touch of each 4 KiB page of a new mapping costs about 2 µs even after
+ * shared version number; when it moved, the follower maps the new version, reads all of it
+ * (in native code; filling this process's page tables: on a VM with shadow page tables the first
+ * touch of each 4 KiB page of a new mapping costs about 2 µs even after
  * {@code MADV_POPULATE_READ}) and then makes it the handle's version. The versions it replaced
  * are unmapped by this thread too, once no lease or {@link DatasetReader} of the handle holds
  * them (the last one to let go wakes it) (a version's last unmapping frees its pages when its name is already gone: 13–25 ms for
  * 244 MiB, also kept off the request threads).
  *
  * <p><b>Request threads' scans:</b> unmapping a replaced version closes its shared arena, and
- * HotSpot deoptimizes every thread whose top frame is then compiled code with memory-segment
- * accesses, whatever segment it reads: a thread in one long loop over the new version finishes
- * that loop in the interpreter (100-140 ms instead of 12 ms for 244 MiB in workload E). Write long
- * scans as a loop of calls over blocks of rows, so that such a close costs one block
- * (docs/dataset.md, "Closing a version and the JIT").
+ * HotSpot deoptimizes the top frame of every thread then running compiled code with
+ * memory-segment accesses, whatever segment it reads: a thread in one long loop over the new
+ * version runs the rest of it in the interpreter (until an on-stack compilation replaces it:
+ * 100-140 ms instead of 12 ms for 244 MiB in workload E). Write long scans as a loop of calls
+ * over blocks of rows, so that such a close costs about one block (docs/dataset.md, "Closing a
+ * version and the JIT").
  *
  * <p><b>Priority:</b> the touch runs on a second thread of the follower at nice
  * {@value #DEFAULT_NICE} (its own nice value only, set with {@code setpriority} on its thread id;
@@ -230,12 +231,12 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
     }
 
     /**
-     * Reads one byte of every page of {@code bytes} in native code, chunk by chunk
-     * ({@link Native#touchPages}), so that the page tables of this process map all its pages: the
-     * chunks not yet claimed from {@code cursor} (two threads may share the work). If
-     * {@code paced}, at most {@link #touchShare} of a core (a pause after each chunk, in proportion
-     * to the thread CPU time the chunk took), so that request threads sharing the cores slow down
-     * little while it runs.
+     * Reads every byte of {@code bytes} in native code, chunk by chunk ({@link Native#readAll}), so
+     * that the page tables of this process map all its pages: the chunks not yet claimed from
+     * {@code cursor} (two threads may share the work). If {@code paced}, at most
+     * {@link #touchShare} of a core (a pause after each chunk, in proportion to the thread CPU
+     * time the chunk took), so that request threads sharing the cores slow down little while it
+     * runs.
      */
     void touch(MemorySegment bytes, java.util.concurrent.atomic.AtomicLong cursor, boolean paced) {
         long n = bytes.byteSize();
@@ -244,7 +245,7 @@ public final class Follower<T extends AutoCloseable> implements AutoCloseable {
         for (long start; !stopped && (start = cursor.getAndAdd(chunk)) < n; ) {
             long t0 = paced ? CPU.getCurrentThreadCpuTime() : 0;
             // in native code: a safepoint never waits for a low-priority thread to get a core
-            Native.touchPages(bytes.asSlice(start, Math.min(n, start + chunk) - start), PAGE);
+            Native.readAll(bytes.asSlice(start, Math.min(n, start + chunk) - start));
             if (paced) {
                 // paced by this thread's CPU time, not the wall clock: on a busy machine the wall
                 // clock also counts the time other threads ran, and the switch would crawl

@@ -32,7 +32,7 @@ class SegmentTest {
     }
 
     @Test
-    void shouldMapEveryPageWhenTouchedOneBytePerPage() throws Exception {
+    void shouldMapEveryPageWhenReadInNativeCode() throws Exception {
         String name = TestNames.unique("touch");
         long size = (8 << 20) + 5000; // ends in a partial page
         try (Segment created = Segment.create(ShmOptions.named(name), size);
@@ -40,11 +40,9 @@ class SegmentTest {
             MemorySegment m = attached.memory();
             assertThat(m.byteSize()).isEqualTo(size);
             assertThat(residentKiB(m)).as("a fresh mapping maps no page yet").isLessThan(size / 1024 / 4);
-            io.shm4j.segment.internal.Native.touchPages(m, 4096);
-            assertThat(residentKiB(m)).as("every page touched, the last partial one too")
+            io.shm4j.segment.internal.Native.readAll(m); // what a dataset follower's touch does
+            assertThat(residentKiB(m)).as("every page read, the last partial one too")
                     .isEqualTo((size + 4095) / 4096 * 4);
-            assertThatThrownBy(() -> io.shm4j.segment.internal.Native.touchPages(m, 0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("page=0");
         }
     }
 

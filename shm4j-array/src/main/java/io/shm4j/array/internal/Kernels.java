@@ -155,9 +155,10 @@ public final class Kernels {
      * Elements per call of a min/max kernel. Sums already run per {@link #BLOCK}; min and max are
      * cut into calls as well, because closing any shared arena of the process (another thread
      * closing an array, a dataset follower unmapping a replaced version) makes HotSpot deoptimize
-     * a thread whose top frame is compiled code with memory-segment accesses: a reduction in one
-     * loop over 1.5 GB would finish in the interpreter, a reduction in calls loses one block
-     * (docs/dataset.md, "Closing a version and the JIT").
+     * the top frame of a thread in compiled code with memory-segment accesses: a reduction in one
+     * loop over 1.5 GB would go on in the interpreter, a reduction in calls loses about one block
+     * (docs/dataset.md, "Closing a version and the JIT"). The generic path (strided or other
+     * dtypes) of sums is still one loop.
      */
     static final long EXTREME_BLOCK = 4096;
 

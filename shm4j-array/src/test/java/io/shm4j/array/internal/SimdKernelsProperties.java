@@ -125,6 +125,42 @@ class SimdKernelsProperties {
     }
 
     @Example
+    void shouldReduceMinAndMaxAcrossBlockBoundariesForBothFloatTypes() {
+        for (long n : new long[] {4095, 4096, 4097, 8192, 8193, 12289}) {
+            for (int stride : new int[] {1, 3}) {
+                for (boolean nanAtEnd : new boolean[] {false, true}) {
+                    double[] v = new double[Math.toIntExact(n * stride)];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = Math.sin(i * 0.37) * 1000;
+                    }
+                    v[Math.toIntExact((n - 1) * stride)] = nanAtEnd ? Double.NaN : -0.0; // in the last (partial) block
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment d = arena.allocate(v.length * 8L, 8);
+                        MemorySegment f = arena.allocate(v.length * 4L, 4);
+                        for (int i = 0; i < v.length; i++) {
+                            d.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v[i]);
+                            f.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) v[i]);
+                        }
+                        for (Kernels.Op op : List.of(Kernels.Op.MIN, Kernels.Op.MAX)) {
+                            double want64 = op.identity();
+                            double want32 = op.identity();
+                            for (long i = 0; i < n; i++) {
+                                want64 = op.combine(want64, v[Math.toIntExact(i * stride)]);
+                                want32 = op.combine(want32, (float) v[Math.toIntExact(i * stride)]);
+                            }
+                            String what = op + " n=" + n + " stride=" + stride + " nanAtEnd=" + nanAtEnd;
+                            assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT64, d, 0, n, 8L * stride), want64,
+                                    "float64 " + what);
+                            assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT32, f, 0, n, 4L * stride), want32,
+                                    "float32 " + what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Example
     void shouldKeepNumpysSignOfZeroAndNanRules() {
         try (Arena arena = Arena.ofConfined()) {
             double[] zeros = new double[37];

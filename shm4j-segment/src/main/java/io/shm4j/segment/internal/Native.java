@@ -397,32 +397,19 @@ public final class Native {
     }
 
     /**
-     * Reads one byte of each {@code page}-byte page of {@code region} (and its last byte), each in
-     * native code ({@code memcmp} of the byte with itself, one downcall per page), so that this
-     * process's page tables map all its pages while its memory traffic stays one cache line per
-     * page (reading every byte of a large version was a memory-bandwidth pass of its own, beside
-     * the request threads' scans on the other core; docs/dataset.md). The calling Java thread is in native code for each page's fault: a
-     * safepoint does not wait for it there, even if the thread runs at a low priority and waits
-     * long for a core (a Java loop reading the pages would hold every other thread at the
-     * safepoint until the scheduler runs it); between two downcalls it spends nanoseconds in Java.
-     * {@code region} must be readable memory that stays mapped during the call (a slice of a
-     * mapping the caller holds open).
+     * Reads every byte of {@code region} in native code ({@code memcmp} of the region with itself),
+     * so that this process's page tables map all its pages. The calling Java thread is in native
+     * code meanwhile: a safepoint does not wait for it, even if the thread runs at a low priority
+     * and waits long for a core (a Java loop would hold every other thread at the safepoint until
+     * the scheduler runs it). {@code region} must be readable memory that stays mapped during the
+     * call (a slice of a mapping the caller holds open).
      */
-    public static void touchPages(MemorySegment region, long page) {
-        long n = region.byteSize();
-        if (n == 0) {
+    public static void readAll(MemorySegment region) {
+        if (region.byteSize() == 0) {
             return;
         }
-        if (page <= 0) {
-            throw new IllegalArgumentException("page must be positive: page=" + page);
-        }
         try {
-            for (long at = 0; at < n; at += page) {
-                MemorySegment b = region.asSlice(at, 1);
-                int unused = (int) Setpriority.MEMCMP.invokeExact(b, b, 1L);
-            }
-            MemorySegment last = region.asSlice(n - 1, 1);
-            int unused = (int) Setpriority.MEMCMP.invokeExact(last, last, 1L);
+            int unused = (int) Setpriority.MEMCMP.invokeExact(region, region, region.byteSize());
         } catch (Throwable t) {
             throw new AssertionError("downcall memcmp failed", t);
         }

@@ -144,8 +144,9 @@ public final class Embeddings {
      * compiled code with memory-segment accesses, whatever memory it reads (HotSpot's
      * {@code CloseScopedMemoryHandshakeClosure}). A worker's follower closes a replaced version
      * while the scan runs over the new one; with one loop the rest of that pass then ran in the
-     * interpreter (100-140 ms instead of 12 ms on 244 MiB, seconds for the Vector API); with a
-     * call per block only the block in progress does, and the next call runs compiled again
+     * interpreter (100-140 ms instead of 12 ms on 244 MiB; 2.5 s once for the Vector API); with a
+     * call per block about the block in progress does, and the next call runs the block method's
+     * own compiled code
      * (docs/dataset.md, "Closing a version and the JIT"). System property
      * {@code shm4j.bench.blockRows} changes it (a number above the rows: one loop, for an A/B).
      */

@@ -100,11 +100,13 @@ final class ServeRun {
             List<Publish> publishes, Phases phases) {}
 
     /**
-     * The answers of the update windows by the phase of the update they overlapped first: the
-     * writer's publish (copying the new version), the switch (from the publish's end until every
-     * worker answered from the new version: the followers' map and touch) and the settle time
-     * after it (the old version's unmapping): each phase's answer count and p99 (ms), to tell which
-     * part of an update slows requests.
+     * The answers of the update windows by when they were sent, relative to the latest update they
+     * overlap: before the writer's publish ended (an answer sent a little before the publish
+     * began but still running when it began counts here), before every worker had answered from
+     * the new version (the followers' map and touch; each follower also unmaps the old version
+     * early in this phase, once its worker's readers let go of it), or after that, within the
+     * settle time: each phase's answer count and p99 (ms), to tell which part of an update slows
+     * requests.
      */
     record Phases(long writing, double p99WritingMs, long switching, double p99SwitchingMs, long settling,
             double p99SettlingMs) {}
@@ -640,7 +642,7 @@ final class ServeRun {
             }
             long latency = a.end() - a.start();
             boolean duringUpdate = false;
-            for (int i = 0; i < publishes.size(); i++) {
+            for (int i = publishes.size() - 1; i >= 0; i--) { // the latest update it overlaps, if windows overlap
                 Publish p = publishes.get(i);
                 if (a.end() >= p.start() && a.start() <= windowEnd[i]) {
                     duringUpdate = true;

@@ -249,7 +249,8 @@ public final class ServeWorker {
     private static final class PassTrace {
         static final String PREFIX = System.getenv("SHM4J_SERVE_TRACE");
         static final boolean ON = PREFIX != null && !PREFIX.isBlank();
-        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final java.lang.management.ThreadMXBean THREADS =
+                ON ? java.lang.management.ManagementFactory.getThreadMXBean() : null; // off: no management classes loaded
         private static java.io.PrintStream out;
         private static boolean failed;
 
