@@ -152,22 +152,23 @@ public final class Kernels {
     // ------------------------------------------------------------------ reductions in double
 
     /**
-     * Elements per call of a min/max kernel. Sums already run per {@link #BLOCK}; min and max are
-     * cut into calls as well, because closing any shared arena of the process (another thread
+     * Elements per call of a loop that no kernel cuts into blocks already: min and max of float
+     * lines, the generic path (strided lines, other dtypes) and the long reductions. (Contiguous
+     * float sums run per {@link #BLOCK}.) Cut into calls because closing any shared arena of the process (another thread
      * closing an array, a dataset follower unmapping a replaced version) makes HotSpot deoptimize
      * the top frame of a thread in compiled code with memory-segment accesses: a reduction in one
      * loop over 1.5 GB would go on in the interpreter, a reduction in calls loses about one block
-     * (docs/dataset.md, "Closing a version and the JIT"). The generic path (strided or other
-     * dtypes) of sums is still one loop.
+     * (docs/dataset.md, "Closing a version and the JIT"). Each call carries the running value,
+     * so the order of the additions, and the results, are those of one loop.
      */
-    static final long EXTREME_BLOCK = 4096;
+    static final long CALL_BLOCK = 4096;
 
     /** Reduces one line to a double, starting from {@code op.identity()}. */
     public static double reduce(Op op, DType t, MemorySegment s, long off, long n, long stride) {
-        if ((op == Op.MIN || op == Op.MAX) && n > EXTREME_BLOCK) {
+        if ((op == Op.MIN || op == Op.MAX) && n > CALL_BLOCK) {
             double acc = op.identity();
-            for (long b = 0; b < n; b += EXTREME_BLOCK) {
-                acc = op.combine(acc, reduceLine(op, t, s, off + b * stride, Math.min(EXTREME_BLOCK, n - b), stride));
+            for (long b = 0; b < n; b += CALL_BLOCK) {
+                acc = op.combine(acc, reduceLine(op, t, s, off + b * stride, Math.min(CALL_BLOCK, n - b), stride));
             }
             return acc;
         }
@@ -205,6 +206,14 @@ public final class Kernels {
             return reduceF32(op, s, off, n);
         }
         double acc = op.identity();
+        for (long b = 0; b < n; b += CALL_BLOCK) {
+            acc = fold(op, t, s, off + b * stride, Math.min(CALL_BLOCK, n - b), stride, acc);
+        }
+        return acc;
+    }
+
+    /** {@code acc} combined with each of {@code n} elements in order (one block of {@link #reduce}'s generic path). */
+    private static double fold(Op op, DType t, MemorySegment s, long off, long n, long stride, double acc) {
         for (long i = 0; i < n; i++) {
             acc = op.combine(acc, readDouble(t, s, off + i * stride));
         }
@@ -478,6 +487,14 @@ public final class Kernels {
     /** Wrapping sum of an integer, bool or datetime line as long (NumPy's int64/uint64 sum). */
     public static long sumLong(DType t, MemorySegment s, long off, long n, long stride) {
         long acc = 0;
+        for (long b = 0; b < n; b += CALL_BLOCK) {
+            acc += sumLongBlock(t, s, off + b * stride, Math.min(CALL_BLOCK, n - b), stride);
+        }
+        return acc;
+    }
+
+    private static long sumLongBlock(DType t, MemorySegment s, long off, long n, long stride) {
+        long acc = 0;
         for (long i = 0; i < n; i++) {
             acc += readLong(t, s, off + i * stride);
         }
@@ -487,8 +504,16 @@ public final class Kernels {
     /** Minimum ({@code max == false}) or maximum of a non-empty line as long; uint64 compares unsigned. */
     public static long extremeLong(DType t, MemorySegment s, long off, long n, long stride, boolean max) {
         long acc = readLong(t, s, off);
+        for (long b = 1; b < n; b += CALL_BLOCK) {
+            acc = extremeLongBlock(t, s, off + b * stride, Math.min(CALL_BLOCK, n - b), stride, max, acc);
+        }
+        return acc;
+    }
+
+    private static long extremeLongBlock(DType t, MemorySegment s, long off, long n, long stride, boolean max,
+            long acc) {
         boolean unsigned = t == DType.UINT64;
-        for (long i = 1; i < n; i++) {
+        for (long i = 0; i < n; i++) {
             long x = readLong(t, s, off + i * stride);
             int c = unsigned ? Long.compareUnsigned(x, acc) : Long.compare(x, acc);
             if (max ? c > 0 : c < 0) {

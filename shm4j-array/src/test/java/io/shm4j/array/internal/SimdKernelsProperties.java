@@ -115,7 +115,7 @@ class SimdKernelsProperties {
                         wantEven = op.combine(wantEven, v[i]);
                     }
                 }
-                // lengths up to 9000 cross Kernels.EXTREME_BLOCK (4096): the contiguous and the strided path
+                // lengths up to 9000 cross Kernels.CALL_BLOCK (4096): the contiguous and the strided path
                 assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT64, s, off, v.length, Double.BYTES), want,
                         op + " " + run);
                 assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT64, s, off, (v.length + 1) / 2, 2 * Double.BYTES),
@@ -156,6 +156,47 @@ class SimdKernelsProperties {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    @Example
+    void shouldGiveOneLoopsResultsOnTheGenericAndLongPathsAcrossBlocks() {
+        for (long n : new long[] {1, 4095, 4096, 4097, 8193, 12289}) {
+            int stride = 3;
+            double[] v = new double[Math.toIntExact(n * stride)];
+            long[] w = new long[v.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Math.sin(i * 0.37) * 1e3 + 1e-7 * i; // sums whose order matters in the last bits
+                w[i] = (i * 0x9E3779B97F4A7C15L) ^ (i >>> 3); // large, both signs: the sum wraps
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment d = arena.allocate(v.length * 8L, 8);
+                MemorySegment l = arena.allocate(w.length * 8L, 8);
+                for (int i = 0; i < v.length; i++) {
+                    d.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v[i]);
+                    l.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, w[i]);
+                }
+                double sum = 0.0;
+                long lsum = 0;
+                long lmax = w[0];
+                long umin = w[0];
+                for (long i = 0; i < n; i++) {
+                    int at = Math.toIntExact(i * stride);
+                    sum += v[at];
+                    lsum += w[at];
+                    lmax = Math.max(lmax, w[at]);
+                    umin = Long.compareUnsigned(w[at], umin) < 0 ? w[at] : umin;
+                }
+                // a strided float64 sum takes the generic path: the same additions in the same order
+                assertSame(Kernels.reduce(Kernels.Op.SUM, io.shm4j.array.DType.FLOAT64, d, 0, n, 8L * stride), sum,
+                        "generic sum n=" + n);
+                assertThat(Kernels.sumLong(io.shm4j.array.DType.INT64, l, 0, n, 8L * stride)).as("sumLong n=" + n)
+                        .isEqualTo(lsum);
+                assertThat(Kernels.extremeLong(io.shm4j.array.DType.INT64, l, 0, n, 8L * stride, true))
+                        .as("max n=" + n).isEqualTo(lmax);
+                assertThat(Kernels.extremeLong(io.shm4j.array.DType.UINT64, l, 0, n, 8L * stride, false))
+                        .as("unsigned min n=" + n).isEqualTo(umin);
             }
         }
     }
