@@ -5,6 +5,7 @@ import io.shm4j.array.DType;
 import io.shm4j.array.SharedArray;
 import io.shm4j.bench.WorkerMemory;
 import io.shm4j.dataset.Dataset;
+import io.shm4j.dataset.DatasetLayout;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.segment.ShmOptions;
 import java.io.BufferedInputStream;
@@ -83,6 +84,10 @@ final class ServeRun {
     record Plan(long rows, int k, int connsPerWorker, double warmupSeconds, double seconds, double intervalSeconds,
             double settleSeconds, int fullChecks, boolean quickStart, int batch) {}
 
+    /** {@code SHM4J_SERVE_TRACE} set: print each publish's span for the workers' pass traces (ServeWorker.PassTrace). */
+    private static final boolean TRACE = System.getenv("SHM4J_SERVE_TRACE") != null
+            && !System.getenv("SHM4J_SERVE_TRACE").isBlank();
+
     /** One answered (or failed) request. */
     record Answer(long start, long end, int query, int status, String body, String error) {}
 
@@ -155,7 +160,7 @@ final class ServeRun {
                 dataset = Dataset.createArrays(ShmOptions.named(name).in(ShmDirectory.of(config.dir())));
                 Dataset<SharedArray> ds = dataset;
                 ds.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {rows, Embeddings.DIM}, versions.get(0)));
-                writerFiles.add(inode(config.dir().resolve(name + "@v1")));
+                writerFiles.add(inode(config.dir().resolve(DatasetLayout.versionName(name, 1))));
                 if (stock) {
                     primeWriterStock(name, versions.get(0), rows, writerFiles);
                 }
@@ -322,7 +327,7 @@ final class ServeRun {
                 boolean reused = false;
                 if (dataset != null) {
                     long k = dataset.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m));
-                    reused = !writerFiles.add(inode(config.dir().resolve(name + "@v" + k)));
+                    reused = !writerFiles.add(inode(config.dir().resolve(DatasetLayout.versionName(name, k))));
                 } else {
                     Embeddings.writeNpy(dir.resolve("v" + (published + 1) + ".npy"), m, plan.rows());
                     writePointer(dir, published + 1);
@@ -333,7 +338,7 @@ final class ServeRun {
                 published++;
                 long cpu = threads.getCurrentThreadCpuTime() - cpu0;
                 publishes.add(new Publish(published, start, System.nanoTime(), cpu / 1e6, reused));
-                if (System.getenv("SHM4J_SERVE_TRACE") != null && !System.getenv("SHM4J_SERVE_TRACE").isBlank()) {
+                if (TRACE) {
                     // the workers' pass traces' clock (ServeWorker.PassTrace): version, start, end
                     System.err.printf("TRACE publish %d %d %d%n", published, start, publishes.getLast().end());
                 }
