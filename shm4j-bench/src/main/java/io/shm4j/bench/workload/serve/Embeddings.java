@@ -252,11 +252,34 @@ public final class Embeddings {
         return scores[k - 1];
     }
 
-    /** The exact top-k of version {@code version} for {@code q}, recomputed from the generator (slow: rows × 64 hashes). */
+    /**
+     * The exact top-k of version {@code version} for {@code q}: every row's score recomputed from
+     * the generator ({@link #score}) and the best {@code k} taken by sorting, best first (equal
+     * scores: lower row first); their scores in {@code scoresOut}. Shares no code with the
+     * workers' kernels, so it checks them (slow: rows × 64 hashes and a sort).
+     */
     public static int[] exactTopK(long version, long rows, float[] q, int k, float[] scoresOut) {
-        MemorySegment m = MemorySegment.ofArray(new float[(int) Math.min(rows * DIM, Integer.MAX_VALUE)]);
-        fill(m, version, rows);
-        return topK(m, rows, q, k, scoresOut);
+        int n = Math.toIntExact(rows);
+        double[] score = new double[n];
+        for (int r = 0; r < n; r++) {
+            score[r] = score(version, r, q);
+        }
+        double[] sorted = score.clone();
+        java.util.Arrays.sort(sorted);
+        double kth = sorted[n - k];
+        java.util.List<Integer> best = new java.util.ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            if (score[r] >= kth) {
+                best.add(r);
+            }
+        }
+        best.sort((x, y) -> score[x] != score[y] ? Double.compare(score[y], score[x]) : Integer.compare(x, y));
+        int[] top = new int[k];
+        for (int i = 0; i < k; i++) {
+            top[i] = best.get(i);
+            scoresOut[i] = (float) score[top[i]];
+        }
+        return top;
     }
 
     /** The .npy header (format 1.0, {@code <f4}, C order, data 64-byte aligned) of a {@code rows × 64} matrix. */
