@@ -36,7 +36,15 @@ public final class BoolColumn extends Column {
     /** Number of non-null true values. */
     public long countTrue() {
         long n = 0;
-        for (long i = 0; i < length; i++) {
+        for (long i = 0; i < length; i += Chunk.SCAN_BLOCK) {
+            n += countTrue(i, Math.min(length, i + Chunk.SCAN_BLOCK));
+        }
+        return n;
+    }
+
+    private long countTrue(long from, long to) {
+        long n = 0;
+        for (long i = from; i < to; i++) {
             if (!isNull(i) && get(i)) {
                 n++;
             }

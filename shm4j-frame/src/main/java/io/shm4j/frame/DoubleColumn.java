@@ -72,13 +72,8 @@ public final class DoubleColumn extends Column {
     private double reduce(boolean skipNaN) {
         double s = 0;
         if (generic) {
-            for (long i = 0; i < length; i++) {
-                if (!isNull(i)) {
-                    double a = get(i);
-                    if (!skipNaN || a == a) {
-                        s += a;
-                    }
-                }
+            for (long i = 0; i < length; i += Chunk.SCAN_BLOCK) {
+                s = reduceRows(i, Math.min(length, i + Chunk.SCAN_BLOCK), skipNaN, s);
             }
             return s;
         }
@@ -88,45 +83,89 @@ public final class DoubleColumn extends Column {
         return s;
     }
 
+    private double reduceRows(long from, long to, boolean skipNaN, double s) {
+        for (long i = from; i < to; i++) {
+            if (!isNull(i)) {
+                double a = get(i);
+                if (!skipNaN || a == a) {
+                    s += a;
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Two running sums over the pairs of a chunk, in calls of {@link Chunk#SCAN_BLOCK} rows (an
+     * even number and whole validity words, so the additions are those of one loop).
+     */
     private static double sumDouble(Chunk c, boolean skipNaN) {
         MemorySegment v = c.values();
         long off = c.offset();
         long n = c.length();
         MemorySegment valid = c.validity();
-        double s0 = 0;
-        double s1 = 0;
+        double[] acc = new double[2];
         if (valid == null) {
-            long i = 0;
-            if (skipNaN) {
-                for (; i + 1 < n; i += 2) {
-                    double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
-                    double b = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i + 1);
-                    s0 += a == a ? a : 0.0;
-                    s1 += b == b ? b : 0.0;
-                }
-                for (; i < n; i++) {
-                    double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
-                    s0 += a == a ? a : 0.0;
-                }
-            } else {
-                for (; i + 1 < n; i += 2) {
-                    s0 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
-                    s1 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i + 1);
-                }
-                for (; i < n; i++) {
-                    s0 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + i);
-                }
+            for (long b = 0; b < n; b += Chunk.SCAN_BLOCK) {
+                sumPlain(v, off + b, Math.min(Chunk.SCAN_BLOCK, n - b), skipNaN, acc);
             }
-            return s0 + s1;
+            return acc[0] + acc[1];
         }
         long i = 0;
         // element by element until the validity bit position is byte-aligned
         for (; i < n && ((off + i) & 7) != 0; i++) {
-            s0 += maskedDouble(c, v, valid, off + i, skipNaN);
+            acc[0] += maskedDouble(v, valid, off + i, skipNaN);
         }
-        // 64 rows per validity word; null slots are masked to +0.0 without branches
-        for (; i + 64 <= n; i += 64) {
-            long e = off + i;
+        long words = (n - i) & ~63L; // rows in whole validity words
+        for (long b = 0; b < words; b += Chunk.SCAN_BLOCK) {
+            sumMasked(v, valid, off + i + b, Math.min(Chunk.SCAN_BLOCK, words - b), skipNaN, acc);
+        }
+        i += words;
+        for (; i < n; i++) {
+            acc[0] += maskedDouble(v, valid, off + i, skipNaN);
+        }
+        return acc[0] + acc[1];
+    }
+
+    /** Adds {@code n} values without nulls at element {@code e} to the running pair {@code acc}. */
+    private static void sumPlain(MemorySegment v, long e, long n, boolean skipNaN, double[] acc) {
+        double s0 = acc[0];
+        double s1 = acc[1];
+        long i = 0;
+        if (skipNaN) {
+            for (; i + 1 < n; i += 2) {
+                double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + i);
+                double b = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + i + 1);
+                s0 += a == a ? a : 0.0;
+                s1 += b == b ? b : 0.0;
+            }
+            for (; i < n; i++) {
+                double a = v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + i);
+                s0 += a == a ? a : 0.0;
+            }
+        } else {
+            for (; i + 1 < n; i += 2) {
+                s0 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + i);
+                s1 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + i + 1);
+            }
+            for (; i < n; i++) {
+                s0 += v.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, e + i);
+            }
+        }
+        acc[0] = s0;
+        acc[1] = s1;
+    }
+
+    /**
+     * Adds {@code n} values (a multiple of 64) at element {@code e} (at a validity byte's first
+     * bit) to the running pair {@code acc}, 64 rows per validity word; null slots are masked to
+     * +0.0 without branches.
+     */
+    private static void sumMasked(MemorySegment v, MemorySegment valid, long e0, long n, boolean skipNaN, double[] acc) {
+        double s0 = acc[0];
+        double s1 = acc[1];
+        for (long i = 0; i < n; i += 64) {
+            long e = e0 + i;
             long bits = valid.get(ValueLayout.JAVA_LONG_UNALIGNED, e >>> 3);
             if (bits == 0) {
                 continue;
@@ -147,13 +186,11 @@ public final class DoubleColumn extends Column {
                 }
             }
         }
-        for (; i < n; i++) {
-            s0 += maskedDouble(c, v, valid, off + i, skipNaN);
-        }
-        return s0 + s1;
+        acc[0] = s0;
+        acc[1] = s1;
     }
 
-    private static double maskedDouble(Chunk c, MemorySegment v, MemorySegment valid, long e, boolean skipNaN) {
+    private static double maskedDouble(MemorySegment v, MemorySegment valid, long e, boolean skipNaN) {
         if (((valid.get(ValueLayout.JAVA_BYTE, e >>> 3) >> (e & 7)) & 1) == 0) {
             return 0.0;
         }
@@ -162,9 +199,16 @@ public final class DoubleColumn extends Column {
     }
 
     private static double sumFloat(Chunk c, boolean skipNaN) {
-        MemorySegment v = c.values();
         double s = 0;
-        for (long j = 0; j < c.length(); j++) {
+        for (long j = 0; j < c.length(); j += Chunk.SCAN_BLOCK) {
+            s = sumFloatRows(c, j, Math.min(c.length(), j + Chunk.SCAN_BLOCK), skipNaN, s);
+        }
+        return s;
+    }
+
+    private static double sumFloatRows(Chunk c, long from, long to, boolean skipNaN, double s) {
+        MemorySegment v = c.values();
+        for (long j = from; j < to; j++) {
             if (c.isNull(j)) {
                 continue;
             }

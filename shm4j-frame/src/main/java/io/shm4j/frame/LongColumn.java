@@ -67,20 +67,36 @@ public final class LongColumn extends Column {
     /** Sum of the non-null values (wrapping on overflow, like NumPy). */
     public long sum() {
         long s = 0;
-        ColumnType t = field.type();
         if (field.isDictionary()) {
-            for (long i = 0; i < length; i++) {
-                if (!isNull(i)) {
-                    s += get(i);
-                }
+            for (long i = 0; i < length; i += Chunk.SCAN_BLOCK) {
+                s += sumRows(i, Math.min(length, i + Chunk.SCAN_BLOCK));
             }
             return s;
         }
+        ColumnType t = field.type();
         for (Chunk c : chunks) {
-            for (long j = 0; j < c.length(); j++) {
-                if (!c.isNull(j)) {
-                    s += readInteger(c, j, t);
-                }
+            for (long j = 0; j < c.length(); j += Chunk.SCAN_BLOCK) {
+                s += sumRows(c, j, Math.min(c.length(), j + Chunk.SCAN_BLOCK), t);
+            }
+        }
+        return s;
+    }
+
+    private long sumRows(long from, long to) {
+        long s = 0;
+        for (long i = from; i < to; i++) {
+            if (!isNull(i)) {
+                s += get(i);
+            }
+        }
+        return s;
+    }
+
+    private static long sumRows(Chunk c, long from, long to, ColumnType t) {
+        long s = 0;
+        for (long j = from; j < to; j++) {
+            if (!c.isNull(j)) {
+                s += readInteger(c, j, t);
             }
         }
         return s;

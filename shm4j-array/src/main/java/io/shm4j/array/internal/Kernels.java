@@ -153,8 +153,8 @@ public final class Kernels {
 
     /**
      * Elements per call of a loop that no kernel cuts into blocks already: min and max of float
-     * lines, the generic path (strided lines, other dtypes) and the long reductions (contiguous
-     * float sums run per {@link #BLOCK}). Cut into calls because closing any shared arena of the
+     * lines, the generic path (strided lines, other dtypes), the long reductions and the strided
+     * dot product (contiguous float sums and dot products run a call per {@link #BLOCK}). Cut into calls because closing any shared arena of the
      * process (another thread closing an array, a dataset follower unmapping a replaced version)
      * makes HotSpot deoptimize the top frame of a thread in compiled code with memory-segment
      * accesses: a reduction in one loop over 1.5 GB would go on in the interpreter, a reduction in
@@ -453,6 +453,15 @@ public final class Kernels {
             return v != null ? v.dotF64(a, aoff, b, boff, n) : dotF64(a, aoff, b, boff, n);
         }
         double acc = 0.0;
+        for (long k = 0; k < n; k += CALL_BLOCK) {
+            acc = dotStrided(a, aoff + k * astride, astride, b, boff + k * bstride, bstride, Math.min(CALL_BLOCK, n - k), acc);
+        }
+        return acc;
+    }
+
+    /** {@code acc} plus the products of {@code n} strided pairs, in order (a call per block: see {@link #CALL_BLOCK}). */
+    private static double dotStrided(MemorySegment a, long aoff, long astride, MemorySegment b, long boff, long bstride,
+            long n, double acc) {
         for (long i = 0; i < n; i++) {
             acc += a.get(F64, aoff + i * astride) * b.get(F64, boff + i * bstride);
         }
@@ -463,24 +472,26 @@ public final class Kernels {
     static double dotF64(MemorySegment a, long aoff, MemorySegment b, long boff, long n) {
         double total = 0.0;
         for (long k = 0; k < n; k += BLOCK) {
-            long m = Math.min(BLOCK, n - k);
-            long ao = aoff + k * Double.BYTES;
-            long bo = boff + k * Double.BYTES;
-            double[] acc = new double[16];
-            long end = m & ~15L;
-            long i = 0;
-            for (; i < end; i += 16) {
-                for (int j = 0; j < 16; j++) {
-                    long o = (i + j) * Double.BYTES;
-                    acc[j] += a.get(F64, ao + o) * b.get(F64, bo + o);
-                }
-            }
-            for (; i < m; i++) {
-                acc[0] += a.get(F64, ao + i * Double.BYTES) * b.get(F64, bo + i * Double.BYTES);
-            }
-            total += tree(acc);
+            total += dotBlock(a, aoff + k * Double.BYTES, b, boff + k * Double.BYTES, Math.min(BLOCK, n - k));
         }
         return total;
+    }
+
+    /** One block of {@link #dotF64}, a call of its own (see {@link #CALL_BLOCK}). */
+    private static double dotBlock(MemorySegment a, long ao, MemorySegment b, long bo, long m) {
+        double[] acc = new double[16];
+        long end = m & ~15L;
+        long i = 0;
+        for (; i < end; i += 16) {
+            for (int j = 0; j < 16; j++) {
+                long o = (i + j) * Double.BYTES;
+                acc[j] += a.get(F64, ao + o) * b.get(F64, bo + o);
+            }
+        }
+        for (; i < m; i++) {
+            acc[0] += a.get(F64, ao + i * Double.BYTES) * b.get(F64, bo + i * Double.BYTES);
+        }
+        return tree(acc);
     }
 
     // ------------------------------------------------------------------ reductions in long

@@ -144,27 +144,29 @@ final class VectorKernels implements Kernels.Simd {
     public double dotF64(MemorySegment a, long aoff, MemorySegment b, long boff, long n) {
         double total = 0.0;
         for (long k = 0; k < n; k += Kernels.BLOCK) {
-            long m = Math.min(Kernels.BLOCK, n - k);
-            long ao = aoff + k * Double.BYTES;
-            long bo = boff + k * Double.BYTES;
-            DoubleVector v0 = DoubleVector.zero(D), v1 = v0, v2 = v0, v3 = v0;
-            long end = m & ~15L;
-            long i = 0;
-            for (; i < end; i += 16) {
-                long x = ao + i * Double.BYTES;
-                long y = bo + i * Double.BYTES;
-                v0 = v0.add(DoubleVector.fromMemorySegment(D, a, x, LE).mul(DoubleVector.fromMemorySegment(D, b, y, LE)));
-                v1 = v1.add(DoubleVector.fromMemorySegment(D, a, x + 32, LE).mul(DoubleVector.fromMemorySegment(D, b, y + 32, LE)));
-                v2 = v2.add(DoubleVector.fromMemorySegment(D, a, x + 64, LE).mul(DoubleVector.fromMemorySegment(D, b, y + 64, LE)));
-                v3 = v3.add(DoubleVector.fromMemorySegment(D, a, x + 96, LE).mul(DoubleVector.fromMemorySegment(D, b, y + 96, LE)));
-            }
-            double a0 = v0.lane(0);
-            for (; i < m; i++) {
-                a0 += a.get(Kernels.F64, ao + i * Double.BYTES) * b.get(Kernels.F64, bo + i * Double.BYTES);
-            }
-            total += tree(a0, v0, v1, v2, v3);
+            total += dotBlock(a, aoff + k * Double.BYTES, b, boff + k * Double.BYTES, Math.min(Kernels.BLOCK, n - k));
         }
         return total;
+    }
+
+    /** One block of {@link #dotF64}, a call of its own (see {@code Kernels.CALL_BLOCK} for why). */
+    private static double dotBlock(MemorySegment a, long ao, MemorySegment b, long bo, long m) {
+        DoubleVector v0 = DoubleVector.zero(D), v1 = v0, v2 = v0, v3 = v0;
+        long end = m & ~15L;
+        long i = 0;
+        for (; i < end; i += 16) {
+            long x = ao + i * Double.BYTES;
+            long y = bo + i * Double.BYTES;
+            v0 = v0.add(DoubleVector.fromMemorySegment(D, a, x, LE).mul(DoubleVector.fromMemorySegment(D, b, y, LE)));
+            v1 = v1.add(DoubleVector.fromMemorySegment(D, a, x + 32, LE).mul(DoubleVector.fromMemorySegment(D, b, y + 32, LE)));
+            v2 = v2.add(DoubleVector.fromMemorySegment(D, a, x + 64, LE).mul(DoubleVector.fromMemorySegment(D, b, y + 64, LE)));
+            v3 = v3.add(DoubleVector.fromMemorySegment(D, a, x + 96, LE).mul(DoubleVector.fromMemorySegment(D, b, y + 96, LE)));
+        }
+        double a0 = v0.lane(0);
+        for (; i < m; i++) {
+            a0 += a.get(Kernels.F64, ao + i * Double.BYTES) * b.get(Kernels.F64, bo + i * Double.BYTES);
+        }
+        return tree(a0, v0, v1, v2, v3);
     }
 
     // ------------------------------------------------------------------ float32 (summed in double)

@@ -75,7 +75,31 @@ class SimdKernelsProperties {
             long m = Math.max(0, n - 1);
             assertSame(SIMD.dotF64(s, off, s, off + 8, m), Kernels.dotF64(s, off, s, off + 8, m), "dot " + run);
             assertSame(Kernels.dot(s, off, 8, s, off + 8, 8, m), naiveDot(run.values()), m < 2 ? "dot" : null);
+            // strided: the even elements with the odd ones, in order, one product at a time
+            assertSame(Kernels.dot(s, off, 16, s, off + 8, 16, n / 2), orderedDot(run.values()), "strided dot " + run);
         }
+    }
+
+    @Example
+    void shouldTakeAStridedDotProductInOrderAcrossCallBlocks() {
+        double[] v = new double[2 * (3 * (int) Kernels.CALL_BLOCK + 5)];
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = f64(arena, new Run(v, 0));
+            assertSame(Kernels.dot(s, 0, 16, s, 8, 16, v.length / 2), orderedDot(v), "strided dot");
+        }
+    }
+
+    /** The even elements times the odd ones, added in order. */
+    private static double orderedDot(double[] v) {
+        double acc = 0.0;
+        for (int i = 0; i + 1 < v.length; i += 2) {
+            acc += v[i] * v[i + 1];
+        }
+        return acc;
     }
 
     @Property(tries = 100)

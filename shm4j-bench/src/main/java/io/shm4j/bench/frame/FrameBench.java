@@ -21,7 +21,9 @@ import java.util.Locale;
  *   <li>building the record frame (date, float64 with NaN in half the rows, short strings) into
  *       shared memory vs pyarrow building the same table and writing it to the shm directory;</li>
  *   <li>nansum of its float column: Java column view vs a heap {@code double[]} vs
- *       {@code pyarrow.compute.sum} on the memory-mapped file;</li>
+ *       {@code pyarrow.compute.sum} on the memory-mapped file; and the same view and heap
+ *       nansum over a column whose nulls (NaN on the heap) fall on random rows, where a
+ *       branch per element mispredicts half the time;</li>
  *   <li>heap and RSS of another JVM that attaches the frame, before and after a full scan.</li>
  * </ol>
  * Usage: {@code FrameBench [rows]} (default 10,000,000). Needs python3 with pyarrow
@@ -122,12 +124,49 @@ public final class FrameBench {
             System.out.printf(Locale.ROOT, "%-44s %10.2f ms%n", "nansum: Java column view", viewBest * 1e3);
             System.out.printf(Locale.ROOT, "%-44s %10.2f ms%n", "nansum: heap double[]", heapBest * 1e3);
             System.out.printf(Locale.ROOT, "%-44s %10.2f ms%n", "sum: pyarrow.compute on memory map", pySum * 1e3);
+            double[] random = randomNulls(rows, name + "-random");
+            System.out.printf(Locale.ROOT, "%-44s %10.2f ms%n", "nansum, nulls on random rows: column view", random[0] * 1e3);
+            System.out.printf(Locale.ROOT, "%-44s %10.2f ms%n", "nansum, nulls on random rows: heap double[]", random[1] * 1e3);
             System.out.println("attaching JVM (MiB):");
             attach.forEach(l -> System.out.println("  " + l));
             System.out.printf(Locale.ROOT, "ratios: build java/pyarrow=%.2f (target <= 1.5), nansum view/heap=%.2f"
                     + " (target <= 1.2), nansum view/pyarrow=%.2f (target <= 1.0)%n", build / pyBuild,
                     viewBest / heapBest, viewBest / pySum);
         }
+    }
+
+    /**
+     * Best of 15 of the column view's and the heap array's nansum over a float64 column with
+     * nulls (NaN on the heap) on random rows, half of them: {view, heap} in seconds.
+     */
+    static double[] randomNulls(long rows, String name) {
+        java.util.function.LongPredicate isNull = i -> (mix(i) & 1) == 1;
+        try (SharedFrame f = SharedFrame.builder(rows)
+                .addDoubles("value", i -> isNull.test(i) ? Double.NaN : (i % 1000) * 0.5, isNull)
+                .build(ShmOptions.named(name))) {
+            DoubleColumn col = f.doubles("value");
+            double[] heap = col.toArray();
+            double view = Double.MAX_VALUE;
+            double onHeap = Double.MAX_VALUE;
+            for (int r = 0; r < 15; r++) {
+                long t = System.nanoTime();
+                double a = col.nansum();
+                view = Math.min(view, (System.nanoTime() - t) / 1e9);
+                t = System.nanoTime();
+                double b = nansum(heap);
+                onHeap = Math.min(onHeap, (System.nanoTime() - t) / 1e9);
+                if (a != b) {
+                    throw new AssertionError("sums differ: view=" + a + ", heap=" + b);
+                }
+            }
+            return new double[] {view, onHeap};
+        }
+    }
+
+    private static long mix(long x) {
+        x = (x ^ (x >>> 33)) * 0xff51afd7ed558ccdL;
+        x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return x ^ (x >>> 33);
     }
 
     /** The same loop shape as the column view's, over a heap array. */

@@ -25,6 +25,16 @@ import java.lang.foreign.MemorySegment;
  */
 public record Chunk(long length, long nullCount, long offset, MemorySegment validity,
         MemorySegment offsets, MemorySegment values, Chunk dictionary, Chunk[] children, MemorySegment[] variadic) {
+    /**
+     * Rows per call of a column scan (a sum, a count): scans run in calls over blocks of rows
+     * because closing any shared arena of the process (another thread closing a frame or an
+     * array) makes HotSpot deoptimize the top frame of a thread in compiled code with
+     * memory-segment accesses, so a scan in one loop over a long chunk would go on in the
+     * interpreter; in calls it loses one block. A multiple of 64: blocks of a validity bitmap
+     * are whole words. Each call carries the running value: the results are those of one loop.
+     */
+    public static final long SCAN_BLOCK = 4096;
+
     private static final Chunk[] NO_CHILDREN = {};
     private static final MemorySegment[] NO_BUFFERS = {};
 
@@ -69,7 +79,15 @@ public record Chunk(long length, long nullCount, long offset, MemorySegment vali
             return nullCount;
         }
         long n = 0;
-        for (long j = 0; j < length; j++) {
+        for (long j = 0; j < length; j += SCAN_BLOCK) {
+            n += countNulls(j, Math.min(length, j + SCAN_BLOCK));
+        }
+        return n;
+    }
+
+    private long countNulls(long from, long to) {
+        long n = 0;
+        for (long j = from; j < to; j++) {
             if (isNull(j)) {
                 n++;
             }
