@@ -34,9 +34,17 @@ class ColumnScanTest {
         d[4096] = Double.NaN;
         d[ROWS - 1] = Double.NaN;
         f[8191] = Float.NaN;
+        boolean[] randomNull = new boolean[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            randomNull[i] = r.nextBoolean();
+        }
+        // validity words of every kind: none valid, all valid, a few, most (each read its own way)
+        java.util.function.LongPredicate sparse = i -> (i >= 100 && i < 110) || i == 9000;
         try (SharedFrame frame = SharedFrame.builder(ROWS)
                 .addDoubles("d", d, null)
                 .addDoubles("dn", d, i -> i % 7 == 3 || (i >= 4096 && i < 4160))
+                .addDoubles("dr", d, i -> randomNull[(int) i])
+                .addDoubles("ds", d, sparse)
                 .addFloats("f", f, i -> i % 5 == 1)
                 .addLongs("l", l, i -> i % 3 == 0)
                 .addBooleans("b", b, i -> i % 11 == 2)
@@ -49,6 +57,14 @@ class ColumnScanTest {
                 assertThat(v.doubles("d").nansum()).as(at).isEqualTo(nansum(d, from, to, -1, 0));
                 assertThat(v.doubles("dn").nansum()).as(at).isEqualTo(nansum(d, from, to, 7, 3, 4096, 4160));
                 assertThat(v.doubles("d").sum()).as(at).isNaN();
+                double dr = 0;
+                double ds = 0;
+                for (int i = from; i < to; i++) {
+                    dr += randomNull[i] || Double.isNaN(d[i]) ? 0 : d[i];
+                    ds += sparse.test(i) || Double.isNaN(d[i]) ? 0 : d[i];
+                }
+                assertThat(v.doubles("dr").nansum()).as(at).isEqualTo(dr);
+                assertThat(v.doubles("ds").nansum()).as(at).isEqualTo(ds);
                 double fsum = 0;
                 long lsum = 0;
                 long trues = 0;
