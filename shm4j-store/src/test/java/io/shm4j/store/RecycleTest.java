@@ -330,15 +330,20 @@ class RecycleTest {
         }
     }
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "source readable by the helper: {0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
-    void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings(boolean shared) throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest(name = "source: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"shared", "confined", "heap"})
+    void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings(String source) throws IOException {
         long size = 40L * MB; // > KeptWrites.TWO_THREADS_MIN: the helper thread copies and touches chunks too
+        // once every chunk is touched, puts copy in two halves with memcpy (KeptWrites.copyInHalves)
+        java.util.concurrent.atomic.AtomicInteger halves = new java.util.concurrent.atomic.AtomicInteger();
+        io.shm4j.store.internal.TestHooks.keptCopy = what -> halves.incrementAndGet();
         try (ObjectStore store = kept(StoreTesting.config("recycle-kept", 2 * size + MB));
-                Arena arena = shared ? Arena.ofShared() : Arena.ofConfined()) { // a confined source: the caller copies alone
+                Arena arena = source.equals("confined") ? Arena.ofConfined() : Arena.ofShared()) { // confined: the caller copies alone
             java.util.Set<Object> inodes = new java.util.HashSet<>();
             for (int i = 0; i < 8; i++) {
-                ObjectRef<MemorySegment> ref = store.put(StoreTesting.offHeap(arena, StoreTesting.checksummed(100 + i, (int) size)));
+                byte[] bytes = StoreTesting.checksummed(100 + i, (int) size);
+                ObjectRef<MemorySegment> ref = store.put(source.equals("heap") ? MemorySegment.ofArray(bytes)
+                        : StoreTesting.offHeap(arena, bytes));
                 inodes.add(inode(file(ref)));
                 assertThat(StoreTesting.intact(store.get(ref))).as("put " + i).isTrue();
                 byte[] onDisk = Files.readAllBytes(file(ref)); // through the file, not this process's mappings
@@ -347,6 +352,9 @@ class RecycleTest {
                 store.release(ref);
             }
             assertThat(inodes).as("from the third put on, every put reused an evicted object's file").hasSize(2);
+            assertThat(halves).as("puts into pages all touched before, copied in halves").hasPositiveValue();
+        } finally {
+            io.shm4j.store.internal.TestHooks.keptCopy = null;
         }
     }
 

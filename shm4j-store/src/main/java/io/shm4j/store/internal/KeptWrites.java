@@ -1,6 +1,7 @@
 package io.shm4j.store.internal;
 
 import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.internal.Native;
 import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +36,12 @@ final class KeptWrites {
     static final String HELPER_PROPERTY = "shm4j.store.copyHelper";
     private static final boolean HELPER = Boolean.parseBoolean(System.getProperty(HELPER_PROPERTY, "true").trim())
             && Runtime.getRuntime().availableProcessors() > 1;
+    /**
+     * System property: {@code false} copies a put whose pages are all touched in chunks of
+     * {@link #CHUNK} with {@code MemorySegment.copy}, as before {@link #copyInHalves}.
+     */
+    static final String NATIVE_COPY_PROPERTY = "shm4j.store.nativeCopy";
+    private static final boolean NATIVE_COPY = Boolean.parseBoolean(System.getProperty(NATIVE_COPY_PROPERTY, "true").trim());
 
     static final int MAX_HELPERS = 4;
     static final long HELPER_KEEP_ALIVE_SECONDS = 30;
@@ -59,6 +66,10 @@ final class KeptWrites {
             } else {
                 encoded.writeThrough(target);
             }
+            return;
+        }
+        if (NATIVE_COPY && touched.nextClearBit(0) >= chunks) {
+            copyInHalves(encoded, memory, size); // the steady state: every page mapped here before
             return;
         }
         // Touched chunks first: the caller copies them from the front, then pwrites untouched ones;
@@ -135,6 +146,65 @@ final class KeptWrites {
             throw new IllegalStateException(failure);
         }
         touched.or(helped);
+    }
+
+    /**
+     * Copies the whole encoding into pages all touched before, with {@code memcpy} in as few calls
+     * as the sources allow ({@link Native#copy}: calls above glibc's non-temporal threshold skip
+     * reading the destination's cache lines, a third less memory traffic), the back half on a
+     * helper thread if the encoding is large, helpers are free and the sources are readable from
+     * another thread. Halves, not chunks handed out one by one: non-temporal stores need calls of
+     * hundreds of MiB, so a thread that falls behind is waited for.
+     */
+    private static void copyInHalves(FileEncoded encoded, MemorySegment memory, long size) {
+        TestHooks.keptCopy("halves " + size);
+        long half = size >= TWO_THREADS_MIN && HELPER ? (size / 2) & -4096L : size;
+        boolean[] helped = new boolean[1];
+        Throwable[] helperFailure = new Throwable[1];
+        CountDownLatch done = new CountDownLatch(1);
+        boolean helping = false;
+        if (half < size) {
+            try {
+                HELPERS.execute(() -> {
+                    try {
+                        if (encoded.readableBy(Thread.currentThread())) { // else a confined source: the caller's
+                            copyRange(encoded, memory, half, size);
+                            helped[0] = true;
+                        }
+                    } catch (Throwable t) {
+                        helperFailure[0] = t;
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                helping = true;
+            } catch (RejectedExecutionException e) {
+                // every helper busy with other puts: this thread alone
+            }
+        }
+        try {
+            copyRange(encoded, memory, 0, helping ? half : size);
+        } finally {
+            if (helping) {
+                Uninterruptibly.await(done); // helped and helperFailure are visible after it
+            }
+        }
+        if (helperFailure[0] instanceof RuntimeException r) {
+            throw r;
+        }
+        if (helperFailure[0] instanceof Error e) {
+            throw e;
+        }
+        if (helperFailure[0] != null) {
+            throw new IllegalStateException(helperFailure[0]);
+        }
+        if (helping && !helped[0]) {
+            copyRange(encoded, memory, half, size);
+        }
+    }
+
+    private static void copyRange(FileEncoded encoded, MemorySegment memory, long from, long to) {
+        encoded.forEachRange(from, to - from, (at, slice) -> Native.copy(slice, memory.asSlice(at, slice.byteSize())));
     }
 
     private static void copy(FileEncoded encoded, MemorySegment memory, int c, long size) {

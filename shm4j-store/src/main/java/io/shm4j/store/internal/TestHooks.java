@@ -17,7 +17,20 @@ public final class TestHooks {
      */
     public static volatile Consumer<String> unlockedIo;
 
+    /**
+     * Called with {@code "halves SIZE"} when a put into pages all touched before copies in two
+     * halves with {@code memcpy} ({@code KeptWrites.copyInHalves}), in the putting thread.
+     */
+    public static volatile Consumer<String> keptCopy;
+
     private TestHooks() {}
+
+    static void keptCopy(String what) {
+        Consumer<String> h = keptCopy;
+        if (h != null) {
+            h.accept(what);
+        }
+    }
 
     static void unlockedIo(String what) {
         Consumer<String> h = unlockedIo;
