@@ -334,7 +334,7 @@ class RecycleTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"shared", "confined", "heap"})
     void shouldKeepEveryByteRightWhenPutsReuseTheirKeptMappings(String source) throws IOException {
         long size = 40L * MB; // > KeptWrites.TWO_THREADS_MIN: the helper thread copies and touches chunks too
-        // once every chunk is touched, puts copy in two halves with memcpy (KeptWrites.copyInHalves)
+        // once every chunk is touched, puts copy in two halves with memcpy (KeptWrites.write)
         java.util.concurrent.atomic.AtomicInteger halves = new java.util.concurrent.atomic.AtomicInteger();
         io.shm4j.store.internal.TestHooks.keptCopy = what -> halves.incrementAndGet();
         try (ObjectStore store = kept(StoreTesting.config("recycle-kept", 2 * size + MB));

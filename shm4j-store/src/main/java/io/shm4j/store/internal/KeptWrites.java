@@ -38,7 +38,7 @@ final class KeptWrites {
             && Runtime.getRuntime().availableProcessors() > 1;
     /**
      * System property: {@code false} copies a put whose pages are all touched in chunks of
-     * {@link #CHUNK} with {@code MemorySegment.copy}, as before {@link #copyInHalves}.
+     * {@link #CHUNK} with {@code MemorySegment.copy}, as before the copy in two halves with memcpy.
      */
     static final String NATIVE_COPY_PROPERTY = "shm4j.store.nativeCopy";
     private static final boolean NATIVE_COPY = Boolean.parseBoolean(System.getProperty(NATIVE_COPY_PROPERTY, "true").trim());
@@ -68,25 +68,32 @@ final class KeptWrites {
             }
             return;
         }
-        if (NATIVE_COPY && touched.nextClearBit(0) >= chunks) {
-            copyInHalves(encoded, memory, size); // the steady state: every page mapped here before
-            return;
+        // The steady state, every page mapped here before: two units, one per thread, each copied
+        // with memcpy in as few calls as the sources allow (Native.copy: calls above glibc's
+        // non-temporal threshold skip reading the destination's cache lines, a third less memory
+        // traffic; they need hundreds of MiB, so a thread that falls behind is waited for).
+        // Otherwise units of CHUNK: touched ones first, the caller copies them from the front, then
+        // pwrites untouched ones; the helper starts at the back, so it spends its time touching
+        // untouched chunks.
+        boolean halves = NATIVE_COPY && touched.nextClearBit(0) >= chunks;
+        long unit = halves ? Math.max(CHUNK, ((size + 1) / 2 + CHUNK - 1) / CHUNK * CHUNK) : CHUNK;
+        int units = (int) ((size + unit - 1) / unit);
+        if (halves) {
+            TestHooks.keptCopy("halves " + size);
         }
-        // Touched chunks first: the caller copies them from the front, then pwrites untouched ones;
-        // the helper starts at the back, so it spends its time touching untouched chunks.
-        int[] order = new int[chunks];
+        int[] order = new int[units];
         int k = 0;
-        for (int c = 0; c < chunks; c++) {
-            if (touched.get(c)) {
+        for (int c = 0; c < units; c++) {
+            if (halves || touched.get(c)) {
                 order[k++] = c;
             }
         }
-        for (int c = 0; c < chunks; c++) {
-            if (!touched.get(c)) {
+        for (int c = 0; c < units; c++) {
+            if (!halves && !touched.get(c)) {
                 order[k++] = c;
             }
         }
-        Cursor cursor = new Cursor(chunks);
+        Cursor cursor = new Cursor(units);
         BitSet helped = new BitSet();
         Throwable[] helperFailure = new Throwable[1];
         CountDownLatch helperDone = null;
@@ -97,8 +104,10 @@ final class KeptWrites {
                     if (encoded.readableBy(Thread.currentThread())) { // else a confined source: the caller alone
                         for (int i = cursor.back(); i >= 0; i = cursor.back()) {
                             int c = order[i];
-                            copy(encoded, memory, c, size);
-                            helped.set(c);
+                            copy(encoded, memory, c * unit, Math.min(unit, size - c * unit), halves);
+                            if (!halves) {
+                                helped.set(c);
+                            }
                         }
                     }
                 } catch (Throwable t) {
@@ -118,11 +127,11 @@ final class KeptWrites {
         try {
             for (int i = cursor.front(); i >= 0; i = cursor.front()) {
                 int c = order[i];
-                if (touched.get(c)) {
-                    copy(encoded, memory, c, size);
+                long off = c * unit;
+                if (halves || touched.get(c)) {
+                    copy(encoded, memory, off, Math.min(unit, size - off), halves);
                 } else {
-                    long off = c * CHUNK;
-                    encoded.forEachRange(off, Math.min(CHUNK, size - off), target::write);
+                    encoded.forEachRange(off, Math.min(unit, size - off), target::write);
                 }
             }
         } catch (Throwable t) {
@@ -148,69 +157,15 @@ final class KeptWrites {
         touched.or(helped);
     }
 
-    /**
-     * Copies the whole encoding into pages all touched before, with {@code memcpy} in as few calls
-     * as the sources allow ({@link Native#copy}: calls above glibc's non-temporal threshold skip
-     * reading the destination's cache lines, a third less memory traffic), the back half on a
-     * helper thread if the encoding is large, helpers are free and the sources are readable from
-     * another thread. Halves, not chunks handed out one by one: non-temporal stores need calls of
-     * hundreds of MiB, so a thread that falls behind is waited for.
-     */
-    private static void copyInHalves(FileEncoded encoded, MemorySegment memory, long size) {
-        TestHooks.keptCopy("halves " + size);
-        long half = size >= TWO_THREADS_MIN && HELPER ? (size / 2) & -4096L : size;
-        boolean[] helped = new boolean[1];
-        Throwable[] helperFailure = new Throwable[1];
-        CountDownLatch done = new CountDownLatch(1);
-        boolean helping = false;
-        if (half < size) {
-            try {
-                HELPERS.execute(() -> {
-                    try {
-                        if (encoded.readableBy(Thread.currentThread())) { // else a confined source: the caller's
-                            copyRange(encoded, memory, half, size);
-                            helped[0] = true;
-                        }
-                    } catch (Throwable t) {
-                        helperFailure[0] = t;
-                    } finally {
-                        done.countDown();
-                    }
-                });
-                helping = true;
-            } catch (RejectedExecutionException e) {
-                // every helper busy with other puts: this thread alone
+    /** Copies bytes {@code [off, off + length)} of the encoding, with memcpy ({@link Native#copy}) or a Java copy. */
+    private static void copy(FileEncoded encoded, MemorySegment memory, long off, long length, boolean nativeCopy) {
+        encoded.forEachRange(off, length, (at, slice) -> {
+            if (nativeCopy) {
+                Native.copy(slice, memory.asSlice(at, slice.byteSize()));
+            } else {
+                MemorySegment.copy(slice, 0, memory, at, slice.byteSize());
             }
-        }
-        try {
-            copyRange(encoded, memory, 0, helping ? half : size);
-        } finally {
-            if (helping) {
-                Uninterruptibly.await(done); // helped and helperFailure are visible after it
-            }
-        }
-        if (helperFailure[0] instanceof RuntimeException r) {
-            throw r;
-        }
-        if (helperFailure[0] instanceof Error e) {
-            throw e;
-        }
-        if (helperFailure[0] != null) {
-            throw new IllegalStateException(helperFailure[0]);
-        }
-        if (helping && !helped[0]) {
-            copyRange(encoded, memory, half, size);
-        }
-    }
-
-    private static void copyRange(FileEncoded encoded, MemorySegment memory, long from, long to) {
-        encoded.forEachRange(from, to - from, (at, slice) -> Native.copy(slice, memory.asSlice(at, slice.byteSize())));
-    }
-
-    private static void copy(FileEncoded encoded, MemorySegment memory, int c, long size) {
-        long off = c * CHUNK;
-        encoded.forEachRange(off, Math.min(CHUNK, size - off),
-                (at, slice) -> MemorySegment.copy(slice, 0, memory, at, slice.byteSize()));
+        });
     }
 
     /** Hands out chunk positions from both ends until they meet. */

@@ -19,7 +19,7 @@ public final class TestHooks {
 
     /**
      * Called with {@code "halves SIZE"} when a put into pages all touched before copies in two
-     * halves with {@code memcpy} ({@code KeptWrites.copyInHalves}), in the putting thread.
+     * halves with {@code memcpy} ({@code KeptWrites.write}), in the putting thread.
      */
     public static volatile Consumer<String> keptCopy;
 
