@@ -154,8 +154,9 @@ public final class Kernels {
     /**
      * Elements per call of a loop that no kernel cuts into blocks already: min and max of float
      * lines, the generic path (strided lines, other dtypes), the long reductions and the strided
-     * dot product (contiguous float sums and dot products run a call per {@link #BLOCK}). Cut into calls because closing any shared arena of the
-     * process (another thread closing an array, a dataset follower unmapping a replaced version)
+     * dot product (contiguous float sums and dot products run a call per {@link #BLOCK}). Cut
+     * into calls because closing any shared arena of the process (another thread closing an
+     * array, a dataset follower unmapping a replaced version)
      * makes HotSpot deoptimize the top frame of a thread in compiled code with memory-segment
      * accesses: a reduction in one loop over 1.5 GB would go on in the interpreter, a reduction in
      * calls loses about one block (docs/dataset.md, "Closing a version and the JIT"). Each call
