@@ -17,9 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * elements, sixteen accumulators (four 256-bit vectors of four doubles; element {@code i} goes
  * to accumulator {@code i % 16}), the tail added to accumulator 0, the accumulators combined in
  * the same tree, the blocks added in order. So SIMD and scalar results are bit-identical, and a
- * test can compare them exactly. nansum adds with a mask ({@code x == x}) instead of re-summing a
- * block, which gives the same bits: an accumulator that starts at +0.0 never becomes -0.0, so
- * skipping a lane equals adding +0.0 to it. min and max follow {@link Math#min}/{@link Math#max}
+ * test can compare them exactly. nansum sums each block plainly, as the scalar kernel does, and
+ * re-sums it with a mask ({@code x == x}) only when that sum is NaN (the block is then in L1),
+ * so without NaN it costs what sum costs; the mask gives the scalar kernel's bits: an
+ * accumulator that starts at +0.0 never becomes -0.0, so skipping a lane equals adding +0.0 to
+ * it. min and max follow {@link Math#min}/{@link Math#max}
  * (NaN propagates, -0.0 below 0.0), which is order-free.
  *
  * <p>Stateless and thread-safe.
@@ -57,7 +59,13 @@ final class VectorKernels implements Kernels.Simd {
     public double nansumF64(MemorySegment s, long off, long n) {
         double total = 0.0;
         for (long b = 0; b < n; b += Kernels.BLOCK) {
-            total += nansumBlock(s, off + b * Double.BYTES, Math.min(Kernels.BLOCK, n - b));
+            long o = off + b * Double.BYTES;
+            long m = Math.min(Kernels.BLOCK, n - b);
+            double part = sumBlock(s, o, m);
+            if (part != part) {
+                part = nansumBlock(s, o, m);
+            }
+            total += part;
         }
         return total;
     }
@@ -177,7 +185,11 @@ final class VectorKernels implements Kernels.Simd {
         for (long b = 0; b < n; b += Kernels.BLOCK) {
             long o = off + b * Float.BYTES;
             long m = Math.min(Kernels.BLOCK, n - b);
-            total += skipNaN ? nansumBlockF32(s, o, m) : sumBlockF32(s, o, m);
+            double part = sumBlockF32(s, o, m);
+            if (skipNaN && part != part) {
+                part = nansumBlockF32(s, o, m);
+            }
+            total += part;
         }
         return total;
     }

@@ -61,6 +61,41 @@ class SimdKernelsProperties {
         assertThat(Kernels.implementation()).startsWith("vector-api");
     }
 
+    @Example
+    void shouldReduceLongLinesWithTheSimdKernelsAndShortOnesWithTheScalarOnes() {
+        assertThat(Kernels.simdFor(Kernels.SIMD_MIN_LENGTH)).as("a long line").isNotNull();
+        assertThat(Kernels.simdFor(Kernels.SIMD_MIN_LENGTH - 1)).as("a short line").isNull();
+        java.util.Random r = new java.util.Random(18);
+        for (long n : new long[] {Kernels.SIMD_MIN_LENGTH - 1, Kernels.SIMD_MIN_LENGTH, Kernels.SIMD_MIN_LENGTH + 4097}) {
+            double[] v = new double[Math.toIntExact(n)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4);
+            }
+            v[5000] = Double.NaN; // one block with NaN: nansum re-sums it masked
+            v[v.length - 3] = -0.0;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment d = f64(arena, new Run(v, 1));
+                MemorySegment f = arena.allocate((n + 1) * Float.BYTES, 64);
+                for (int i = 0; i < v.length; i++) {
+                    f.setAtIndex(Kernels.F32, 1 + i, (float) v[i]);
+                }
+                for (Kernels.Op op : Kernels.Op.values()) {
+                    double scalar64 = switch (op) {
+                        case SUM -> Kernels.sumF64(d, 8, n);
+                        case NANSUM -> Kernels.nansumF64(d, 8, n);
+                        case MIN -> Kernels.minF64(d, 8, n);
+                        case MAX -> Kernels.maxF64(d, 8, n);
+                    };
+                    assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT64, d, 8, n, Double.BYTES), scalar64,
+                            op + " float64 n=" + n);
+                    assertSame(Kernels.reduce(op, io.shm4j.array.DType.FLOAT32, f, 4, n, Float.BYTES),
+                            Kernels.reduceF32(op, f, 4, n), op + " float32 n=" + n);
+                }
+                assertSame(Kernels.dot(d, 8, 8, d, 8, 8, n), Kernels.dotF64(d, 8, d, 8, n), "dot n=" + n);
+            }
+        }
+    }
+
     @Property(tries = 150)
     void shouldGiveTheScalarKernelsBitsForFloat64(@ForAll("runs") Run run) {
         try (Arena arena = Arena.ofConfined()) {
