@@ -26,6 +26,27 @@ class WorkerOptionsTest {
         }
     }
 
+    /** A caller without jdk.incubator.vector whose worker writes a line to its stderr. */
+    public static final class StderrCaller {
+        public static void main(String[] args) throws Exception {
+            try (WorkerPool pool = WorkerPool.builder().workers(1).progressBar(false).classDataSharing(false).build()) {
+                String out = pool.submit(ctx -> {
+                    System.err.println("shm4j-test: a line from the worker");
+                    System.err.flush();
+                    return String.join("\n", ManagementFactory.getRuntimeMXBean().getInputArguments());
+                }).get();
+                System.out.println(out);
+            }
+        }
+    }
+
+    @Test
+    void shouldDropTheIncubatorWarningOfTheModuleThePoolAddedAndPassOnTheRest() {
+        Processes.Result r = Processes.run(Processes.javaBuilder(StderrCaller.class), Duration.ofSeconds(60)).assertOk();
+        assertThat(r.stdout().lines()).as("the pool gave the worker the Vector API").contains("--add-modules=jdk.incubator.vector");
+        assertThat(r.stderr()).contains("shm4j-test: a line from the worker").doesNotContain("Using incubator modules");
+    }
+
     private static List<String> workerOptions(String... callerArgs) {
         ProcessBuilder pb = Processes.javaBuilder(Caller.class, callerArgs);
         List<String> cmd = new ArrayList<>(pb.command());

@@ -229,7 +229,7 @@ final class ProcessPool extends AbstractPool {
             return "cannot run java: command=" + cmd.get(0) + ", error=" + e;
         }
         WorkerHandle w = new WorkerHandle(slot, p, record);
-        w.pumpStderr();
+        w.pumpStderr(launcher.droppedFirstStderrLine());
         boolean closed;
         lock.lock();
         try {

@@ -76,11 +76,17 @@ final class WorkerHandle {
         runNanosAverage = runNanosAverage <= 0 ? nanos : runNanosAverage * 0.8 + nanos * 0.2;
     }
 
-    /** Copies the worker's stderr to ours, keeping the last 4 KiB for error messages. */
-    void pumpStderr() {
+    /**
+     * Copies the worker's stderr to ours, keeping the last 4 KiB for error messages; drops its
+     * first line when it is {@code dropFirstLine} (null: drops nothing).
+     */
+    void pumpStderr(String dropFirstLine) {
         Thread.ofVirtual().name("shm4j-worker-stderr-" + slot).start(() -> {
             byte[] buf = new byte[8192];
-            try (InputStream in = process.getErrorStream()) {
+            try (InputStream in = new java.io.BufferedInputStream(process.getErrorStream(), buf.length)) {
+                if (dropFirstLine != null) {
+                    skipLineIf(in, dropFirstLine);
+                }
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     System.err.write(buf, 0, n);
@@ -98,6 +104,19 @@ final class WorkerHandle {
                 stderrEnded.countDown();
             }
         });
+    }
+
+    /** Consumes the first line of {@code in} if it is {@code line}; else leaves {@code in} as it was. */
+    private static void skipLineIf(InputStream in, String line) throws IOException {
+        byte[] want = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        in.mark(want.length);
+        for (byte b : want) {
+            int c = in.read(); // blocks until the worker writes, as the copy loop would
+            if (c != (b & 0xff)) {
+                in.reset();
+                return;
+            }
+        }
     }
 
     /**

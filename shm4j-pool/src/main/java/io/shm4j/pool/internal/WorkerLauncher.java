@@ -33,7 +33,11 @@ import java.util.List;
  * <p>Immutable and thread-safe.
  */
 final class WorkerLauncher {
+    /** The line a JVM with an incubator module prints first on its stderr. */
+    static final String INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector";
+
     private final List<String> baseCommand;
+    private final boolean addsVectorModule;
     private final Path archive;
     private final WorkerClassPath classPath;
 
@@ -43,7 +47,8 @@ final class WorkerLauncher {
         List<String> opts = inheritedOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(),
                 config.workerHeap() != null);
         opts.add("--enable-native-access=ALL-UNNAMED"); // workers run on the class path
-        if (opts.stream().noneMatch(o -> o.contains("jdk.incubator.vector"))) {
+        addsVectorModule = opts.stream().noneMatch(o -> o.contains("jdk.incubator.vector"));
+        if (addsVectorModule) {
             opts.add("--add-modules=jdk.incubator.vector"); // SIMD reductions (the array's Kernels)
         }
         String dir = System.getProperty(Settings.DIR_PROPERTY);
@@ -238,6 +243,15 @@ final class WorkerLauncher {
         } catch (IOException e) {
             // class-data sharing is an optimisation: without the archive workers start a little slower
         }
+    }
+
+    /**
+     * The line a worker's stderr starts with that the pool drops, or null: the incubator warning
+     * when the pool added {@code jdk.incubator.vector} on its own (the caller's JVM does not
+     * have it, so the caller asked for no such warning; one per worker would only be noise).
+     */
+    String droppedFirstStderrLine() {
+        return addsVectorModule ? INCUBATOR_WARNING : null;
     }
 
     /** The command of a worker for {@code slot}, recording the archive to {@code record} if not null. */
