@@ -54,4 +54,23 @@ class CopyOfPageStockTest {
             assertThat(out).isEqualTo("int64 (300001,) " + (300_000L * 300_001L / 2) + " 0");
         }
     }
+
+    @Test
+    void shouldCopyALargeArrayIntoStockPagesInTwoHalvesExactly() {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "256m");
+        int n = (int) (NpyImage.HALVES_MIN_BYTES / Double.BYTES) + 12_345; // over the threshold, odd halves
+        double[] first = new double[n];
+        java.util.Arrays.fill(first, -1.0);
+        try (SharedArray a = SharedArray.copyOf(ShmOptions.defaults(), first)) {
+            assertThat(a.size()).isEqualTo(n);
+        }
+        double[] second = new double[n];
+        for (int i = 0; i < n; i++) {
+            second[i] = i * 0.5 - 3;
+        }
+        try (SharedArray b = SharedArray.copyOf(ShmOptions.defaults(), second)) {
+            assertThat(ShmDirectory.current().pageStockBytes()).as("the first array's pages were taken").isZero();
+            assertThat(b.toDoubleArray()).isEqualTo(second);
+        }
+    }
 }
