@@ -212,8 +212,9 @@ public final class ServeBench {
                             ph.switching(), ph.p99SettlingMs(), ph.settling());
                 }
                 if (c.mode().startsWith("shm") && !r.publishes().isEmpty()) {
-                    out.printf(Locale.ROOT, "        writer: CPU ms per publish %s, into pages it used before %s%n",
+                    out.printf(Locale.ROOT, "        writer: CPU ms per publish %s, wall ms %s, into pages it used before %s%n",
                             r.publishes().stream().map(p -> String.format(Locale.ROOT, "%.0f", p.cpuMs())).toList(),
+                            r.publishes().stream().map(p -> String.format(Locale.ROOT, "%.0f", (p.end() - p.start()) / 1e6)).toList(),
                             r.publishes().stream().map(p -> p.reusedPages() ? "y" : "n").toList());
                 }
                 out.flush();
