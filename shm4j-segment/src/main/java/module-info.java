@@ -7,10 +7,10 @@
  * module, which decodes LZ4 frames with liblz4 and moves buffers in with the kernel copy, and to
  * the dataset module, whose follower thread lowers its own priority with it.
  */
-@SuppressWarnings("module") // the store, the pool, the frame and the dataset module are compiled after this module
+@SuppressWarnings("module") // the array, store, pool, frame and dataset modules are compiled after this module
 module io.shm4j.segment {
     exports io.shm4j;
     exports io.shm4j.segment;
     exports io.shm4j.list;
-    exports io.shm4j.segment.internal to io.shm4j.store, io.shm4j.pool, io.shm4j.frame, io.shm4j.dataset;
+    exports io.shm4j.segment.internal to io.shm4j.array, io.shm4j.store, io.shm4j.pool, io.shm4j.frame, io.shm4j.dataset;
 }

@@ -2,6 +2,7 @@ package io.shm4j.array;
 
 import io.shm4j.array.internal.Kernels;
 import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.internal.Uninterruptibly;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
@@ -167,40 +168,24 @@ public final class NpyImage {
             return;
         }
         long half = (n / 2) & ~4095L; // the back half starts on a page of its own
-        java.util.concurrent.FutureTask<Void> back = new java.util.concurrent.FutureTask<>(
-                () -> MemorySegment.copy(src, half, dst, half, n - half), null);
-        Thread.ofVirtual().name("shm4j-copy-back-half").start(back);
+        Throwable[] backFailure = new Throwable[1];
+        Thread back = Thread.ofVirtual().name("shm4j-copy-back-half").start(() -> {
+            try {
+                MemorySegment.copy(src, half, dst, half, n - half);
+            } catch (Throwable t) {
+                backFailure[0] = t;
+            }
+        });
         try {
             MemorySegment.copy(src, 0, dst, 0, half);
         } finally {
-            awaitUninterruptibly(back);
+            Uninterruptibly.join(back); // it writes into memory this call owns: wait for it; backFailure is visible after
         }
-    }
-
-    /** Waits for {@code task} to end (interrupts are kept for later) and rethrows what it threw. */
-    private static void awaitUninterruptibly(java.util.concurrent.FutureTask<Void> task) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    task.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the back half writes into memory this call owns: wait for it
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (e.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException("copy failed", e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        switch (backFailure[0]) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException("copy failed", backFailure[0]);
         }
     }
 

@@ -2,6 +2,7 @@ package io.shm4j.store.internal;
 
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.internal.Native;
+import io.shm4j.segment.internal.Uninterruptibly;
 import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
 import java.util.concurrent.CountDownLatch;

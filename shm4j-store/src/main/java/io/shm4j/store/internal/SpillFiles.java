@@ -2,6 +2,7 @@ package io.shm4j.store.internal;
 
 import io.shm4j.segment.PendingSegment;
 import io.shm4j.segment.internal.Native;
+import io.shm4j.segment.internal.Uninterruptibly;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,22 +1,23 @@
-package io.shm4j.store.internal;
+package io.shm4j.segment.internal;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Waits that an interrupt does not cut short — for a helper thread whose buffers or memory the
- * caller must not release before it has ended — restoring the interrupt status afterwards.
+ * caller must not release before it has ended — restoring the interrupt status afterwards. Used
+ * by the store's copy and spill helpers and the array's two-thread copy.
  */
-final class Uninterruptibly {
+public final class Uninterruptibly {
     private Uninterruptibly() {}
 
     /** Waits until {@code thread} has ended. */
-    static void join(Thread thread) {
+    public static void join(Thread thread) {
         run(thread::join);
     }
 
     /** Waits until {@code latch} has counted down to zero. */
-    static void await(CountDownLatch latch) {
+    public static void await(CountDownLatch latch) {
         run(latch::await);
     }
 
@@ -40,7 +41,7 @@ final class Uninterruptibly {
     }
 
     /** Takes the head of {@code queue}, waiting for one. */
-    static <T> T take(BlockingQueue<T> queue) {
+    public static <T> T take(BlockingQueue<T> queue) {
         boolean interrupted = false;
         try {
             while (true) {
