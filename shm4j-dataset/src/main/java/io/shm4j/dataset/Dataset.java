@@ -93,6 +93,8 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
     private volatile Held<T> held;
     private volatile boolean closed;
     private volatile Follower<T> follower; // set by follow(), cleared when it stops
+    /** The version this handle published last, whose writable mapping the page stock may keep; or null. */
+    private volatile String keptVersion;
 
     private Dataset(ShmDirectory directory, String name, Segment control, Codec<T> codec, boolean owning, int mode) {
         this.directory = directory;
@@ -446,6 +448,11 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
         String staging = DatasetLayout.stagingName(name, me.pid(), me.startTicks(), HexFormat.of().formatHex(rnd));
         ShmOptions opts = ShmOptions.named(staging).persistent().withMode(mode).in(directory);
         Path stagingPath = directory.path().resolve(staging);
+        // With the page stock on, the version keeps this process's writable mapping until it is
+        // replaced and moved into the stock with it: the publish that reuses its pages then
+        // copies through page-table entries that exist (docs/dataset.md, "The writer's page stock").
+        directory.keepMappingOnPublish(staging);
+        long published = 0;
         try {
             T made = maker.apply(opts);
             long generation;
@@ -462,9 +469,14 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
                 closeQuietly(made);
             }
             hook.at(Stage.STAGED);
-            return commit(stagingPath, generation, lockWait, hook);
+            published = commit(stagingPath, generation, lockWait, hook);
+            return published;
         } finally {
+            if (published == 0) {
+                directory.forgetKeptMapping(staging); // never current: its kept mapping goes with it
+            }
             deleteQuietly(stagingPath);
+            directory.forgetKeptMapping(staging); // a request that no publish used
         }
     }
 
@@ -499,6 +511,7 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
             DatasetLayout.LONG.setRelease(memory, DatasetLayout.CURRENT_OFFSET, next);
         }
         hook.at(Stage.BUMPED);
+        keptVersion = DatasetLayout.versionName(name, next);
         if (k > 0) {
             // Readers that mapped it keep it; its memory goes when the last of them lets go —
             // or, with the page stock on, its pages serve this process's next publish once
@@ -615,6 +628,10 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
         try {
             if (h != null) {
                 h.release();
+            }
+            String kept = keptVersion;
+            if (kept != null) {
+                directory.forgetKeptMapping(kept); // this handle will not move it into the stock
             }
         } finally {
             if (owning) {

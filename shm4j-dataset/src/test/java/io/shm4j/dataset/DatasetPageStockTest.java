@@ -6,12 +6,14 @@ import io.shm4j.Settings;
 import io.shm4j.array.SharedArray;
 import io.shm4j.segment.ShmDirectory;
 import io.shm4j.segment.ShmOptions;
+import io.shm4j.testkit.Processes;
 import io.shm4j.testkit.TestNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +88,48 @@ class DatasetPageStockTest {
             assertThat(ShmDirectory.current().pageStockBytes()).as("versions 3 and 4 in the stock").isPositive();
         }
         assertThat(DatasetTest.versionNames(name)).isEmpty();
+    }
+
+    @Test
+    void shouldWriteIntoAReplacedVersionThroughTheWritersOwnMappingOfIt() throws Exception {
+        String name = TestNames.unique("ds-stockmap");
+        Object v1;
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            w.publish(o -> filled(o, 1));
+            v1 = inode(DatasetLayout.versionName(name, 1));
+            List<Long> v1Mapping = writableMappings(v1);
+            assertThat(v1Mapping).as("the writer keeps its mapping of the current version").hasSize(1);
+            w.publish(o -> filled(o, 2));
+            Object v2 = inode(DatasetLayout.versionName(name, 2));
+            assertThat(writableMappings(v1)).as("version 1 went into the stock with it").isEqualTo(v1Mapping);
+            w.publish(o -> filled(o, 3));
+            assertThat(inode(DatasetLayout.versionName(name, 3))).isEqualTo(v1);
+            assertThat(writableMappings(v1)).as("version 3 written through that same mapping").isEqualTo(v1Mapping);
+            w.publish(o -> filled(o, 4));
+            assertThat(inode(DatasetLayout.versionName(name, 4))).isEqualTo(v2);
+            try (Dataset<SharedArray> r = Dataset.attachArrays(name); Version<SharedArray> v = r.current()) {
+                assertThat(v.number()).isEqualTo(4);
+                assertThat(v.value().minLong()).isEqualTo(4);
+                assertThat(v.value().maxLong()).isEqualTo(4);
+            }
+            String sum = Processes.python("import sys; from shm4j.dataset import Dataset\n"
+                    + "k, a = Dataset(sys.argv[1]).current()\n"
+                    + "print(k, int(a.sum()), int(a.min()))", name).assertOk().stdout().trim();
+            assertThat(sum).as("a Python reader sees version 4 whole").isEqualTo("4 " + 4L * ELEMENTS + " 4");
+        }
+        assertThat(writableMappings(v1)).as("version 3's file sits in the stock with its mapping").hasSize(1);
+        ShmDirectory.current().releasePageStock();
+        assertThat(writableMappings(v1)).as("closing the handle and the stock lets every mapping go").isEmpty();
+    }
+
+    /** Start addresses of this process's writable shared mappings of the file {@code inode}. */
+    private static List<Long> writableMappings(Object inode) throws IOException {
+        try (var lines = Files.lines(java.nio.file.Path.of("/proc/self/maps"))) {
+            return lines.map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 6 && f[1].startsWith("rw") && f[1].endsWith("s") && f[4].equals(inode.toString()))
+                    .map(f -> Long.parseUnsignedLong(f[0].substring(0, f[0].indexOf('-')), 16))
+                    .toList();
+        }
     }
 
     @Test

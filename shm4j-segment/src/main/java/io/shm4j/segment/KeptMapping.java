@@ -28,13 +28,15 @@ public final class KeptMapping implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final Object fileKey;
+    private final boolean touched;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    KeptMapping(int fd, Arena arena, MemorySegment memory, Object fileKey) {
+    KeptMapping(int fd, Arena arena, MemorySegment memory, Object fileKey, boolean touched) {
         this.fd = fd;
         this.arena = arena;
         this.memory = memory;
         this.fileKey = fileKey;
+        this.touched = touched;
     }
 
     /** The mapped bytes (read-write; see the class comment for when they may be written). */
@@ -53,6 +55,31 @@ public final class KeptMapping implements AutoCloseable {
             return fileKey != null && fileKey.equals(java.nio.file.Files.readAttributes(file,
                     java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey());
         } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether every page was written through this very mapping when it was kept (its page-table
+     * entries exist): false when its segment was filled with {@link PendingSegment#write} (the
+     * kernel's {@code pwrite}) into pages this mapping never touched, where a copy through it
+     * would fault on every page.
+     */
+    boolean touched() {
+        return touched;
+    }
+
+    /**
+     * Whether the file still has a name anywhere ({@code fstat}'s link count on the kept
+     * descriptor): once it has none, the mapping is all that holds its memory.
+     */
+    boolean isLinked() {
+        if (done.get()) {
+            return false;
+        }
+        try {
+            return Native.fstat(fd).links() > 0;
+        } catch (Native.ErrnoException e) {
             return false;
         }
     }

@@ -33,6 +33,8 @@ public final class PendingSegment implements AutoCloseable {
     private final boolean recycled;
     private final boolean reusesMapping;
     private final AtomicBoolean done = new AtomicBoolean();
+    /** Whether {@link #write} filled some pages without touching them through the mapping. */
+    private volatile boolean written;
 
     private int fd; // the temporary file, read-write; closed by publish or close (-1 then)
 
@@ -117,6 +119,7 @@ public final class PendingSegment implements AutoCloseable {
         if (src.byteSize() == 0) {
             return;
         }
+        written = true;
         try {
             io.shm4j.segment.internal.Native.pwriteFully(fd, src, offset);
         } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
@@ -179,18 +182,25 @@ public final class PendingSegment implements AutoCloseable {
         SegmentInfo info = new SegmentInfo(name, target, spec.kind(), spec.size(), spec.lifetime(),
                 spec.owner(), true, java.time.Instant.ofEpochMilli(createdMillis), generation,
                 spec.mutable(), spec.mode());
-        if (owning && fd >= 0 && PageStock.keepsMapping(spec.size())) {
-            // The page stock will take this file back when the handle closes: keep the mapping
-            // (and its descriptor, on which reuse checks that nobody else has the file) so that
-            // the next creation writes through page-table entries that already exist. The handle
-            // gets a view of its own, which its close makes inaccessible without unmapping.
+        boolean keep = fd >= 0 && PageStock.keepsMapping(spec.size());
+        if (keep && (owning || PageStock.claimKeepRequest(target))) {
+            // The page stock will take this file back — when the owning handle closes, or when
+            // the file is moved there by name (a dataset's replaced version, which asked for this
+            // with ShmDirectory.keepMappingOnPublish): keep the mapping (and its descriptor, on
+            // which reuse checks that nobody else has the file) so that the next creation writes
+            // through page-table entries that already exist. The handle gets a view of its own,
+            // which its close makes inaccessible without unmapping.
             Object key = fileKey(target);
             if (key != null) {
-                KeptMapping kept = new KeptMapping(fd, arena, mapping, key);
+                KeptMapping kept = new KeptMapping(fd, arena, mapping, key, reusesMapping && !written);
                 fd = -1; // the kept mapping owns it now
                 Arena viewArena = Arena.ofShared();
                 MemorySegment view = io.shm4j.segment.internal.Native.view(mapping, spec.size(), viewArena);
-                return new Segment(directory, info, viewArena, spec.mutable() ? view : view.asReadOnly(), owning, kept);
+                if (!owning) {
+                    PageStock.park(kept); // until moved into the stock, or forgotten
+                }
+                return new Segment(directory, info, viewArena, spec.mutable() ? view : view.asReadOnly(), owning,
+                        owning ? kept : null);
             }
         }
         closeFd();
@@ -244,7 +254,7 @@ public final class PendingSegment implements AutoCloseable {
         }
         done.set(true);
         Object key = fileKey(target); // null never matches: the mapping is closed at the first check
-        KeptMapping kept = new KeptMapping(fd, arena, memory, key); // the segment's bytes, no more
+        KeptMapping kept = new KeptMapping(fd, arena, memory, key, reusesMapping && !written); // the segment's bytes, no more
         fd = -1; // the kept mapping owns it now
         try {
             Files.deleteIfExists(tempPath);

@@ -142,7 +142,41 @@ public final class ShmDirectory {
         } catch (Shm4jException e) {
             return false; // a bad setting (creation reports it); gone, foreign or damaged: not ours to keep
         }
-        return PageStock.deposit(this, info, null);
+        KeptMapping kept = PageStock.unpark(info.path()); // its writer's mapping, if it asked to keep it
+        if (PageStock.deposit(this, info, kept)) {
+            return true;
+        }
+        if (kept != null) {
+            kept.close();
+        }
+        return false;
+    }
+
+    /**
+     * Asks that the segment this process publishes next under {@code name} keep its writer's
+     * writable mapping until {@link #moveToPageStock} moves it into the page stock, which then
+     * keeps the mapping with the file: the creation that later reuses those pages copies through
+     * page-table entries that already exist instead of writing with {@code pwrite} — for a dataset
+     * version of 244 MiB on the AMD host, a 35 ms copy instead of a 90–110 ms write. For a
+     * segment that is not owned by its handle (persistent), so that its writer can move it by name
+     * once it is replaced. Does nothing when the stock is off.
+     *
+     * <p>While kept, the mapping holds no memory of its own as long as the file has a name; a
+     * mapping whose file lost every name is closed at the next call into the stock. The caller
+     * calls {@link #forgetKeptMapping} for a name it will not move after all.
+     */
+    public void keepMappingOnPublish(String name) {
+        SegmentNames.validate(name);
+        PageStock.requestKeep(path.resolve(name));
+    }
+
+    /**
+     * Withdraws {@link #keepMappingOnPublish} for {@code name}: a request not yet used is dropped,
+     * and a writable mapping kept for the file now under {@code name} is closed. Idempotent.
+     */
+    public void forgetKeptMapping(String name) {
+        SegmentNames.validate(name);
+        PageStock.forget(path.resolve(name));
     }
 
     /** Removes this process's page stock in this directory; returns the bytes freed. */

@@ -368,6 +368,105 @@ class PageStockTest {
     }
 
     @Test
+    void shouldKeepTheWritersMappingOfAPersistentSegmentUntilItIsMovedIntoTheStockWhenAsked() throws Exception {
+        System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");
+        String name = TestNames.unique("stock-keep");
+        String forgotten = TestNames.unique("stock-keep-forgotten");
+        String removed = TestNames.unique("stock-keep-removed");
+        Path file = dir.path().resolve(name);
+        try {
+            // asked: the writer's mapping of the persistent segment stays after its handle closes
+            dir.keepMappingOnPublish(name);
+            publishPersistentPattern(name).close();
+            Object inode = inode(file);
+            List<long[]> kept = writableMappings(inode);
+            assertThat(kept).as("the writer's mapping, parked").hasSize(1);
+            assertThat(dir.find(name)).as("the segment stays published").isPresent();
+            String sum = Processes.java(SegmentChild.class, "checksum", name).assertOk().stdout().trim();
+            assertThat(Long.parseLong(sum)).isEqualTo(patternChecksum(SIZE));
+
+            // moved into the stock by name: with that mapping, which the next creation reuses
+            assertThat(dir.moveToPageStock(name)).isTrue();
+            assertThat(stockMappings()).isEqualTo(1);
+            String next = TestNames.unique("stock-keep-next");
+            try (PendingSegment p = dir.reserveForOverwrite(SegmentSpec.of(SIZE).withName(next))) {
+                assertThat(p.recycled()).isTrue();
+                assertThat(p.reusesMapping()).as("the parked mapping, page-table entries set up").isTrue();
+                assertThat(p.memory().address()).isEqualTo(kept.get(0)[0]);
+                p.memory().fill((byte) 7);
+                try (Segment published = p.publish()) {
+                    assertThat(inode(published.path())).isEqualTo(inode);
+                    byte[] expect = new byte[(int) SIZE];
+                    Arrays.fill(expect, (byte) 7);
+                    String got = Processes.java(SegmentChild.class, "checksum", next).assertOk().stdout().trim();
+                    assertThat(Long.parseLong(got)).isEqualTo(SegmentChild.checksum(MemorySegment.ofArray(expect)));
+                }
+            }
+
+            // not asked: nothing kept
+            String plain = TestNames.unique("stock-keep-plain");
+            publishPersistentPattern(plain).close();
+            assertThat(writableMappings(inode(dir.path().resolve(plain)))).isEmpty();
+            dir.remove(plain);
+
+            // forgotten: the parked mapping goes, the segment stays
+            dir.keepMappingOnPublish(forgotten);
+            publishPersistentPattern(forgotten).close();
+            Object forgottenInode = inode(dir.path().resolve(forgotten));
+            assertThat(writableMappings(forgottenInode)).hasSize(1);
+            dir.forgetKeptMapping(forgotten);
+            assertThat(writableMappings(forgottenInode)).isEmpty();
+            assertThat(dir.find(forgotten)).isPresent();
+
+            // removed by anyone (here `rm`): the next call into the stock lets its memory go
+            dir.keepMappingOnPublish(removed);
+            publishPersistentPattern(removed).close();
+            Object removedInode = inode(dir.path().resolve(removed));
+            Files.delete(dir.path().resolve(removed));
+            assertThat(writableMappings(removedInode)).as("held only by the parked mapping").hasSize(1);
+            dir.releasePageStock();
+            assertThat(writableMappings(removedInode)).isEmpty();
+        } finally {
+            for (String n : List.of(name, forgotten, removed)) {
+                dir.forgetKeptMapping(n);
+                Files.deleteIfExists(dir.path().resolve(n));
+            }
+        }
+    }
+
+    private Segment publishPersistentPattern(String name) {
+        try (PendingSegment p = dir.reserve(SegmentSpec.of(SIZE).withName(name).withLifetime(Lifetime.PERSISTENT))) {
+            byte[] b = new byte[(int) SIZE];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = SegmentChild.pattern(i);
+            }
+            p.write(0, MemorySegment.ofArray(b)); // pwrite: the mapping itself is never touched
+            return p.publish();
+        }
+    }
+
+    private static long patternChecksum(long size) {
+        byte[] b = new byte[(int) size];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = SegmentChild.pattern(i);
+        }
+        return SegmentChild.checksum(MemorySegment.ofArray(b));
+    }
+
+    /** This process's writable shared mappings of the file {@code inode}: {start, end} each. */
+    private static List<long[]> writableMappings(Object inode) throws Exception {
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return lines.map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 6 && f[1].startsWith("rw") && f[1].endsWith("s") && f[4].equals(inode.toString()))
+                    .map(f -> {
+                        String[] range = f[0].split("-");
+                        return new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16)};
+                    })
+                    .toList();
+        }
+    }
+
+    @Test
     void shouldReleaseTheStockRatherThanFailOnAFullTmpfs() {
         assumeTrue(SmallTmpfs.available(), "needs root to mount a tmpfs");
         System.setProperty(Settings.PAGE_STOCK_PROPERTY, "64m");

@@ -327,8 +327,9 @@ public final class Native {
      * @param mode {@code st_mode}: type and permission bits
      * @param uid the owner
      * @param size the size in bytes
+     * @param links the number of names the file has ({@code st_nlink}; 0 once every name was removed)
      */
-    public record Stat(int mode, int uid, long size) {
+    public record Stat(int mode, int uid, long size, long links) {
         /** Whether it is a regular file. */
         public boolean isRegularFile() {
             return (mode & S_IFMT) == S_IFREG;
@@ -360,7 +361,8 @@ public final class Native {
 
     // struct stat offsets: x86_64 and aarch64 (the generic layout) differ before st_size.
     private static final boolean AARCH64 = System.getProperty("os.arch", "").equals("aarch64");
-    private static final long ST_MODE = AARCH64 ? 16 : 24, ST_UID = AARCH64 ? 24 : 28, ST_SIZE = 48;
+    private static final long ST_MODE = AARCH64 ? 16 : 24, ST_UID = AARCH64 ? 24 : 28, ST_SIZE = 48,
+            ST_NLINK = AARCH64 ? 20 : 16;
 
     /** {@code fstat} of an open file. */
     public static Stat fstat(int fd) throws ErrnoException {
@@ -371,8 +373,10 @@ public final class Native {
             if (rc != 0) {
                 throw new ErrnoException("fstat", (int) ERRNO.get(state, 0L));
             }
+            long links = AARCH64 ? Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, ST_NLINK))
+                    : buf.get(ValueLayout.JAVA_LONG, ST_NLINK);
             return new Stat(buf.get(ValueLayout.JAVA_INT, ST_MODE), buf.get(ValueLayout.JAVA_INT, ST_UID),
-                    buf.get(ValueLayout.JAVA_LONG, ST_SIZE));
+                    buf.get(ValueLayout.JAVA_LONG, ST_SIZE), links);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
