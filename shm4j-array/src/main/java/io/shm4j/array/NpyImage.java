@@ -2,6 +2,7 @@ package io.shm4j.array;
 
 import io.shm4j.array.internal.Kernels;
 import io.shm4j.segment.PendingSegment;
+import io.shm4j.segment.internal.Native;
 import io.shm4j.segment.internal.Uninterruptibly;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -159,11 +160,14 @@ public final class NpyImage {
      * than one core: one core's copy does not reach the memory's bandwidth (a 1.5 GB copy into a
      * page-stock mapping on a huge-page tmpfs, this project's AMD host: 197–209 ms against
      * 155–169 ms for a heap-to-heap copy, see docs/array.md). Both halves are Java copies, so a
-     * fault raises an error instead of ending the JVM.
+     * fault raises an error instead of ending the JVM. A thread whose priority was lowered (a
+     * dataset's writer thread: {@code Native.setThreadNice}) copies alone: its copy is background
+     * work, and a second thread at the process's priority would take a core from the work in
+     * the foreground.
      */
     static void copyInHalves(MemorySegment src, MemorySegment dst) {
         long n = src.byteSize();
-        if (n < HALVES_MIN_BYTES || Runtime.getRuntime().availableProcessors() < 2) {
+        if (n < HALVES_MIN_BYTES || Runtime.getRuntime().availableProcessors() < 2 || Native.threadNice() > 0) {
             MemorySegment.copy(src, 0, dst, 0, n);
             return;
         }

@@ -413,6 +413,12 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
      * and a later publish that builds with {@code SharedArray.copyOf(opts, javaArray)} writes into
      * its pages once no process maps it (see docs/dataset.md, "The writer's page stock").
      *
+     * <p><b>On a writer thread:</b> the publish — {@code maker} included — runs on a thread of
+     * lowered priority (nice {@code shm4j.dataset.writerNice}, default 10; 0 runs it on the
+     * calling thread) while the caller waits, so that writing a version takes the CPU that
+     * readers leave instead of theirs; on an idle core it runs at full speed. Its exceptions
+     * reach the caller as thrown; an interrupt of the caller does not cut it short.
+     *
      * @return the new version number
      * @throws DatasetBusyException if another live writer holds the lock for {@link #DEFAULT_LOCK_WAIT}
      * @throws IllegalArgumentException if {@code maker} did not use the options it was given
@@ -442,6 +448,10 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
             throw new DatasetException("dataset handle is read-only: name=" + name
                     + "; attach it with Access.READ_WRITE (or create it) to publish");
         }
+        return WriterThreads.run(() -> publishHere(maker, lockWait, hook));
+    }
+
+    private long publishHere(Function<ShmOptions, ? extends T> maker, Duration lockWait, Hook hook) {
         ProcessIdentity me = ProcessIdentity.current();
         byte[] rnd = new byte[8];
         RANDOM.nextBytes(rnd);

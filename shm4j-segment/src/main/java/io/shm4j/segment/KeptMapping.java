@@ -28,15 +28,13 @@ public final class KeptMapping implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment memory;
     private final Object fileKey;
-    private final boolean touched;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    KeptMapping(int fd, Arena arena, MemorySegment memory, Object fileKey, boolean touched) {
+    KeptMapping(int fd, Arena arena, MemorySegment memory, Object fileKey) {
         this.fd = fd;
         this.arena = arena;
         this.memory = memory;
         this.fileKey = fileKey;
-        this.touched = touched;
     }
 
     /** The mapped bytes (read-write; see the class comment for when they may be written). */
@@ -57,16 +55,6 @@ public final class KeptMapping implements AutoCloseable {
         } catch (java.io.IOException e) {
             return false;
         }
-    }
-
-    /**
-     * Whether every page was written through this very mapping when it was kept (its page-table
-     * entries exist): false when its segment was filled with {@link PendingSegment#write} (the
-     * kernel's {@code pwrite}) into pages this mapping never touched, where a copy through it
-     * would fault on every page.
-     */
-    boolean touched() {
-        return touched;
     }
 
     /**

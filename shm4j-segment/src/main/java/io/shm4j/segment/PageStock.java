@@ -151,20 +151,6 @@ final class PageStock {
      * lets go, its pages are free to reuse.
      */
     static Optional<PendingSegment> take(ShmDirectory dir, SegmentSpec spec) {
-        boolean[] untouched = new boolean[1];
-        Optional<PendingSegment> p = takeEntry(dir, spec, untouched);
-        if (p.isPresent() && untouched[0]) {
-            // A kept mapping of pages filled by pwrite last time: its page-table entries do not
-            // exist yet. One madvise sets them all up, far cheaper than a fault per page in the
-            // copy that follows (244 MiB on the AMD host: 65 ms, against 110 ms more for the
-            // faulting copy); done outside the lock.
-            p.get().prefault();
-        }
-        return p;
-    }
-
-    /** {@link #take}, under the lock; {@code untouched[0]} tells whether it reuses a kept mapping never touched. */
-    private static Optional<PendingSegment> takeEntry(ShmDirectory dir, SegmentSpec spec, boolean[] untouched) {
         synchronized (ENTRIES) {
             if (Settings.pageStockBytes() <= 0) {
                 release(dir);
@@ -205,7 +191,6 @@ final class PageStock {
                 }
                 if (p.isPresent()) {
                     drop(e); // renamed by the recycle: the pending segment owns the file and the kept mapping
-                    untouched[0] = p.get().reusesMapping() && !kept.touched();
                     return p;
                 }
                 // Someone still maps or holds the old file: it keeps its bytes; the file stays here.

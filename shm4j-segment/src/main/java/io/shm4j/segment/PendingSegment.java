@@ -33,7 +33,7 @@ public final class PendingSegment implements AutoCloseable {
     private final boolean recycled;
     private final boolean reusesMapping;
     private final AtomicBoolean done = new AtomicBoolean();
-    /** Whether {@link #write} filled some pages without touching them through the mapping. */
+    /** Whether {@link #write} filled pages without touching them through the mapping. */
     private volatile boolean written;
 
     private int fd; // the temporary file, read-write; closed by publish or close (-1 then)
@@ -137,12 +137,23 @@ public final class PendingSegment implements AutoCloseable {
      * @return this
      */
     public PendingSegment prefault() {
+        memory(); // checks that it is still pending
+        populate();
+        return this;
+    }
+
+    /**
+     * Sets up this process's page-table entries for every page of the segment in one call
+     * ({@code MADV_POPULATE_WRITE}): before a bulk write, or for a mapping kept for the page stock
+     * whose pages {@link #write} filled without touching them (244 MiB on the AMD host: 65 ms,
+     * against 110 ms more for a copy that faults on each page).
+     */
+    private void populate() {
         try {
-            io.shm4j.segment.internal.Native.madvise(memory(), io.shm4j.segment.internal.Native.MADV_POPULATE_WRITE);
+            io.shm4j.segment.internal.Native.madvise(memory, io.shm4j.segment.internal.Native.MADV_POPULATE_WRITE);
         } catch (io.shm4j.segment.internal.Native.ErrnoException e) {
             // EINVAL on old kernels: the writes will fault the pages in one by one instead.
         }
-        return this;
     }
 
     /**
@@ -192,7 +203,10 @@ public final class PendingSegment implements AutoCloseable {
             // which its close makes inaccessible without unmapping.
             Object key = fileKey(target);
             if (key != null) {
-                KeptMapping kept = new KeptMapping(fd, arena, mapping, key, reusesMapping && !written);
+                if (!reusesMapping || written) {
+                    populate(); // so that the creation that reuses it copies without a fault per page
+                }
+                KeptMapping kept = new KeptMapping(fd, arena, mapping, key);
                 fd = -1; // the kept mapping owns it now
                 Arena viewArena = Arena.ofShared();
                 MemorySegment view = io.shm4j.segment.internal.Native.view(mapping, spec.size(), viewArena);
@@ -254,7 +268,7 @@ public final class PendingSegment implements AutoCloseable {
         }
         done.set(true);
         Object key = fileKey(target); // null never matches: the mapping is closed at the first check
-        KeptMapping kept = new KeptMapping(fd, arena, memory, key, reusesMapping && !written); // the segment's bytes, no more
+        KeptMapping kept = new KeptMapping(fd, arena, memory, key); // the segment's bytes, no more
         fd = -1; // the kept mapping owns it now
         try {
             Files.deleteIfExists(tempPath);

@@ -162,6 +162,8 @@ public final class Native {
                         ValueLayout.JAVA_INT),
                 CAPTURE_ERRNO);
         static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        static final MethodHandle GET = downcall("getpriority",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         static final int PRIO_PROCESS = 0;
         static final MethodHandle MEMCMP = downcall("memcmp",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
@@ -411,6 +413,21 @@ public final class Native {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall setpriority failed", t);
+        }
+    }
+
+    /**
+     * The nice value of the calling thread alone ({@code getpriority(PRIO_PROCESS, gettid())}),
+     * for instance one that {@link #setThreadNice} raised: its work is background work. 0 when
+     * it cannot be read.
+     */
+    public static int threadNice() {
+        try {
+            int tid = (int) Setpriority.GETTID.invokeExact();
+            int nice = (int) Setpriority.GET.invokeExact(Setpriority.PRIO_PROCESS, tid);
+            return nice == -1 ? 0 : nice; // -1 is also the error return; a raised value is never -1
+        } catch (Throwable t) {
+            throw new AssertionError("downcall getpriority failed", t);
         }
     }
 

@@ -237,13 +237,15 @@ final class ServeRun {
     /**
      * Puts one version's worth of pages into the writer's page stock after the first publish and
      * before the workers start, as a writer that has published twice has them: a persistent
-     * array of the matrix's size, moved into the stock by name (without a mapping, as a
-     * dataset's replaced versions are). Without it the run's first publish would take fresh pages
-     * and measure a writer's start-up rather than its steady state (docs/dataset.md).
+     * array of the matrix's size, moved into the stock by name with the writer's kept mapping, as
+     * a dataset's replaced versions are. Without it the run's first publish would take fresh pages
+     * (or, without the mapping, write with pwrite and set up its page tables) and measure a
+     * writer's start-up rather than its steady state (docs/dataset.md).
      */
     private void primeWriterStock(String name, float[] matrix, long rows, Set<Object> writerFiles) throws IOException {
         ShmDirectory d = ShmDirectory.of(config.dir());
         String n = name + "-stock";
+        d.keepMappingOnPublish(n);
         try (SharedArray a = SharedArray.copyOf(ShmOptions.named(n).persistent().in(d), DType.FLOAT32,
                 new long[] {rows, Embeddings.DIM}, matrix)) {
             writerFiles.add(inode(a.path()));
@@ -325,8 +327,16 @@ final class ServeRun {
                 long cpu0 = threads.getCurrentThreadCpuTime();
                 long start = System.nanoTime();
                 boolean reused = false;
+                long[] makerCpu = new long[1]; // the publish's copy runs on the dataset's writer thread
                 if (dataset != null) {
-                    long k = dataset.publish(o -> SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m));
+                    long k = dataset.publish(o -> {
+                        long c0 = threads.getCurrentThreadCpuTime();
+                        try {
+                            return SharedArray.copyOf(o, DType.FLOAT32, new long[] {plan.rows(), Embeddings.DIM}, m);
+                        } finally {
+                            makerCpu[0] = threads.getCurrentThreadCpuTime() - c0;
+                        }
+                    });
                     reused = !writerFiles.add(inode(config.dir().resolve(DatasetLayout.versionName(name, k))));
                 } else {
                     Embeddings.writeNpy(dir.resolve("v" + (published + 1) + ".npy"), m, plan.rows());
@@ -336,7 +346,7 @@ final class ServeRun {
                     }
                 }
                 published++;
-                long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+                long cpu = threads.getCurrentThreadCpuTime() - cpu0 + makerCpu[0];
                 publishes.add(new Publish(published, start, System.nanoTime(), cpu / 1e6, reused));
                 if (TRACE) {
                     // the workers' pass traces' clock (ServeWorker.PassTrace): version, start, end
