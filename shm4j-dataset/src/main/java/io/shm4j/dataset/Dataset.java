@@ -94,7 +94,10 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
     private volatile boolean closed;
     private volatile Follower<T> follower; // set by follow(), cleared when it stops
     /** The version this handle published last, whose writable mapping the page stock may keep; or null. */
-    private volatile String keptVersion;
+    private volatile Published lastPublished;
+
+    /** A version this handle published: its number and its segment's generation. */
+    private record Published(long number, long generation) {}
 
     private Dataset(ShmDirectory directory, String name, Segment control, Codec<T> codec, boolean owning, int mode) {
         this.directory = directory;
@@ -493,6 +496,7 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
     private long commit(Path stagingPath, long generation, Duration lockWait, Hook hook) {
         long k;
         long next;
+        Published ours;
         try (WriterLock lock = WriterLock.take(this, lockWait)) {
             k = (long) DatasetLayout.LONG.getAcquire(memory, DatasetLayout.CURRENT_OFFSET);
             next = k + 1;
@@ -519,9 +523,15 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
             DatasetLayout.LONG.getAndAdd(memory, DatasetLayout.PUBLISH_COUNT_OFFSET, 1L);
             DatasetLayout.LONG.setRelease(memory, DatasetLayout.LAST_PUBLISH_OFFSET, System.currentTimeMillis());
             DatasetLayout.LONG.setRelease(memory, DatasetLayout.CURRENT_OFFSET, next);
+            ours = lastPublished;
+            lastPublished = new Published(next, generation); // under the lock: in publishing order
         }
         hook.at(Stage.BUMPED);
-        keptVersion = DatasetLayout.versionName(name, next);
+        if (ours != null && ours.number() != k) {
+            // another writer replaced our last version and moved it on (into its own stock, say):
+            // our mapping of it would keep its pages from serving there
+            directory.forgetKeptMapping(ours.generation());
+        }
         if (k > 0) {
             // Readers that mapped it keep it; its memory goes when the last of them lets go —
             // or, with the page stock on, its pages serve this process's next publish once
@@ -639,9 +649,9 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
             if (h != null) {
                 h.release();
             }
-            String kept = keptVersion;
-            if (kept != null) {
-                directory.forgetKeptMapping(kept); // this handle will not move it into the stock
+            Published ours = lastPublished;
+            if (ours != null) {
+                directory.forgetKeptMapping(ours.generation()); // this handle will not move it into the stock
             }
         } finally {
             if (owning) {

@@ -15,9 +15,10 @@ import java.util.function.Supplier;
  * publishes on the caller's thread), so that writing a new version — a copy of the whole array —
  * takes the CPU the readers leave rather than a share of theirs. A dataset's readers are often
  * the process's (or the machine's) foreground work, a server answering requests; a publish is
- * background work that nobody waits for. On the 2-core AMD host, Python workers answering over a
- * 244 MiB dataset while it was replaced every 2 s: p99 during updates 1.27–1.34× steady with
- * the writer at nice 10 or 19, against 1.41–1.55× at the process's priority (docs/dataset.md).
+ * background work that nobody waits for. On the 2-core AMD host, two Python workers answering
+ * over a 244 MiB dataset replaced every 2 s (workload E): p99 during updates 1.17–1.33× steady
+ * with the writer at nice 10 (three full runs), against 1.41–1.55× at the process's priority
+ * (docs/dataset.md).
  * An idle core still lets the copy run at full speed; on busy cores it stretches (≈ 0.35 s for
  * 244 MiB at nice 10 against two busy workers, 35–60 ms idle).
  *

@@ -72,6 +72,15 @@ final class Child implements AutoCloseable {
         }
     }
 
+    /** Closes the child's stdin: a child blocked reading it goes on to its normal exit. */
+    void endInput() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            throw new AssertionError("cannot close the child's stdin", e);
+        }
+    }
+
     long pid() {
         return process.pid();
     }

@@ -19,6 +19,10 @@ import java.io.IOException;
  *       {@code AT STAGE} and blocks (the test kills it).</li>
  *   <li>{@code hold NAME}: takes a lease on the current version, prints {@code HOLD k sum},
  *       and blocks holding it.</li>
+ *   <li>{@code publish NAME ELEMENTS}: a second writer with its own page stock: publishes one
+ *       version (every element equals its number) with {@code SharedArray.copyOf}, prints
+ *       {@code PUBLISHED k} and blocks, its handle and stock open (the replaced version's file
+ *       in its stock).</li>
  * </ul>
  */
 public final class DatasetChild {
@@ -29,6 +33,7 @@ public final class DatasetChild {
             case "read" -> read(args[1], Long.parseLong(args[2]), args.length > 3 && args[3].equals("follow"));
             case "write" -> write(args[1], Dataset.Stage.valueOf(args[2]), Integer.parseInt(args[3]));
             case "hold" -> hold(args[1]);
+            case "publish" -> publish(args[1], Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -79,6 +84,22 @@ public final class DatasetChild {
                             block();
                         }
                     });
+        }
+    }
+
+    private static void publish(String name, int elements) throws IOException {
+        System.setProperty(io.shm4j.Settings.PAGE_STOCK_PROPERTY, "64m");
+        try (Dataset<SharedArray> ds = Dataset.attachArrays(ShmDirectory.current(), name, Access.READ_WRITE)) {
+            long k = ds.publish(opts -> {
+                long[] a = new long[elements];
+                java.util.Arrays.fill(a, ds.currentNumber() + 1);
+                return SharedArray.copyOf(opts, a);
+            });
+            System.out.println("PUBLISHED " + k);
+            System.out.flush();
+            block();
+        } finally {
+            ShmDirectory.current().releasePageStock();
         }
     }
 

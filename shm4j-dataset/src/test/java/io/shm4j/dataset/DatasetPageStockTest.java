@@ -122,6 +122,31 @@ class DatasetPageStockTest {
         assertThat(writableMappings(v1)).as("closing the handle and the stock lets every mapping go").isEmpty();
     }
 
+    @Test
+    void shouldLetGoOfItsMappingOfAVersionThatAnotherWriterReplacedAndStocked() throws Exception {
+        String name = TestNames.unique("ds-stock2w");
+        try (Dataset<SharedArray> w = Dataset.createArrays(ShmOptions.named(name))) {
+            w.publish(o -> filled(o, 1));
+            Object v1 = inode(DatasetLayout.versionName(name, 1));
+            assertThat(writableMappings(v1)).hasSize(1);
+            try (Child other = Child.start("publish", name, Integer.toString(ELEMENTS))) {
+                assertThat(other.await("PUBLISHED", DEADLINE)).isEqualTo("PUBLISHED 2");
+                // version 1's file now sits, still linked, in the other writer's stock
+                assertThat(DatasetTest.versionNames(name)).containsExactly(DatasetLayout.versionName(name, 2));
+                w.publish(o -> filled(o, 3));
+                assertThat(writableMappings(v1)).as("no mapping here keeps the other writer from its pages").isEmpty();
+                try (Version<SharedArray> v = w.current()) {
+                    assertThat(v.number()).isEqualTo(3);
+                    assertThat(v.value().minLong()).isEqualTo(3);
+                    assertThat(v.value().maxLong()).isEqualTo(3);
+                }
+                other.endInput(); // the other writer exits normally, its stock removed
+                other.assertExitsOk(DEADLINE);
+            }
+        }
+        assertThat(DatasetTest.versionNames(name)).isEmpty();
+    }
+
     /** Start addresses of this process's writable shared mappings of the file {@code inode}. */
     private static List<Long> writableMappings(Object inode) throws IOException {
         try (var lines = Files.lines(java.nio.file.Path.of("/proc/self/maps"))) {

@@ -77,7 +77,10 @@ final class PageStock {
      * move into the stock by name later ({@link ShmDirectory#moveToPageStock}): a dataset
      * writer's current version. Each holds no memory of its own while its file has a name.
      */
-    private static final List<KeptMapping> PARKED = new ArrayList<>();
+    private static final List<Parked> PARKED = new ArrayList<>();
+
+    /** A parked mapping and the generation of the segment it maps. */
+    private record Parked(KeptMapping kept, long generation) {}
 
     private PageStock() {}
 
@@ -220,11 +223,11 @@ final class PageStock {
         }
     }
 
-    /** Parks the kept mapping of a just-published file that is not owned by its handle. */
-    static void park(KeptMapping kept) {
+    /** Parks the kept mapping of a just-published file (segment {@code generation}) that is not owned by its handle. */
+    static void park(KeptMapping kept, long generation) {
         synchronized (ENTRIES) {
             sweepParked();
-            PARKED.add(kept);
+            PARKED.add(new Parked(kept, generation));
         }
     }
 
@@ -232,14 +235,32 @@ final class PageStock {
     static KeptMapping unpark(Path file) {
         synchronized (ENTRIES) {
             sweepParked();
-            for (Iterator<KeptMapping> it = PARKED.iterator(); it.hasNext(); ) {
-                KeptMapping k = it.next();
-                if (k.isAt(file)) {
+            for (Iterator<Parked> it = PARKED.iterator(); it.hasNext(); ) {
+                Parked p = it.next();
+                if (p.kept().isAt(file)) {
                     it.remove();
-                    return k;
+                    return p.kept();
                 }
             }
             return null;
+        }
+    }
+
+    /** Closes the parked mapping of the segment created with {@code generation}, wherever its file is now. */
+    static void forget(long generation) {
+        KeptMapping k = null;
+        synchronized (ENTRIES) {
+            for (Iterator<Parked> it = PARKED.iterator(); it.hasNext(); ) {
+                Parked p = it.next();
+                if (p.generation() == generation) {
+                    it.remove();
+                    k = p.kept();
+                    break;
+                }
+            }
+        }
+        if (k != null) {
+            k.close();
         }
     }
 
@@ -260,8 +281,8 @@ final class PageStock {
 
     /** Closes parked mappings whose file lost every name (removed by anyone): they alone held its memory. */
     private static void sweepParked() {
-        for (Iterator<KeptMapping> it = PARKED.iterator(); it.hasNext(); ) {
-            KeptMapping k = it.next();
+        for (Iterator<Parked> it = PARKED.iterator(); it.hasNext(); ) {
+            KeptMapping k = it.next().kept();
             if (!k.isLinked()) {
                 it.remove();
                 k.close();

@@ -211,7 +211,7 @@ public final class PendingSegment implements AutoCloseable {
                 Arena viewArena = Arena.ofShared();
                 MemorySegment view = io.shm4j.segment.internal.Native.view(mapping, spec.size(), viewArena);
                 if (!owning) {
-                    PageStock.park(kept); // until moved into the stock, or forgotten
+                    PageStock.park(kept, generation); // until moved into the stock, or forgotten
                 }
                 return new Segment(directory, info, viewArena, spec.mutable() ? view : view.asReadOnly(), owning,
                         owning ? kept : null);

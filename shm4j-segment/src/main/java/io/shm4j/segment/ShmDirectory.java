@@ -179,6 +179,18 @@ public final class ShmDirectory {
         PageStock.forget(path.resolve(name));
     }
 
+    /**
+     * Closes the writable mapping kept ({@link #keepMappingOnPublish}) for the segment created
+     * with {@code generation} ({@link SegmentInfo#generation()}), whatever its file is called now:
+     * for a writer whose segment was moved away by another process (a dataset version that another
+     * writer replaced and took into its own stock), which only a mapping of this process would
+     * otherwise keep from being reused there. Idempotent; nothing happens for a mapping that
+     * went into this process's stock meanwhile.
+     */
+    public void forgetKeptMapping(long generation) {
+        PageStock.forget(generation);
+    }
+
     /** Removes this process's page stock in this directory; returns the bytes freed. */
     public long releasePageStock() {
         return PageStock.release(this);
