@@ -52,8 +52,17 @@ import java.util.stream.Stream;
  * for, killed if they do not exit in 10 s.
  */
 final class ServeRun {
-    /** How often the workers' Pss is sampled during a run. */
-    static final long SAMPLE_NANOS = 500_000_000L;
+    /**
+     * How often the workers' Pss is sampled during a run. Reading a worker's
+     * {@code /proc/PID/smaps_rollup} costs this process 9–19 ms of CPU on the AMD host (the kernel
+     * walks the worker's page tables of the 244 MiB matrix, under its mmap lock): sampled every
+     * 500 ms, that was 3.3–4.9 % of a core, which in the ×N runs comes out of the workers' cores
+     * and in the ×1 runs out of an idle one. Every second keeps the harness's share under 2 % and
+     * still catches a baseline reload (0.8–2.7 s) at its peak.
+     */
+    static final long SAMPLE_NANOS = 1_000_000_000L;
+    /** How often the versions each worker maps are counted ({@code /proc/PID/maps}, 0.3 ms a worker); a switch lasts 0.1–0.7 s. */
+    static final long ALIVE_SAMPLE_NANOS = 100_000_000L;
 
     /**
      * What one run is: language ({@code java}, {@code python}), mode ({@code shm}, {@code copy}),
@@ -309,6 +318,7 @@ final class ServeRun {
         long nextPublish = measureFrom + (long) (plan.intervalSeconds() / 2 * 1e9);
         long published = 1;
         long nextSample = measureFrom;
+        long nextAliveSample = measureFrom;
         long cpuFrom = -1;
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long writerCpu = 0;
@@ -357,21 +367,21 @@ final class ServeRun {
             }
             long sample0 = threads.getCurrentThreadCpuTime();
             if (now >= measureFrom && now >= nextSample) {
-                // smaps_rollup walks a worker's page tables under its mmap lock (2-10 ms for a
-                // 244 MiB mapping): sampled every 500 ms (a reload of the baseline lasts longer), to keep it off the service
+                // smaps_rollup walks a worker's page tables under its mmap lock: see SAMPLE_NANOS
                 for (long pid : pids) {
                     WorkerMemory w = WorkerMemory.of(pid);
                     peakPss.merge(pid, w.pss(), Math::max);
                 }
                 nextSample = now + SAMPLE_NANOS;
             }
-            if (now >= measureFrom && dataset != null) {
+            if (now >= measureFrom && dataset != null && now >= nextAliveSample) {
                 maxAlive = Math.max(maxAlive, versionsAlive(config.dir(), name, pids)); // /proc/PID/maps: cheap
+                nextAliveSample = now + ALIVE_SAMPLE_NANOS;
             }
             if (now >= measureFrom) {
                 samplerCpu += threads.getCurrentThreadCpuTime() - sample0;
             }
-            Thread.sleep(50); // the writer's clock and the versions' sampling period
+            Thread.sleep(50); // the writer's clock
         }
         // this process's CPU over the measured time: load generator, writer, samplers (not the workers)
         long[] workersTo = cpuTicks(pids);
