@@ -486,10 +486,9 @@ public final class Dataset<T extends AutoCloseable> implements AutoCloseable {
             return published;
         } finally {
             if (published == 0) {
-                directory.forgetKeptMapping(staging); // never current: its kept mapping goes with it
+                directory.forgetKeptMapping(staging); // never current: the request, or the mapping kept, goes
             }
             deleteQuietly(stagingPath);
-            directory.forgetKeptMapping(staging); // a request that no publish used
         }
     }
 

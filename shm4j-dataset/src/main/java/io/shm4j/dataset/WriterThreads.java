@@ -61,11 +61,7 @@ final class WriterThreads {
             return CompletableFuture.supplyAsync(publish, THREADS).join();
         } catch (CompletionException e) {
             switch (e.getCause()) {
-                case RuntimeException r -> {
-                    r.addSuppressed(new DatasetException("(published on writer thread, called from "
-                            + Thread.currentThread().getName() + ")"));
-                    throw r;
-                }
+                case RuntimeException r -> throw r;
                 case Error err -> throw err;
                 default -> throw e;
             }

@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * This process's page stock: the files of scoped segments it owned and closed, kept under
@@ -71,7 +71,7 @@ final class PageStock {
 
     private static final List<Entry> ENTRIES = new ArrayList<>(); // oldest first
     /** Paths whose next publish by this process keeps its writable mapping ({@link #claimKeepRequest}). */
-    private static final Set<Path> KEEP_REQUESTS = new HashSet<>();
+    private static final Set<Path> KEEP_REQUESTS = ConcurrentHashMap.newKeySet();
     /**
      * Writable mappings of published files, not owned by a handle, that this process means to
      * move into the stock by name later ({@link ShmDirectory#moveToPageStock}): a dataset
@@ -210,17 +210,13 @@ final class PageStock {
      */
     static void requestKeep(Path file) {
         if (keepsMapping(MIN_BYTES)) {
-            synchronized (ENTRIES) {
-                KEEP_REQUESTS.add(file);
-            }
+            KEEP_REQUESTS.add(file);
         }
     }
 
-    /** Whether a keep was requested for {@code file}; takes the request. */
+    /** Whether a keep was requested for {@code file}; takes the request (a publish uses it up, kept or not). */
     static boolean claimKeepRequest(Path file) {
-        synchronized (ENTRIES) {
-            return !KEEP_REQUESTS.isEmpty() && KEEP_REQUESTS.remove(file);
-        }
+        return !KEEP_REQUESTS.isEmpty() && KEEP_REQUESTS.remove(file);
     }
 
     /** Parks the kept mapping of a just-published file (segment {@code generation}) that is not owned by its handle. */
@@ -269,11 +265,8 @@ final class PageStock {
      * there, if any (its holder will not move it into the stock).
      */
     static void forget(Path file) {
-        KeptMapping k;
-        synchronized (ENTRIES) {
-            KEEP_REQUESTS.remove(file);
-            k = unpark(file);
-        }
+        KEEP_REQUESTS.remove(file);
+        KeptMapping k = unpark(file);
         if (k != null) {
             k.close();
         }

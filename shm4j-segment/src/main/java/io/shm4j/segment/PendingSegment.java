@@ -193,8 +193,8 @@ public final class PendingSegment implements AutoCloseable {
         SegmentInfo info = new SegmentInfo(name, target, spec.kind(), spec.size(), spec.lifetime(),
                 spec.owner(), true, java.time.Instant.ofEpochMilli(createdMillis), generation,
                 spec.mutable(), spec.mode());
-        boolean keep = fd >= 0 && PageStock.keepsMapping(spec.size());
-        if (keep && (owning || PageStock.claimKeepRequest(target))) {
+        boolean asked = !owning && PageStock.claimKeepRequest(target); // a request is used up by this publish either way
+        if (fd >= 0 && PageStock.keepsMapping(spec.size()) && (owning || asked)) {
             // The page stock will take this file back — when the owning handle closes, or when
             // the file is moved there by name (a dataset's replaced version, which asked for this
             // with ShmDirectory.keepMappingOnPublish): keep the mapping (and its descriptor, on

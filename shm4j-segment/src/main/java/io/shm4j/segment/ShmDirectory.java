@@ -162,8 +162,9 @@ public final class ShmDirectory {
      * once it is replaced. Does nothing when the stock is off.
      *
      * <p>While kept, the mapping holds no memory of its own as long as the file has a name; a
-     * mapping whose file lost every name is closed at the next call into the stock. The caller
-     * calls {@link #forgetKeptMapping} for a name it will not move after all.
+     * mapping whose file lost every name is closed at the next call into the stock. The next
+     * publish under {@code name} uses the request up, kept or not; the caller calls
+     * {@link #forgetKeptMapping} for a name it will not publish or move after all.
      */
     public void keepMappingOnPublish(String name) {
         SegmentNames.validate(name);
