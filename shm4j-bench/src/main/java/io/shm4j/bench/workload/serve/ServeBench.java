@@ -23,8 +23,13 @@ import java.util.function.ToDoubleFunction;
  * from a file at start and on update ({@code copy}, the baseline). Runs are interleaved rep by
  * rep (every configuration once per rep), figures are medians over the reps.
  *
- * <p>Usage: {@code ServeBench [--size F] [--workers N] [--reps N] [--seconds S] [--warmup S]
+ * <p>Usage: {@code ServeBench [--size F] [--workers N] [--reps N] [--warmup-rounds N] [--seconds S] [--warmup S]
  * [--interval S] [--settle S] [--k K] [--conns C] [--batch B] [--full-checks N] [--no-python] [--no-java] [--inline] [--dir DIR]...}.
+ * {@code --warmup-rounds} (default {@value #WARMUP_ROUNDS}): rounds of every configuration run
+ * before the reps and left out of the figures, so that this JVM's JIT has compiled the driver's
+ * code (load generator, checks, writer, samplers) before anything is measured: compiled during the
+ * first reps instead, it took CPU from the workers in the ×N runs only (93 C2 compilations during
+ * the first Python ×2 run on the AMD host), while the ×1 runs had an idle core for it.
  * {@code --conns} (default {@value #DEFAULT_CONNS}): keep-alive connections per worker, each a
  * closed loop, the same for every configuration; {@code --batch} (default
  * {@value ServeWorker#DEFAULT_BATCH}): the most queries a worker answers in one pass over the
@@ -38,13 +43,16 @@ import java.util.function.ToDoubleFunction;
 public final class ServeBench {
     /** Keep-alive connections per worker by default: enough for batches to form. */
     static final int DEFAULT_CONNS = 4;
+    /** Unmeasured rounds of every configuration before the reps, by default (see the class comment). */
+    static final int WARMUP_ROUNDS = 1;
 
     /** The options of a run of the benchmark. */
     record Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
-            boolean single, boolean inline, List<Path> dirs, boolean java) {
+            boolean single, boolean inline, List<Path> dirs, boolean java, int warmupRounds) {
+        /** No warm-up round (tests). */
         Options(double factor, int workers, int reps, ServeRun.Plan plan, boolean python, String pythonExe,
                 boolean single, boolean inline) {
-            this(factor, workers, reps, plan, python, pythonExe, single, inline, List.of(Settings.shmDirectory()), true);
+            this(factor, workers, reps, plan, python, pythonExe, single, inline, List.of(Settings.shmDirectory()), true, 0);
         }
     }
 
@@ -73,13 +81,15 @@ public final class ServeBench {
     static Options of(double factor, int workers, int reps, boolean python) {
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), 10, DEFAULT_CONNS, 1.5, 6, 2, 0.75, 2, false,
                 ServeWorker.DEFAULT_BATCH),
-                python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true, false);
+                python, System.getenv().getOrDefault("SHM4J_PYTHON", "python3"), true, false,
+                List.of(Settings.shmDirectory()), true, WARMUP_ROUNDS);
     }
 
     static Options parse(String[] args) {
         double factor = 0.05;
         int workers = Runtime.getRuntime().availableProcessors();
         int reps = 5;
+        int warmupRounds = WARMUP_ROUNDS;
         double seconds = 6;
         double warmup = 1.5;
         double interval = 2;
@@ -97,6 +107,7 @@ public final class ServeBench {
                 case "--size" -> factor = Double.parseDouble(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--warmup-rounds" -> warmupRounds = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 case "--interval" -> interval = Double.parseDouble(args[++i]);
@@ -110,20 +121,21 @@ public final class ServeBench {
                 case "--inline" -> inline = true;
                 case "--dir" -> dirs.add(Path.of(args[++i]).toAbsolutePath().normalize());
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i] + "; usage: [--size F]"
-                        + " [--workers N] [--reps N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
+                        + " [--workers N] [--reps N] [--warmup-rounds N] [--seconds S] [--warmup S] [--interval S] [--settle S] [--k K]"
                         + " [--conns C] [--batch B] [--full-checks N] [--no-python] [--no-java] [--inline] [--dir DIR]...");
             }
         }
-        if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || seconds <= 0 || interval <= 0
-                || k < 1 || k > 1000 || conns < 1 || batch < 0 || batch > 1024) {
+        if (factor <= 0 || factor > 8 || workers < 1 || workers > 64 || reps < 1 || warmupRounds < 0 || seconds <= 0
+                || interval <= 0 || k < 1 || k > 1000 || conns < 1 || batch < 0 || batch > 1024) {
             throw new IllegalArgumentException("out of range: size=" + factor + ", workers=" + workers + ", reps=" + reps
+                    + ", warmupRounds=" + warmupRounds
                     + ", seconds=" + seconds + ", interval=" + interval + ", k=" + k + ", conns=" + conns
                     + ", batch=" + batch);
         }
         String exe = System.getenv().getOrDefault("SHM4J_PYTHON", "python3");
         return new Options(factor, workers, reps, new ServeRun.Plan(Embeddings.rows(factor), k, conns, warmup, seconds,
                 interval, settle, fullChecks, false, batch), python, exe, true, inline,
-                dirs.isEmpty() ? List.of(Settings.shmDirectory()) : List.copyOf(dirs), java);
+                dirs.isEmpty() ? List.of(Settings.shmDirectory()) : List.copyOf(dirs), java, warmupRounds);
     }
 
     /** The configurations of one rep, in the order they run: every configuration in each directory in turn. */
@@ -175,9 +187,10 @@ public final class ServeBench {
         boolean python = why == null;
         long rows = o.plan().rows();
         out.printf(Locale.ROOT, "workload E: %d x %d float32 (%.1f MiB), top-%d, %d workers, %d conn(s) per worker, batch %d,"
-                + " %.1f s measured after %.1f s warm-up, a version every %.1f s, %d reps interleaved%s; load %s%n",
+                + " %.1f s measured after %.1f s warm-up, a version every %.1f s, %d reps interleaved after %d unmeasured"
+                + " round(s)%s; load %s%n",
                 rows, Embeddings.DIM, matrixMiB(rows), o.plan().k(), o.workers(), o.plan().connsPerWorker(), o.plan().batch(),
-                o.plan().seconds(), o.plan().warmupSeconds(), o.plan().intervalSeconds(), o.reps(),
+                o.plan().seconds(), o.plan().warmupSeconds(), o.plan().intervalSeconds(), o.reps(), o.warmupRounds(),
                 python ? "" : " (python skipped: " + why + ")", loadAverage());
         for (Path d : o.dirs()) {
             out.printf(Locale.ROOT, "  directory %s: %s%n", d, mountOf(d));
@@ -187,6 +200,19 @@ public final class ServeBench {
                 ? "one version (a publish reuses the replaced version's pages; -Dshm4j.pageStock=0 to run without)"
                 : "shm4j.pageStock=" + stock);
         List<ServeRun.Config> configs = configs(o, python);
+        long warmupBad = 0;
+        for (int round = 0; round < o.warmupRounds(); round++) {
+            for (ServeRun.Config c : configs) {
+                long t0 = System.nanoTime();
+                ServeRun.Result r = new ServeRun(c, o.plan(), exe[0]).run();
+                afterRun.accept(c);
+                warmupBad += r.failed() + r.inconsistent();
+                out.printf(Locale.ROOT, "  warm-up %-28s %7.1f req/s  answers %d (bad %d)  driver %.0f%%  (%.1f s; not in"
+                        + " the figures)%s%n", c.label(), r.throughput(), r.answers(), r.failed() + r.inconsistent(),
+                        r.cpu().driverPct(), (System.nanoTime() - t0) / 1e9, r.problems().isEmpty() ? "" : "  " + r.problems());
+                out.flush();
+            }
+        }
         Map<ServeRun.Config, List<ServeRun.Result>> results = new LinkedHashMap<>();
         for (int rep = 0; rep < o.reps(); rep++) {
             for (ServeRun.Config c : configs) {
@@ -221,11 +247,11 @@ public final class ServeBench {
             }
         }
         List<Summary> summaries = results.entrySet().stream().map(e -> new Summary(e.getKey(), e.getValue())).toList();
-        print(o, summaries, out);
+        print(o, summaries, warmupBad, out);
         return summaries;
     }
 
-    private static void print(Options o, List<Summary> s, PrintStream out) {
+    private static void print(Options o, List<Summary> s, long warmupBad, PrintStream out) {
         double matrix = matrixMiB(o.plan().rows());
         out.printf(Locale.ROOT, "%nworkload E, medians of %d reps (load %s)%n", o.reps(), loadAverage());
         out.printf(Locale.ROOT, "%-30s %9s %8s %10s %10s %8s %8s %9s %9s %10s %9s %6s %8s %8s %8s %8s %6s%n", "config",
@@ -251,7 +277,8 @@ public final class ServeBench {
                 + " \"shm-inline\" and \"copy\" rows are comparisons (info); load over the runs %s%n", loadRange(s));
         long bad = s.stream().mapToLong(x -> x.sum(r -> r.failed() + r.inconsistent())).sum();
         long all = s.stream().mapToLong(x -> x.sum(ServeRun.Result::answers)).sum();
-        out.printf(Locale.ROOT, "  %-6s zero failed or inconsistent answers: %d of %d%n", bad == 0 ? "met" : "MISSED", bad, all);
+        out.printf(Locale.ROOT, "  %-6s zero failed or inconsistent answers: %d of %d (warm-up rounds: %d bad)%n",
+                bad + warmupBad == 0 ? "met" : "MISSED", bad, all, warmupBad);
         for (Summary x : s) {
             if (x.config().workers() == o.workers()) {
                 double ratio = x.median(r -> r.p99UpdateMs() / r.p99SteadyMs());

@@ -27,7 +27,7 @@ public final class ServeWorkload implements Workload {
 
     @Override
     public int plannedRuns(BenchOptions options) {
-        return options.reps() * (options.workers() > 1 ? 3 : 2) * (options.python() ? 2 : 1);
+        return (options.reps() + ServeBench.WARMUP_ROUNDS) * (options.workers() > 1 ? 3 : 2) * (options.python() ? 2 : 1);
     }
 
     @Override

@@ -21,7 +21,8 @@ class ServeTest {
     void shouldServeConsistentAnswersFromEveryWorkerAcrossUpdates() throws Exception {
         long rows = 8192; // 2 MiB versions: large enough for the writer's page stock (1 MiB and more)
         ServeBench.Options o = new ServeBench.Options(0.002, 2, 1,
-                new ServeRun.Plan(rows, 5, 3, 0.1, 1.5, 0.5, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false);
+                new ServeRun.Plan(rows, 5, 3, 0.1, 1.5, 0.5, 0.1, 3, true, 4), true, Processes.pythonExecutable(), false, false,
+                List.of(io.shm4j.Settings.shmDirectory()), true, 1);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<ServeBench.Summary> s = ServeBench.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
@@ -47,6 +48,12 @@ class ServeTest {
             }
         }
         assertThat(out).contains("targets (issue 18)", "zero failed or inconsistent answers");
+        // the warm-up round ran every configuration once, and only the rep is in the figures
+        for (ServeBench.Summary x : s) {
+            assertThat(out).contains("warm-up " + x.config().label());
+            assertThat(x.runs()).as(out).hasSize(1);
+        }
+        assertThat(out).contains("(warm-up rounds: 0 bad)");
     }
 
     @Test
@@ -59,6 +66,8 @@ class ServeTest {
                 "python copy x2 huge");
         assertThat(c.get(7).dir()).isEqualTo(java.nio.file.Path.of("/mnt/huge"));
         assertThat(ServeBench.parse(new String[0]).dirs()).containsExactly(io.shm4j.Settings.shmDirectory());
+        assertThat(ServeBench.parse(new String[0]).warmupRounds()).isEqualTo(ServeBench.WARMUP_ROUNDS).isEqualTo(1);
+        assertThat(ServeBench.parse(new String[] {"--warmup-rounds", "0"}).warmupRounds()).isZero();
     }
 
     @Test
